@@ -1,0 +1,166 @@
+import { DTYPES, INT32_MAX } from './dtype';
+import { InvalidModelError } from './errors';
+import type { Layer, ModelSpec, TensorInfo } from './model';
+
+/** Largest pooling window; keeps window sums far below 2^31 and circuits small. */
+export const MAX_POOL_WINDOW = 256;
+/** Largest number of elements in any tensor of a model. */
+export const MAX_TENSOR_SIZE = 1 << 22;
+export const MAX_REQUANT_SHIFT = 62;
+
+const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+const absMax = (t: TensorInfo) => Math.max(Math.abs(t.min), Math.abs(t.max));
+
+/**
+ * Checks that a model's shapes chain and proves a value interval for every tensor.
+ *
+ * Bounds (INVARIANT, relied on by the runtime, the GPU executor and the circuits):
+ * - dense/conv accumulators: |bias| + sum(|w| * max|x|) <= 2^31 - 1 for every output, so every
+ *   partial sum, in any order, fits a signed 32-bit integer and a JS number exactly;
+ * - requantize: |acc| < 2^31 and 1 <= multiplier < 2^31, so |acc * multiplier| < 2^62 and the
+ *   rounded product + 2^(shift-1) stays below 2^63;
+ * - avgpool window sums: window * max|x| <= 2^31 - 1.
+ */
+export function analyzeModel(spec: ModelSpec): TensorInfo[] {
+  const { shape, dtype } = spec.input;
+  if (!(dtype in DTYPES)) throw new InvalidModelError('input.dtype', `unknown dtype ${dtype}`);
+  const input: TensorInfo = { shape: [...shape], dtype, min: DTYPES[dtype].min, max: DTYPES[dtype].max };
+  checkSize('input.shape', input.shape);
+  const tensors = [input];
+  spec.layers.forEach((layer, i) => {
+    const out = analyzeLayer(`layers[${i}]`, layer, tensors[i]);
+    checkSize(`layers[${i}]`, out.shape);
+    if (layer.op === 'argmax' && i !== spec.layers.length - 1)
+      throw new InvalidModelError(`layers[${i}]`, 'argmax must be the last layer');
+    tensors.push(out);
+  });
+  if (spec.layers.length === 0) throw new InvalidModelError('layers', 'a model needs at least one layer');
+  return tensors;
+}
+
+function checkSize(path: string, shape: readonly number[]) {
+  if (shape.length === 0 || shape.some((d) => !Number.isSafeInteger(d) || d < 1))
+    throw new InvalidModelError(path, `shape [${shape}] must have positive integer dimensions`);
+  if (size(shape) > MAX_TENSOR_SIZE)
+    throw new InvalidModelError(path, `tensor of ${size(shape)} elements exceeds ${MAX_TENSOR_SIZE}`);
+}
+
+/** Every numeric parameter is checked here too, so models built in code or decoded are as safe as parsed ones. */
+function param(path: string, value: number, min: number, max: number) {
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw new InvalidModelError(path, `must be an integer in [${min}, ${max}], got ${value}`);
+}
+
+function checkParams(path: string, layer: Layer) {
+  if ('kernel' in layer) layer.kernel.forEach((v, i) => param(`${path}.kernel[${i}]`, v, 1, 4096));
+  if ('stride' in layer) layer.stride.forEach((v, i) => param(`${path}.stride[${i}]`, v, 1, 4096));
+  if (layer.op === 'conv2d') layer.padding.forEach((v, i) => param(`${path}.padding[${i}]`, v, 0, 4096));
+  if (layer.op === 'dense' || layer.op === 'conv2d') {
+    const [outputs, fanIn] =
+      layer.op === 'dense'
+        ? [layer.outFeatures, layer.inFeatures]
+        : [layer.outChannels, layer.inChannels * layer.kernel[0] * layer.kernel[1]];
+    if (layer.weights.length !== outputs * fanIn)
+      throw new InvalidModelError(
+        `${path}.weights`,
+        `must have ${outputs * fanIn} values, got ${layer.weights.length}`,
+      );
+    if (layer.bias.length !== outputs)
+      throw new InvalidModelError(`${path}.bias`, `must have ${outputs} values, got ${layer.bias.length}`);
+  }
+  if (layer.op === 'requantize') {
+    if (!(layer.dtype in DTYPES))
+      throw new InvalidModelError(`${path}.dtype`, `unknown dtype ${layer.dtype}`);
+    param(`${path}.multiplier`, layer.multiplier, 1, INT32_MAX);
+    param(`${path}.shift`, layer.shift, 0, MAX_REQUANT_SHIFT);
+    param(`${path}.zeroPoint`, layer.zeroPoint, DTYPES[layer.dtype].min, DTYPES[layer.dtype].max);
+  }
+}
+
+function analyzeLayer(path: string, layer: Layer, x: TensorInfo): TensorInfo {
+  checkParams(path, layer);
+  switch (layer.op) {
+    case 'dense': {
+      if (x.shape.length !== 1 || x.shape[0] !== layer.inFeatures)
+        throw new InvalidModelError(path, `dense expects input [${layer.inFeatures}], got [${x.shape}]`);
+      return accumulator(path, layer.weights, layer.bias, layer.inFeatures, x, [layer.outFeatures]);
+    }
+    case 'conv2d': {
+      const [c, h, w] = x.shape;
+      if (x.shape.length !== 3 || c !== layer.inChannels)
+        throw new InvalidModelError(
+          path,
+          `conv2d expects input [${layer.inChannels}, H, W], got [${x.shape}]`,
+        );
+      const [kh, kw] = layer.kernel;
+      const [sh, sw] = layer.stride;
+      const [ph, pw] = layer.padding;
+      const oh = Math.floor((h + 2 * ph - kh) / sh) + 1;
+      const ow = Math.floor((w + 2 * pw - kw) / sw) + 1;
+      if (h + 2 * ph < kh || w + 2 * pw < kw)
+        throw new InvalidModelError(path, `kernel [${kh}, ${kw}] larger than padded input [${h}, ${w}]`);
+      return accumulator(path, layer.weights, layer.bias, c * kh * kw, x, [layer.outChannels, oh, ow]);
+    }
+    case 'requantize': {
+      if (x.dtype !== 'int32' && absMax(x) > INT32_MAX)
+        throw new InvalidModelError(path, 'requantize input exceeds int32');
+      const { min, max } = DTYPES[layer.dtype];
+      return { shape: x.shape, dtype: layer.dtype, min, max };
+    }
+    case 'relu':
+      return { ...x, min: Math.max(x.min, 0), max: Math.max(x.max, 0) };
+    case 'maxpool':
+    case 'avgpool': {
+      const [c, h, w] = x.shape;
+      if (x.shape.length !== 3)
+        throw new InvalidModelError(path, `${layer.op} expects input [C, H, W], got [${x.shape}]`);
+      const [kh, kw] = layer.kernel;
+      const [sh, sw] = layer.stride;
+      if (kh > h || kw > w)
+        throw new InvalidModelError(path, `window [${kh}, ${kw}] larger than input [${h}, ${w}]`);
+      if (kh * kw > MAX_POOL_WINDOW)
+        throw new InvalidModelError(path, `window of ${kh * kw} exceeds ${MAX_POOL_WINDOW}`);
+      if (layer.op === 'avgpool' && kh * kw * absMax(x) > INT32_MAX)
+        throw new InvalidModelError(path, 'avgpool window sum may exceed int32');
+      return { ...x, shape: [c, Math.floor((h - kh) / sh) + 1, Math.floor((w - kw) / sw) + 1] };
+    }
+    case 'flatten':
+      return { ...x, shape: [size(x.shape)] };
+    case 'argmax':
+      return { shape: [1], dtype: 'int32', min: 0, max: size(x.shape) - 1 };
+  }
+}
+
+/** Interval of dense/conv outputs, and the int32 partial-sum bound check (see INVARIANT above). */
+function accumulator(
+  path: string,
+  weights: Int8Array,
+  bias: Int32Array,
+  fanIn: number,
+  x: TensorInfo,
+  shape: number[],
+): TensorInfo {
+  const outputs = bias.length;
+  const xAbs = absMax(x);
+  let min = Infinity;
+  let max = -Infinity;
+  for (let o = 0; o < outputs; o++) {
+    let abs = Math.abs(bias[o]);
+    let lo = bias[o];
+    let hi = bias[o];
+    for (let k = o * fanIn; k < (o + 1) * fanIn; k++) {
+      const w = weights[k];
+      abs += Math.abs(w) * xAbs;
+      lo += Math.min(w * x.min, w * x.max);
+      hi += Math.max(w * x.min, w * x.max);
+    }
+    if (abs > INT32_MAX)
+      throw new InvalidModelError(
+        path,
+        `output ${o} may reach ${abs} (|bias| + sum |w|*max|x|), above the int32 accumulator bound ${INT32_MAX}`,
+      );
+    min = Math.min(min, lo);
+    max = Math.max(max, hi);
+  }
+  return { shape, dtype: 'int32', min, max };
+}

@@ -1,0 +1,133 @@
+import { InvalidModelError } from './errors';
+import { modelToJson, parseModel } from './parse-model';
+import { randomModel } from './random-model';
+
+const tiny = () => ({
+  format: 'verilay.model.v1',
+  name: 'tiny',
+  input: { shape: [2], dtype: 'int8' },
+  layers: [
+    { op: 'dense', inFeatures: 2, outFeatures: 2, weights: [1, -2, 3, 4], bias: [0, 10] },
+    { op: 'requantize', multiplier: 1, shift: 1, dtype: 'int8' },
+    { op: 'relu' },
+    { op: 'argmax' },
+  ],
+});
+
+function rejects(
+  mutate: (doc: ReturnType<typeof tiny> & Record<string, unknown>) => unknown,
+  path: string,
+  message: RegExp,
+) {
+  const doc = tiny();
+  const result = mutate(doc as never);
+  let error: unknown;
+  try {
+    parseModel(result === undefined ? doc : result);
+  } catch (e) {
+    error = e;
+  }
+  expect(error).toBeInstanceOf(InvalidModelError);
+  expect((error as InvalidModelError).code).toBe('INVALID_MODEL');
+  expect((error as InvalidModelError).meta.path).toBe(path);
+  expect((error as InvalidModelError).message).toMatch(message);
+}
+
+describe(parseModel.name, () => {
+  it('parses a valid document and proves tensor intervals', () => {
+    const sut = parseModel(JSON.stringify(tiny()));
+    expect(sut.layers.map((l) => l.op)).toEqual(['dense', 'requantize', 'relu', 'argmax']);
+    // dense: o0 = x0 - 2 x1 in [-382, 383]; o1 = 10 + 3 x0 + 4 x1 in [10 - 7*128, 10 + 7*127]: the union.
+    expect(sut.tensors[1]).toEqual({ shape: [2], dtype: 'int32', min: 10 - 7 * 128, max: 10 + 7 * 127 });
+    expect(sut.tensors[3]).toMatchObject({ dtype: 'int8', min: 0, max: 127 });
+    expect(sut.tensors[4]).toEqual({ shape: [1], dtype: 'int32', min: 0, max: 1 });
+  });
+
+  it('round-trips through modelToJson', () => {
+    const model = randomModel({ seed: 1, kind: 'cnn', sizes: [1, 6, 6, 2, 3], argmax: true });
+    const again = parseModel(JSON.parse(JSON.stringify(modelToJson(model))));
+    expect(again.layers).toEqual(model.layers);
+    expect(again.tensors).toEqual(model.tensors);
+  });
+
+  it('rejects text that is not JSON', () => rejects(() => '{"format":', '$', /not valid JSON/));
+  it('rejects a wrong format tag', () =>
+    rejects((d) => void (d.format = 'onnx'), 'format', /verilay.model.v1/));
+  it('rejects an unknown op', () =>
+    rejects((d) => void ((d.layers[2] as { op: string }).op = 'gelu'), 'layers[2].op', /unknown op "gelu"/));
+  it('rejects an unknown field', () =>
+    rejects((d) => void Object.assign(d.layers[2], { alpha: 1 }), 'layers[2].alpha', /unknown field/));
+  it('rejects a weight outside int8', () =>
+    rejects(
+      (d) => void ((d.layers[0] as { weights: number[] }).weights[3] = 128),
+      'layers[0].weights[3]',
+      /\[-128, 127\], got 128/,
+    ));
+  it('rejects a fractional weight', () =>
+    rejects(
+      (d) => void ((d.layers[0] as { weights: number[] }).weights[0] = 0.5),
+      'layers[0].weights[0]',
+      /got 0.5/,
+    ));
+  it('rejects a wrong weight count', () =>
+    rejects(
+      (d) => void (d.layers[0] as { weights: number[] }).weights.pop(),
+      'layers[0].weights',
+      /must have 4 values, got 3/,
+    ));
+  it('rejects a bias outside int32', () =>
+    rejects(
+      (d) => void ((d.layers[0] as { bias: number[] }).bias[0] = 2 ** 31),
+      'layers[0].bias[0]',
+      /got 2147483648/,
+    ));
+  it('rejects a multiplier of 2^31', () =>
+    rejects(
+      (d) => void ((d.layers[1] as { multiplier: number }).multiplier = 2 ** 31),
+      'layers[1].multiplier',
+      /\[1, 2147483647\]/,
+    ));
+  it('rejects a shift above 62', () =>
+    rejects((d) => void ((d.layers[1] as { shift: number }).shift = 63), 'layers[1].shift', /\[0, 62\]/));
+  it('rejects a zero point outside the output dtype', () =>
+    rejects(
+      (d) => void Object.assign(d.layers[1], { zeroPoint: 200 }),
+      'layers[1].zeroPoint',
+      /\[-128, 127\]/,
+    ));
+  it('rejects a shape mismatch between layers', () =>
+    rejects((d) => void (d.input.shape = [3]), 'layers[0]', /dense expects input \[2\], got \[3\]/));
+  it('rejects argmax before the last layer', () =>
+    rejects((d) => void d.layers.push({ op: 'relu' }), 'layers[3]', /argmax must be the last/));
+  it('rejects a model with no layers', () =>
+    rejects((d) => void (d.layers = []), 'layers', /at least one layer/));
+  it('rejects an unknown input dtype', () =>
+    rejects((d) => void (d.input.dtype = 'float32'), 'input.dtype', /int8, uint8, int16, int32/));
+
+  it('rejects a model whose accumulator can pass int32', () => {
+    // Two dense layers without requantization: the second sees int32-wide inputs.
+    rejects(
+      (d) =>
+        void d.layers.splice(1, 0, {
+          op: 'dense',
+          inFeatures: 2,
+          outFeatures: 2,
+          weights: [127, 127, 127, 127],
+          bias: [2 ** 31 - 1, 0],
+        } as never),
+      'layers[1]',
+      /above the int32 accumulator bound/,
+    );
+  });
+
+  it('rejects a conv kernel larger than the padded input', () => {
+    const doc = {
+      format: 'verilay.model.v1',
+      input: { shape: [1, 2, 2], dtype: 'int8' },
+      layers: [
+        { op: 'conv2d', inChannels: 1, outChannels: 1, kernel: [3, 3], weights: Array(9).fill(1), bias: [0] },
+      ],
+    };
+    expect(() => parseModel(doc)).toThrow(/kernel \[3, 3\] larger than padded input/);
+  });
+});

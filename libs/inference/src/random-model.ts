@@ -1,0 +1,104 @@
+import type { Layer, Model } from './model';
+import { buildModel } from './parse-model';
+
+export interface RandomModelOptions {
+  /** Same seed, same model, on every machine. */
+  readonly seed: number;
+  /** 'mlp': dense layers of `sizes` (sizes[0] inputs). 'cnn': conv 3x3 -> maxpool 2x2 -> dense. */
+  readonly kind: 'mlp' | 'cnn';
+  /** mlp: [in, hidden..., out]. cnn: [channels, height, width, filters, out]. */
+  readonly sizes: readonly number[];
+  /** Append argmax (a classifier). Default false. */
+  readonly argmax?: boolean;
+  readonly name?: string;
+}
+
+/**
+ * A deterministic random int8 model, with requantization scaled so activations spread across the
+ * int8 range. For tests, benchmarks and the demo; not trained.
+ */
+export function randomModel(options: RandomModelOptions): Model {
+  const rand = splitmix32(options.seed);
+  const int = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
+  const weights = (n: number) => Int8Array.from({ length: n }, () => int(-127, 127));
+  const bias = (n: number, fanIn: number) =>
+    Int32Array.from({ length: n }, () => int(-64 * fanIn, 64 * fanIn));
+  // Accumulators of int8 x int8 over fanIn terms have a spread near 73 * 73 * sqrt(fanIn):
+  // scale that to about 1/3 of the int8 range.
+  const requant = (fanIn: number): Layer => {
+    const shift = 24;
+    const multiplier = Math.max(1, Math.round((2 ** shift * 42) / (73 * 73 * Math.sqrt(fanIn))));
+    return { op: 'requantize', multiplier, shift, zeroPoint: 0, dtype: 'int8' };
+  };
+  const denseStack = (sizes: readonly number[]): Layer[] =>
+    sizes.slice(1).flatMap((out, i) => {
+      const fanIn = sizes[i];
+      const layers: Layer[] = [
+        {
+          op: 'dense',
+          inFeatures: fanIn,
+          outFeatures: out,
+          weights: weights(fanIn * out),
+          bias: bias(out, fanIn),
+        },
+        requant(fanIn),
+      ];
+      return i < sizes.length - 2 ? [...layers, { op: 'relu' }] : layers;
+    });
+
+  let shape: number[];
+  let layers: Layer[];
+  if (options.kind === 'mlp') {
+    shape = [options.sizes[0]];
+    layers = denseStack(options.sizes);
+  } else {
+    const [c, h, w, filters, out] = options.sizes;
+    const fanIn = c * 9;
+    const pooled = filters * Math.floor((h - 2) / 2) * Math.floor((w - 2) / 2);
+    shape = [c, h, w];
+    layers = [
+      {
+        op: 'conv2d',
+        inChannels: c,
+        outChannels: filters,
+        kernel: [3, 3],
+        stride: [1, 1],
+        padding: [0, 0],
+        weights: weights(filters * fanIn),
+        bias: bias(filters, fanIn),
+      },
+      requant(fanIn),
+      { op: 'relu' },
+      { op: 'maxpool', kernel: [2, 2], stride: [2, 2] },
+      { op: 'flatten' },
+      ...denseStack([pooled, out]),
+    ];
+  }
+  if (options.argmax) layers.push({ op: 'argmax' });
+  return buildModel({
+    name: options.name ?? `random-${options.kind}-${options.seed}`,
+    input: { shape, dtype: 'int8' },
+    layers,
+  });
+}
+
+/** A small seeded PRNG (splitmix32): uniform in [0, 1), identical on every platform. */
+export function splitmix32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x9e3779b9) >>> 0;
+    let z = state;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+    return ((z ^ (z >>> 16)) >>> 0) / 2 ** 32;
+  };
+}
+
+/** A deterministic random input for a model (values across its input dtype's range). */
+export function randomInput(model: Model, seed: number): Int32Array {
+  const rand = splitmix32(seed);
+  const { shape } = model.input;
+  const { min, max } = model.tensors[0];
+  const n = shape.reduce((a, b) => a * b, 1);
+  return Int32Array.from({ length: n }, () => min + Math.floor(rand() * (max - min + 1)));
+}

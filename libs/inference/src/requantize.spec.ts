@@ -1,0 +1,61 @@
+import { requantizeValue } from './requantize';
+import { referenceRequantize } from './reference-runtime.spec-helper';
+import fc from 'fast-check';
+
+describe(requantizeValue.name, () => {
+  // Hand-worked: y = floor((x*m + 2^(s-1)) / 2^s) + zp, then saturate. Halves round toward +inf.
+  it.each([
+    // x, multiplier, shift, zeroPoint, dtype, expected, why
+    [3, 1, 1, 0, 'int8', 2, '1.5 rounds up to 2'],
+    [-3, 1, 1, 0, 'int8', -1, '-1.5 rounds up to -1 (half toward +inf, not away from zero)'],
+    [5, 1, 2, 0, 'int8', 1, '1.25 rounds to 1'],
+    [-5, 1, 2, 0, 'int8', -1, '-1.25 rounds to -1'],
+    [-6, 1, 2, 0, 'int8', -1, '-1.5 rounds to -1'],
+    [-7, 1, 2, 0, 'int8', -2, '-1.75 rounds to -2'],
+    [7, 3, 0, 0, 'int8', 21, 'shift 0: no rounding term'],
+    [100, 3, 1, 0, 'int8', 127, '150 saturates to 127'],
+    [-100, 3, 1, 0, 'int8', -128, '-150 saturates to -128'],
+    [-1, 1, 0, 0, 'uint8', 0, 'uint8 saturates below at 0'],
+    [10, 1, 0, 250, 'uint8', 255, 'zero point added before saturation'],
+    [-10, 1, 0, -120, 'int8', -128, 'negative zero point saturates'],
+    [255, 1, 1, 0, 'int8', 127, '127.5 rounds to 128 then saturates to 127'],
+    [40000, 1, 0, 0, 'int16', 32767, 'int16 saturation'],
+    // The BigInt path: products past 2^53.
+    [2147483647, 2147483647, 62, 0, 'int8', 1, '(2^31-1)^2 / 2^62 = 0.99999... -> 1'],
+    [-2147483648, 2147483647, 31, 0, 'int32', -2147483647, '-2^31 * (2^31-1) / 2^31 = -2^31 + 1, exactly'],
+    [2147483647, 2147483647, 31, 0, 'int32', 2147483646, '(2^31-1)^2 / 2^31 = 2^31 - 2 + 2^-31 -> 2^31 - 2'],
+    [1073741824, 1073741824, 40, 0, 'int32', 1048576, '2^60 / 2^40 = 2^20'],
+    [-1073741825, 1073741824, 31, 0, 'int32', -536870912, '-(2^60 + 2^30)/2^31 = -2^29 - 0.5 -> -2^29'],
+  ] as const)('requantize(%d, m=%d, s=%d, zp=%d, %s) = %d: %s', (x, m, s, zp, dtype, expected) => {
+    expect(requantizeValue(x, m, s, zp, dtype)).toBe(expected);
+  });
+
+  it('agrees with the BigInt reference across the whole parameter range', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }),
+        fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+        fc.integer({ min: 0, max: 62 }),
+        fc.integer({ min: -128, max: 127 }),
+        fc.constantFrom('int8', 'uint8', 'int16', 'int32'),
+        (x, m, s, zp, dtype) => {
+          const z = dtype === 'uint8' ? Math.abs(zp) : zp;
+          expect(requantizeValue(x, m, s, z, dtype)).toBe(
+            Number(referenceRequantize(BigInt(x), m, s, z, dtype)),
+          );
+        },
+      ),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('takes the exact fast path and the BigInt path consistently at the 2^53 boundary', () => {
+    // x * m straddles 2^53: both paths must give the reference value.
+    const m = 2 ** 30 + 1;
+    for (let x = Math.floor(2 ** 53 / m) - 3; x <= Math.floor(2 ** 53 / m) + 3; x++)
+      for (const s of [1, 2, 23, 24, 25])
+        expect(requantizeValue(x, m, s, 0, 'int32')).toBe(
+          Number(referenceRequantize(BigInt(x), m, s, 0, 'int32')),
+        );
+  });
+});
