@@ -8,4 +8,5 @@ module.exports = {
   transform: { '^.+\\.ts$': ['@swc/jest', { ...swc, swcrc: false }] },
   moduleNameMapper: { '^@verilay/(.*)$': '<rootDir>/libs/$1/src/index.ts' },
   testTimeout: 30000,
+  prettierPath: null,
 };

@@ -26,7 +26,7 @@ describe(requantizeValue.name, () => {
     [2147483647, 2147483647, 31, 0, 'int32', 2147483646, '(2^31-1)^2 / 2^31 = 2^31 - 2 + 2^-31 -> 2^31 - 2'],
     [1073741824, 1073741824, 40, 0, 'int32', 1048576, '2^60 / 2^40 = 2^20'],
     [-1073741825, 1073741824, 31, 0, 'int32', -536870912, '-(2^60 + 2^30)/2^31 = -2^29 - 0.5 -> -2^29'],
-  ] as const)('requantize(%d, m=%d, s=%d, zp=%d, %s) = %d: %s', (x, m, s, zp, dtype, expected) => {
+  ] as const)('requantize(%d, m=%d, s=%d, zp=%d, %s) = %d: %s', (x, m, s, zp, dtype, expected, _why) => {
     expect(requantizeValue(x, m, s, zp, dtype)).toBe(expected);
   });
 

@@ -1,0 +1,13 @@
+export { FIELD_MODULUS, isHex32, toHex32, type Hex32 } from './field';
+export { InvalidFieldElementError } from './errors';
+export {
+  PACK_BITS,
+  WORDS_PER_HASH,
+  createTensorCommitter,
+  packTensor,
+  type CommittedTensor,
+  type TensorCommitter,
+} from './tensor-commitment';
+export { TRACE_LEAF_ENCODING, TraceTree } from './trace-commitment';
+export { CLAIM_LEAF_FIELDS, claimLeaf, type ClaimLeafFields } from './claim-leaf';
+export { BatchTree } from './batch-tree';

@@ -1,0 +1,63 @@
+import { buildPoseidon } from 'circomlibjs';
+import { DTYPES, type DType } from '@verilay/inference';
+import { InvalidFieldElementError } from './errors';
+import { FIELD_MODULUS, toHex32, type Hex32 } from './field';
+
+/** Bits packed into one field element: 253 < log2(BN254 modulus), so every packed word is canonical. */
+export const PACK_BITS = 253;
+/** Words absorbed per Poseidon call after the running state (Poseidon with 16 inputs: t = 17). */
+export const WORDS_PER_HASH = 15;
+
+/** The values a tensor commitment binds: its dtype fixes the lane width and offset. */
+export interface CommittedTensor {
+  readonly dtype: DType;
+  readonly data: ArrayLike<number>;
+}
+
+export interface TensorCommitter {
+  /**
+   * Poseidon commitment of a tensor (docs/commitments.md):
+   *   lanes:  lane_i = value_i - dtype.min (unsigned, dtype.bits wide)
+   *   words:  word_j = sum_k lane_{j*L+k} * 2^(bits*k), L = floor(253 / bits) lanes per word
+   *   state:  s = Poseidon(length + 2^32 * dtypeCode, salt)
+   *           s = Poseidon(s, word_0..word_14), Poseidon(s, word_15..), ... (last chunk shorter)
+   */
+  commitTensor(tensor: CommittedTensor, salt?: bigint): Hex32;
+  /** The field words of the packing (what the circuit hashes), for cross-checks. */
+  packTensor(tensor: CommittedTensor): bigint[];
+}
+
+/** Builds a committer (loads Poseidon's WebAssembly once; the result is synchronous and reusable). */
+export async function createTensorCommitter(): Promise<TensorCommitter> {
+  const poseidon = await buildPoseidon();
+  const hash = (inputs: bigint[]) => poseidon.F.toObject(poseidon(inputs));
+  return {
+    packTensor: packTensor,
+    commitTensor(tensor, salt = 0n) {
+      checkSalt(salt);
+      const words = packTensor(tensor);
+      let state = hash([BigInt(tensor.data.length) + (BigInt(DTYPES[tensor.dtype].code) << 32n), salt]);
+      for (let j = 0; j < words.length; j += WORDS_PER_HASH)
+        state = hash([state, ...words.slice(j, j + WORDS_PER_HASH)]);
+      return toHex32(state);
+    },
+  };
+}
+
+export function packTensor({ dtype, data }: CommittedTensor): bigint[] {
+  const { bits, min } = DTYPES[dtype];
+  const lanes = Math.floor(PACK_BITS / bits);
+  const words: bigint[] = [];
+  for (let j = 0; j < data.length; j += lanes) {
+    let word = 0n;
+    for (let k = Math.min(lanes, data.length - j) - 1; k >= 0; k--)
+      word = (word << BigInt(bits)) | BigInt(data[j + k] - min);
+    words.push(word);
+  }
+  return words;
+}
+
+function checkSalt(salt: bigint) {
+  if (typeof salt !== 'bigint' || salt < 0n || salt >= FIELD_MODULUS)
+    throw new InvalidFieldElementError('salt', salt);
+}
