@@ -1,0 +1,2 @@
+export { signClaim } from './sign-claim';
+export { recoverClaimSigner } from './recover-claim-signer';

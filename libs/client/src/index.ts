@@ -1,0 +1,2 @@
+export { buildClaim, type BuildClaimOptions } from './build-claim';
+export { VerifierApiError, VerifierClient, type ClaimView, type TaskInputView } from './verifier-client';

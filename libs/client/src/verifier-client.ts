@@ -1,0 +1,91 @@
+import { BaseError } from '@verilay/errors';
+import type { ClaimStatus, ClaimSubmission } from '@verilay/protocol';
+
+/** An error answer of the verifier API, with its machine-readable code. */
+export class VerifierApiError extends BaseError {
+  readonly code: string;
+  constructor(
+    readonly status: number,
+    body: { error?: { code?: string; message?: string } },
+  ) {
+    super(`verifier answered ${status}: ${body.error?.message ?? 'no message'}`, { meta: { status } });
+    this.code = body.error?.code ?? 'HTTP_ERROR';
+  }
+}
+
+export interface ClaimView {
+  readonly claimId: `0x${string}`;
+  readonly modelId: `0x${string}`;
+  readonly taskId: `0x${string}`;
+  readonly operator: `0x${string}`;
+  readonly status: ClaimStatus;
+  readonly reason: string | null;
+  readonly batch: { readonly id: number; readonly root: `0x${string}`; readonly windowEndsAt: string } | null;
+  readonly timestamps: Partial<Record<ClaimStatus, string>>;
+  readonly history: readonly {
+    readonly from: ClaimStatus | null;
+    readonly to: ClaimStatus;
+    readonly at: string;
+    readonly reason: string | null;
+  }[];
+}
+
+export interface TaskInputView {
+  readonly claimId: `0x${string}`;
+  readonly modelId: `0x${string}`;
+  readonly inputCommitment: `0x${string}`;
+  readonly shape: readonly number[];
+  readonly dtype: string;
+  readonly data: readonly number[];
+  readonly salt: `0x${string}` | null;
+}
+
+/** A typed client of the verifier's HTTP API (what operators, watchers and the demo use). */
+export class VerifierClient {
+  constructor(
+    private readonly baseUrl: string,
+    private readonly timeoutMs = 30_000,
+  ) {}
+
+  registerModel(document: unknown): Promise<{ modelId: `0x${string}`; created: boolean }> {
+    return this.request('POST', '/v1/models', document);
+  }
+
+  getModel(
+    modelId: string,
+  ): Promise<{ modelId: `0x${string}`; name: string; layers: number; document: unknown }> {
+    return this.request('GET', `/v1/models/${modelId}`);
+  }
+
+  submitClaims(
+    claims: readonly ClaimSubmission[],
+  ): Promise<{ claims: { claimId: `0x${string}`; status: ClaimStatus }[] }> {
+    return this.request('POST', '/v1/claims', { claims });
+  }
+
+  getClaim(claimId: string): Promise<ClaimView> {
+    return this.request('GET', `/v1/claims/${claimId}`);
+  }
+
+  getTaskInput(claimId: string): Promise<TaskInputView> {
+    return this.request('GET', `/v1/tasks/${claimId}/input`);
+  }
+
+  health(): Promise<{ status: string }> {
+    return this.request('GET', '/health');
+  }
+
+  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const response = await fetch(new URL(path, this.baseUrl), {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(this.timeoutMs),
+    });
+    const json = (await response.json().catch(() => ({}))) as T & {
+      error?: { code?: string; message?: string };
+    };
+    if (!response.ok) throw new VerifierApiError(response.status, json);
+    return json;
+  }
+}

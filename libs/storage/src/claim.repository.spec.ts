@@ -1,0 +1,135 @@
+import 'reflect-metadata';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DataSource } from 'typeorm';
+import { ClaimRepository, type NewClaim } from './claim.repository';
+import { verifierDataSourceOptions } from './data-source-options';
+import { DuplicateClaimError } from './errors';
+import { ModelRepository } from './model.repository';
+import { IllegalTransitionError } from '@verilay/protocol';
+
+const hex = (n: number) => `0x${n.toString(16).padStart(64, '0')}`;
+const newClaim = (n: number): NewClaim => ({
+  claim: {
+    claimId: hex(n),
+    modelId: hex(1),
+    taskId: hex(n),
+    operator: '0x' + 'ab'.repeat(20),
+    inputCommitment: hex(2),
+    outputCommitment: hex(3),
+    traceRoot: hex(4),
+    signature: '0x' + '11'.repeat(65),
+    output: '[1]',
+  },
+  taskInput: { data: '[1,2]', salt: null },
+});
+
+describe(ClaimRepository.name, () => {
+  let dir: string;
+  let db: DataSource;
+  let sut: ClaimRepository;
+
+  const open = async () => {
+    db = await new DataSource(verifierDataSourceOptions(join(dir, 'verifier.sqlite'))).initialize();
+    sut = new ClaimRepository(db);
+  };
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'verilay-storage-'));
+    await open();
+    await new ModelRepository(db).register(hex(1), 'm', Uint8Array.of(1), 0);
+  });
+  afterEach(async () => {
+    await db.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  describe('insertSubmissions', () => {
+    it('stores claims with their task input and a submitted transition', async () => {
+      await sut.insertSubmissions([newClaim(10), newClaim(11)], 1000);
+      const record = await sut.find(hex(10));
+      expect(record?.claim.status).toBe('submitted');
+      expect(record?.history.map((h) => [h.fromStatus, h.toStatus, h.at])).toEqual([
+        [null, 'submitted', 1000],
+      ]);
+      expect((await sut.findTaskInput(hex(11)))?.data).toBe('[1,2]');
+    });
+
+    it('stores nothing when one claim of the batch is already stored', async () => {
+      await sut.insertSubmissions([newClaim(10)], 1000);
+      await expect(sut.insertSubmissions([newClaim(12), newClaim(10)], 2000)).rejects.toThrow(
+        DuplicateClaimError,
+      );
+      expect(await sut.find(hex(12))).toBeNull();
+    });
+
+    it('stores nothing when a claim repeats within the request', async () => {
+      await expect(sut.insertSubmissions([newClaim(13), newClaim(13)], 1000)).rejects.toThrow(
+        DuplicateClaimError,
+      );
+      expect(await sut.find(hex(13))).toBeNull();
+    });
+
+    it('rolls back all claims when a later insert fails', async () => {
+      const bad = newClaim(15);
+      (bad.claim as { modelId: string }).modelId = hex(999); // no such model: foreign key violation
+      await db.query('PRAGMA foreign_keys = ON');
+      await expect(sut.insertSubmissions([newClaim(14), bad], 1000)).rejects.toThrow();
+      expect(await sut.find(hex(14))).toBeNull();
+    });
+  });
+
+  describe('postBatch', () => {
+    it('batches the oldest submitted claims up to the limit, with a root', async () => {
+      await sut.insertSubmissions([newClaim(1), newClaim(2)], 1000);
+      await sut.insertSubmissions([newClaim(3)], 2000);
+      const batch = await sut.postBatch(2, 9000, 3000, (ids) => `root:${ids.join(',')}`);
+      expect(batch).toMatchObject({
+        count: 2,
+        root: `root:${hex(1)},${hex(2)}`,
+        windowEndsAt: 9000,
+        status: 'open',
+      });
+      expect((await sut.find(hex(1)))?.claim).toMatchObject({ status: 'posted', batchId: batch!.id });
+      expect((await sut.find(hex(3)))?.claim.status).toBe('submitted');
+      expect(await sut.postBatch(10, 9000, 3000, () => 'r')).toMatchObject({ count: 1 });
+      expect(await sut.postBatch(10, 9000, 3000, () => 'r')).toBeNull();
+    });
+  });
+
+  describe('finalizeDueBatches', () => {
+    it('finalizes posted claims once their window ended, and only once', async () => {
+      await sut.insertSubmissions([newClaim(1), newClaim(2)], 1000);
+      const batch = await sut.postBatch(10, 5000, 1000, () => 'r');
+      await sut.applyEvent(hex(2), 'challenged', 'dispute opened', 2000);
+      expect(await sut.finalizeDueBatches(4999)).toEqual([]);
+      expect(await sut.finalizeDueBatches(5000)).toEqual([{ batchId: batch!.id, claimIds: [hex(1)] }]);
+      expect(await sut.finalizeDueBatches(6000)).toEqual([]);
+      const one = await sut.find(hex(1));
+      expect(one?.claim.status).toBe('final');
+      expect(one?.history.map((h) => h.toStatus)).toEqual(['submitted', 'posted', 'final']);
+      expect((await sut.find(hex(2)))?.claim).toMatchObject({
+        status: 'challenged',
+        reason: 'dispute opened',
+      });
+    });
+
+    it('survives a restart: deadlines are read back from the file', async () => {
+      await sut.insertSubmissions([newClaim(1)], 1000);
+      await sut.postBatch(10, 5000, 1000, () => 'r');
+      await db.destroy();
+      await open();
+      expect(await sut.finalizeDueBatches(5000)).toHaveLength(1);
+      expect((await sut.find(hex(1)))?.claim.status).toBe('final');
+    });
+  });
+
+  describe('applyEvent', () => {
+    it('rejects an illegal transition and changes nothing', async () => {
+      await sut.insertSubmissions([newClaim(1)], 1000);
+      await expect(sut.applyEvent(hex(1), 'fraudProven', null, 2000)).rejects.toThrow(IllegalTransitionError);
+      expect((await sut.find(hex(1)))?.history).toHaveLength(1);
+    });
+  });
+});

@@ -1,0 +1,224 @@
+import { nextClaimStatus, statusesAccepting, type ClaimEvent, type ClaimStatus } from '@verilay/protocol';
+import { In, type DataSource, type EntityManager } from 'typeorm';
+import { BatchEntity } from './batch.entity';
+import { ClaimTransitionEntity } from './claim-transition.entity';
+import { ClaimEntity } from './claim.entity';
+import { DuplicateClaimError, StaleClaimStatusError } from './errors';
+import { TaskInputEntity } from './task-input.entity';
+
+export interface NewClaim {
+  readonly claim: Omit<ClaimEntity, 'status' | 'reason' | 'batchId' | 'submittedAt' | 'updatedAt'>;
+  readonly taskInput: Omit<TaskInputEntity, 'claimId'> | null;
+}
+
+export interface ClaimRecord {
+  readonly claim: ClaimEntity;
+  readonly batch: BatchEntity | null;
+  readonly history: ClaimTransitionEntity[];
+}
+
+/** sqlite's SQLITE_CONSTRAINT (unique/primary key) as typeorm surfaces it. */
+const isUniqueViolation = (e: unknown) =>
+  /SQLITE_CONSTRAINT|UNIQUE constraint/i.test(String((e as Error)?.message));
+
+/** Claims, their task inputs, batches and transitions. Every write is one transaction. */
+export class ClaimRepository {
+  constructor(private readonly db: DataSource) {}
+
+  /** Stores all claims or none; a claim id already stored (or repeated) fails the whole call. */
+  async insertSubmissions(claims: readonly NewClaim[], now: number): Promise<void> {
+    const ids = claims.map((c) => c.claim.claimId);
+    const repeated = ids.filter((id, i) => ids.indexOf(id) !== i);
+    if (repeated.length) throw new DuplicateClaimError(repeated);
+    try {
+      await this.db.transaction(async (m) => {
+        const existing = await m.find(ClaimEntity, {
+          select: { claimId: true },
+          where: { claimId: In(ids) },
+        });
+        if (existing.length) throw new DuplicateClaimError(existing.map((c) => c.claimId));
+        // Chunked: sqlite limits the number of bound variables per statement.
+        for (const part of chunks(claims, 50)) {
+          await m.insert(
+            ClaimEntity,
+            part.map((c) => ({
+              ...c.claim,
+              status: 'submitted' as const,
+              reason: null,
+              batchId: null,
+              submittedAt: now,
+              updatedAt: now,
+            })),
+          );
+          const inputs = part
+            .filter((c) => c.taskInput)
+            .map((c) => ({ claimId: c.claim.claimId, ...c.taskInput! }));
+          if (inputs.length) await m.insert(TaskInputEntity, inputs);
+          await m.insert(
+            ClaimTransitionEntity,
+            part.map((c) => ({
+              claimId: c.claim.claimId,
+              fromStatus: null,
+              toStatus: 'submitted' as const,
+              reason: null,
+              at: now,
+            })),
+          );
+        }
+      });
+    } catch (e) {
+      if (e instanceof DuplicateClaimError) throw e;
+      if (isUniqueViolation(e)) throw new DuplicateClaimError(ids, e);
+      throw e;
+    }
+  }
+
+  async find(claimId: string): Promise<ClaimRecord | null> {
+    const claim = await this.db.manager.findOneBy(ClaimEntity, { claimId });
+    if (!claim) return null;
+    const [batch, history] = await Promise.all([
+      claim.batchId === null ? null : this.db.manager.findOneBy(BatchEntity, { id: claim.batchId }),
+      this.db.manager.find(ClaimTransitionEntity, { where: { claimId }, order: { id: 'ASC' } }),
+    ]);
+    return { claim, batch, history };
+  }
+
+  findTaskInput(claimId: string): Promise<TaskInputEntity | null> {
+    return this.db.manager.findOneBy(TaskInputEntity, { claimId });
+  }
+
+  countByStatus(): Promise<{ status: ClaimStatus; count: number }[]> {
+    return this.db.manager
+      .createQueryBuilder(ClaimEntity, 'c')
+      .select('c.status', 'status')
+      .addSelect('COUNT(*)', 'count')
+      .groupBy('c.status')
+      .getRawMany();
+  }
+
+  /**
+   * Takes up to `maxClaims` submitted claims (oldest first) into a new batch whose window ends at
+   * `windowEndsAt`; `rootOf` computes the batch root from their ids. Null when none are waiting.
+   */
+  async postBatch(
+    maxClaims: number,
+    windowEndsAt: number,
+    now: number,
+    rootOf: (claimIds: string[]) => string,
+  ): Promise<BatchEntity | null> {
+    return this.db.transaction(async (m) => {
+      const pending = await m.find(ClaimEntity, {
+        select: { claimId: true },
+        where: { status: 'submitted' },
+        order: { submittedAt: 'ASC', claimId: 'ASC' },
+        take: maxClaims,
+      });
+      if (pending.length === 0) return null;
+      const ids = pending.map((c) => c.claimId);
+      const batch = await m.save(BatchEntity, {
+        root: rootOf(ids),
+        count: ids.length,
+        createdAt: now,
+        windowEndsAt,
+        status: 'open',
+        closedAt: null,
+      });
+      await this.transition(m, ids, 'batched', null, now, { batchId: batch.id });
+      return batch;
+    });
+  }
+
+  /**
+   * Closes every open batch whose window has ended at `now`: its posted claims become final;
+   * challenged ones wait for their dispute. Returns the ids of the claims made final.
+   */
+  async finalizeDueBatches(now: number): Promise<{ batchId: number; claimIds: string[] }[]> {
+    const due = await this.db.manager
+      .createQueryBuilder(BatchEntity, 'b')
+      .where('b.status = :open AND b.windowEndsAt <= :now', { open: 'open', now })
+      .orderBy('b.windowEndsAt', 'ASC')
+      .getMany();
+    const done: { batchId: number; claimIds: string[] }[] = [];
+    for (const batch of due) {
+      // INVARIANT: closing the batch and finalizing its claims commit together, and the status
+      // conditions make a second run (after a crash or restart) a no-op: no doubled transitions.
+      const claimIds = await this.db.transaction(async (m) => {
+        const closed = await m.update(
+          BatchEntity,
+          { id: batch.id, status: 'open' },
+          { status: 'closed', closedAt: now },
+        );
+        if (!closed.affected) return [];
+        const posted = await m.find(ClaimEntity, {
+          select: { claimId: true },
+          where: { batchId: batch.id, status: 'posted' },
+        });
+        const ids = posted.map((c) => c.claimId);
+        await this.transition(m, ids, 'windowElapsed', null, now);
+        return ids;
+      });
+      done.push({ batchId: batch.id, claimIds });
+    }
+    return done;
+  }
+
+  /** Applies one lifecycle event to one claim (e.g. a dispute outcome). */
+  async applyEvent(
+    claimId: string,
+    event: ClaimEvent,
+    reason: string | null,
+    now: number,
+  ): Promise<ClaimStatus> {
+    return this.db.transaction(async (m) => {
+      const claim = await m.findOneByOrFail(ClaimEntity, { claimId });
+      const to = nextClaimStatus(claim.status, event);
+      await this.transition(m, [claimId], event, reason, now);
+      return to;
+    });
+  }
+
+  /**
+   * Moves claims by `event` with a conditional update on the statuses that accept it, and
+   * records each move. Throws (rolling the transaction back) if any claim was not in such a status.
+   */
+  private async transition(
+    m: EntityManager,
+    claimIds: string[],
+    event: ClaimEvent,
+    reason: string | null,
+    now: number,
+    extra: Partial<ClaimEntity> = {},
+  ) {
+    let total = 0;
+    for (const from of statusesAccepting(event)) {
+      const to = nextClaimStatus(from, event);
+      for (const part of chunks(claimIds, 400)) {
+        const rows = await m.find(ClaimEntity, {
+          select: { claimId: true },
+          where: { claimId: In(part), status: from },
+        });
+        if (!rows.length) continue;
+        const moved = rows.map((r) => r.claimId);
+        const result = await m.update(
+          ClaimEntity,
+          { claimId: In(moved), status: from },
+          { status: to, reason, updatedAt: now, ...extra },
+        );
+        if (result.affected !== moved.length) throw new StaleClaimStatusError(moved[0]);
+        total += moved.length;
+        await m.insert(
+          ClaimTransitionEntity,
+          moved.map((claimId) => ({ claimId, fromStatus: from, toStatus: to, reason, at: now })),
+        );
+      }
+    }
+    // A claim in no accepting status cannot take the event: roll back the whole transaction.
+    if (total !== claimIds.length) throw new StaleClaimStatusError(claimIds[0]);
+  }
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

@@ -1,0 +1,35 @@
+import type { DataSourceOptions } from 'typeorm';
+import { BatchEntity } from './batch.entity';
+import { ClaimTransitionEntity } from './claim-transition.entity';
+import { ClaimEntity } from './claim.entity';
+import { InitialSchema1763769600000 } from './migrations/1763769600000-initial-schema';
+import { ModelEntity } from './model.entity';
+import { TaskInputEntity } from './task-input.entity';
+
+export const VERIFIER_ENTITIES = [
+  ModelEntity,
+  ClaimEntity,
+  TaskInputEntity,
+  BatchEntity,
+  ClaimTransitionEntity,
+];
+export const VERIFIER_MIGRATIONS = [InitialSchema1763769600000];
+
+/**
+ * The verifier's database: a sqlite file, schema by migrations (never `synchronize`), WAL journal
+ * with synchronous=FULL so a committed transaction survives a crash or power loss.
+ */
+export function verifierDataSourceOptions(database: string): DataSourceOptions {
+  return {
+    type: 'sqlite',
+    database,
+    entities: VERIFIER_ENTITIES,
+    migrations: VERIFIER_MIGRATIONS,
+    migrationsRun: true,
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    enableWAL: true,
+    busyTimeout: 5000,
+    logging: false,
+  };
+}

@@ -1,0 +1,23 @@
+import { BaseError } from '@verilay/errors';
+
+/** A claim with this id (the same signed fields) is already stored. */
+export class DuplicateClaimError extends BaseError {
+  readonly code = 'DUPLICATE_CLAIM';
+  constructor(claimIds: string[], cause?: unknown) {
+    super(
+      `Claim already submitted: ${claimIds.slice(0, 3).join(', ')}${claimIds.length > 3 ? ', ...' : ''}`,
+      {
+        meta: { claimIds },
+        cause,
+      },
+    );
+  }
+}
+
+/** A transition lost a race: the claim's status changed between read and write. */
+export class StaleClaimStatusError extends BaseError {
+  readonly code = 'STALE_CLAIM_STATUS';
+  constructor(claimId: string) {
+    super(`Claim ${claimId} changed status concurrently; retry`, { meta: { claimId } });
+  }
+}
