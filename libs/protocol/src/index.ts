@@ -28,3 +28,4 @@ export {
 } from './claim-typed-data';
 export { executeTask, type TaskExecution } from './execute-task';
 export { IllegalTransitionError } from './errors';
+export { CommitmentMismatchError, InvalidSignatureError, UnknownModelError } from './rejections';

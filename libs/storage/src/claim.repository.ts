@@ -4,6 +4,7 @@ import { BatchEntity } from './batch.entity';
 import { ClaimTransitionEntity } from './claim-transition.entity';
 import { ClaimEntity } from './claim.entity';
 import { DuplicateClaimError, StaleClaimStatusError } from './errors';
+import { inTransaction, serially } from './serial';
 import { TaskInputEntity } from './task-input.entity';
 
 export interface NewClaim {
@@ -31,7 +32,7 @@ export class ClaimRepository {
     const repeated = ids.filter((id, i) => ids.indexOf(id) !== i);
     if (repeated.length) throw new DuplicateClaimError(repeated);
     try {
-      await this.db.transaction(async (m) => {
+      await inTransaction(this.db, async (m) => {
         const existing = await m.find(ClaimEntity, {
           select: { claimId: true },
           where: { claimId: In(ids) },
@@ -73,27 +74,33 @@ export class ClaimRepository {
     }
   }
 
-  async find(claimId: string): Promise<ClaimRecord | null> {
-    const claim = await this.db.manager.findOneBy(ClaimEntity, { claimId });
-    if (!claim) return null;
-    const [batch, history] = await Promise.all([
-      claim.batchId === null ? null : this.db.manager.findOneBy(BatchEntity, { id: claim.batchId }),
-      this.db.manager.find(ClaimTransitionEntity, { where: { claimId }, order: { id: 'ASC' } }),
-    ]);
-    return { claim, batch, history };
+  find(claimId: string): Promise<ClaimRecord | null> {
+    return serially(this.db, async () => {
+      const claim = await this.db.manager.findOneBy(ClaimEntity, { claimId });
+      if (!claim) return null;
+      const batch =
+        claim.batchId === null ? null : await this.db.manager.findOneBy(BatchEntity, { id: claim.batchId });
+      const history = await this.db.manager.find(ClaimTransitionEntity, {
+        where: { claimId },
+        order: { id: 'ASC' },
+      });
+      return { claim, batch, history };
+    });
   }
 
   findTaskInput(claimId: string): Promise<TaskInputEntity | null> {
-    return this.db.manager.findOneBy(TaskInputEntity, { claimId });
+    return serially(this.db, () => this.db.manager.findOneBy(TaskInputEntity, { claimId }));
   }
 
   countByStatus(): Promise<{ status: ClaimStatus; count: number }[]> {
-    return this.db.manager
-      .createQueryBuilder(ClaimEntity, 'c')
-      .select('c.status', 'status')
-      .addSelect('COUNT(*)', 'count')
-      .groupBy('c.status')
-      .getRawMany();
+    return serially(this.db, () =>
+      this.db.manager
+        .createQueryBuilder(ClaimEntity, 'c')
+        .select('c.status', 'status')
+        .addSelect('COUNT(*)', 'count')
+        .groupBy('c.status')
+        .getRawMany(),
+    );
   }
 
   /**
@@ -106,7 +113,7 @@ export class ClaimRepository {
     now: number,
     rootOf: (claimIds: string[]) => string,
   ): Promise<BatchEntity | null> {
-    return this.db.transaction(async (m) => {
+    return inTransaction(this.db, async (m) => {
       const pending = await m.find(ClaimEntity, {
         select: { claimId: true },
         where: { status: 'submitted' },
@@ -133,16 +140,18 @@ export class ClaimRepository {
    * challenged ones wait for their dispute. Returns the ids of the claims made final.
    */
   async finalizeDueBatches(now: number): Promise<{ batchId: number; claimIds: string[] }[]> {
-    const due = await this.db.manager
-      .createQueryBuilder(BatchEntity, 'b')
-      .where('b.status = :open AND b.windowEndsAt <= :now', { open: 'open', now })
-      .orderBy('b.windowEndsAt', 'ASC')
-      .getMany();
+    const due = await serially(this.db, () =>
+      this.db.manager
+        .createQueryBuilder(BatchEntity, 'b')
+        .where('b.status = :open AND b.windowEndsAt <= :now', { open: 'open', now })
+        .orderBy('b.windowEndsAt', 'ASC')
+        .getMany(),
+    );
     const done: { batchId: number; claimIds: string[] }[] = [];
     for (const batch of due) {
       // INVARIANT: closing the batch and finalizing its claims commit together, and the status
       // conditions make a second run (after a crash or restart) a no-op: no doubled transitions.
-      const claimIds = await this.db.transaction(async (m) => {
+      const claimIds = await inTransaction(this.db, async (m) => {
         const closed = await m.update(
           BatchEntity,
           { id: batch.id, status: 'open' },
@@ -169,7 +178,7 @@ export class ClaimRepository {
     reason: string | null,
     now: number,
   ): Promise<ClaimStatus> {
-    return this.db.transaction(async (m) => {
+    return inTransaction(this.db, async (m) => {
       const claim = await m.findOneByOrFail(ClaimEntity, { claimId });
       const to = nextClaimStatus(claim.status, event);
       await this.transition(m, [claimId], event, reason, now);

@@ -1,0 +1,70 @@
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { BatchTree, type Hex32 } from '@verilay/commitments';
+import { ClaimRepository } from '@verilay/storage';
+import { Clock } from '../clock';
+import { VerifierConfig } from '../config/verifier.config';
+import { MetricsService } from '../metrics/metrics.service';
+
+/**
+ * The sequencer loop: batches submitted claims (at most `batchMaxClaims` per batch, every
+ * `batchIntervalMs`), opens their challenge window, and finalizes batches whose window is over.
+ * All state is in the database, so a restart resumes exactly where the last commit left off:
+ * overdue windows close on the first tick after boot.
+ */
+@Injectable()
+export class BatchingService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(BatchingService.name);
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+
+  constructor(
+    private readonly claims: ClaimRepository,
+    private readonly clock: Clock,
+    private readonly config: VerifierConfig,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => void this.tick(), this.config.batchIntervalMs);
+    void this.tick();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** One pass; never overlaps itself. Failures are logged and retried on the next tick. */
+  tick(): Promise<void> {
+    this.running ??= this.pass()
+      .catch((e: unknown) => this.logger.error({ msg: 'batching pass failed', error: String(e) }))
+      .finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async pass(): Promise<void> {
+    for (;;) {
+      const now = this.clock.now();
+      const batch = await this.claims.postBatch(
+        this.config.batchMaxClaims,
+        now + this.config.challengeWindowMs,
+        now,
+        (ids) => new BatchTree(ids as Hex32[]).root,
+      );
+      if (!batch) break;
+      this.metrics.batchesPosted.inc();
+      this.logger.log({
+        msg: 'batch posted',
+        batchId: batch.id,
+        root: batch.root,
+        claims: batch.count,
+        windowEndsAt: new Date(batch.windowEndsAt).toISOString(),
+      });
+      if (batch.count < this.config.batchMaxClaims) break;
+    }
+    for (const { batchId, claimIds } of await this.claims.finalizeDueBatches(this.clock.now())) {
+      this.metrics.claimsFinalized.inc(claimIds.length);
+      this.logger.log({ msg: 'batch window closed', batchId, finalized: claimIds.length });
+    }
+  }
+}

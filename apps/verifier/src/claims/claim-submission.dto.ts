@@ -1,0 +1,97 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsInt,
+  IsOptional,
+  Matches,
+  ValidateNested,
+} from 'class-validator';
+
+const HEX32 = /^0x[0-9a-fA-F]{64}$/;
+const hex32 = (description: string) => [
+  ApiProperty({ description, pattern: HEX32.source }),
+  Matches(HEX32, { message: '$property must be 32 bytes of 0x-hex' }),
+];
+const apply =
+  (...decorators: PropertyDecorator[]): PropertyDecorator =>
+  (target, key) =>
+    decorators.forEach((d) => d(target, key));
+
+/** Largest tensor a request may carry (matches the runtime's MAX_TENSOR_SIZE order of magnitude). */
+const MAX_VALUES = 1 << 20;
+
+export class TaskInputDto {
+  @ApiProperty({ description: 'Input values, row-major, integers of the model input dtype', type: [Number] })
+  @IsArray()
+  @ArrayMaxSize(MAX_VALUES)
+  @IsInt({ each: true })
+  data!: number[];
+
+  @ApiPropertyOptional({
+    description: 'Field element mixed into the input commitment (hides the input)',
+    pattern: HEX32.source,
+  })
+  @IsOptional()
+  @Matches(HEX32, { message: '$property must be 32 bytes of 0x-hex' })
+  salt?: `0x${string}`;
+}
+
+export class ClaimSubmissionDto {
+  @apply(...hex32('keccak256 of the model canonical bytes'))
+  modelId!: `0x${string}`;
+
+  @apply(...hex32("The network's task identifier"))
+  taskId!: `0x${string}`;
+
+  @apply(...hex32('Poseidon commitment of the (salted) input, h_0'))
+  inputCommitment!: `0x${string}`;
+
+  @apply(...hex32('Poseidon commitment of the claimed output, h_L'))
+  outputCommitment!: `0x${string}`;
+
+  @apply(...hex32('Merkle root over the trace commitments h_0..h_L'))
+  traceRoot!: `0x${string}`;
+
+  @ApiProperty({ description: 'The operator address that signed the claim', pattern: '^0x[0-9a-fA-F]{40}$' })
+  @Matches(/^0x[0-9a-fA-F]{40}$/, { message: '$property must be a 20-byte 0x-hex address' })
+  operator!: `0x${string}`;
+
+  @ApiProperty({ description: "The operator's EIP-712 signature over the claim (65 bytes)" })
+  @Matches(/^0x[0-9a-fA-F]{130}$/, { message: '$property must be a 65-byte 0x-hex signature' })
+  signature!: `0x${string}`;
+
+  @ApiPropertyOptional({
+    type: TaskInputDto,
+    description: 'Task data; checked against inputCommitment and served to watchers',
+  })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => TaskInputDto)
+  input?: TaskInputDto;
+
+  @ApiPropertyOptional({
+    type: [Number],
+    description: 'Claimed output values; checked against outputCommitment',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(MAX_VALUES)
+  @IsInt({ each: true })
+  output?: number[];
+}
+
+export class SubmitClaimsDto {
+  @ApiProperty({
+    type: [ClaimSubmissionDto],
+    description: 'One or many claims; stored all together or not at all',
+  })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(10000)
+  @ValidateNested({ each: true })
+  @Type(() => ClaimSubmissionDto)
+  claims!: ClaimSubmissionDto[];
+}

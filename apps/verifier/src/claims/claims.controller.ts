@@ -1,0 +1,68 @@
+import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import {
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiUnprocessableEntityResponse,
+} from '@nestjs/swagger';
+import type { ClaimStatus } from '@verilay/protocol';
+import type { ClaimRecord } from '@verilay/storage';
+import { Hex32Param } from '../http/hex32.pipe';
+import { SubmitClaimsDto } from './claim-submission.dto';
+import { ClaimsService } from './claims.service';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function view({ claim, batch, history }: ClaimRecord) {
+  const timestamps: Partial<Record<ClaimStatus, string>> = {};
+  for (const h of history) timestamps[h.toStatus] = iso(h.at); // the latest time it entered each status
+  return {
+    claimId: claim.claimId,
+    modelId: claim.modelId,
+    taskId: claim.taskId,
+    operator: claim.operator,
+    inputCommitment: claim.inputCommitment,
+    outputCommitment: claim.outputCommitment,
+    traceRoot: claim.traceRoot,
+    output: claim.output ? (JSON.parse(claim.output) as number[]) : null,
+    status: claim.status,
+    reason: claim.reason,
+    batch: batch
+      ? { id: batch.id, root: batch.root, count: batch.count, windowEndsAt: iso(batch.windowEndsAt) }
+      : null,
+    timestamps,
+    history: history.map((h) => ({ from: h.fromStatus, to: h.toStatus, at: iso(h.at), reason: h.reason })),
+  };
+}
+
+@ApiTags('claims')
+@Controller('v1/claims')
+export class ClaimsController {
+  constructor(private readonly claims: ClaimsService) {}
+
+  @Post()
+  @HttpCode(201)
+  @ApiOperation({
+    summary: 'Submit one or many signed claims; all are stored durably before the answer, or none',
+  })
+  @ApiCreatedResponse({ description: 'The claim ids (claim leaves), in request order' })
+  @ApiUnprocessableEntityResponse({
+    description:
+      'UNKNOWN_MODEL, INVALID_SIGNATURE, INPUT/OUTPUT_COMMITMENT_MISMATCH, INVALID_INPUT (meta.index names the claim)',
+  })
+  @ApiConflictResponse({ description: 'DUPLICATE_CLAIM' })
+  async submit(@Body() body: SubmitClaimsDto) {
+    return { claims: await this.claims.submit(body.claims) };
+  }
+
+  @Get(':claimId')
+  @ApiOperation({
+    summary: 'A claim: status (submitted, posted, challenged, final, slashed), timestamps, reason, batch',
+  })
+  @ApiOkResponse({ description: 'The claim and its history' })
+  async get(@Param('claimId', Hex32Param) claimId: string) {
+    return view(await this.claims.get(claimId));
+  }
+}

@@ -1,0 +1,126 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { recoverClaimSigner } from '@verilay/chain';
+import {
+  claimLeaf,
+  FIELD_MODULUS,
+  InvalidFieldElementError,
+  toHex32,
+  type TensorCommitter,
+} from '@verilay/commitments';
+import { BaseError } from '@verilay/errors';
+import { InvalidInputError, toInputTensor } from '@verilay/inference';
+import {
+  claimDomain,
+  CommitmentMismatchError,
+  InvalidSignatureError,
+  UnknownModelError,
+  type ClaimDomain,
+} from '@verilay/protocol';
+import { ClaimRepository, type ClaimRecord, type NewClaim } from '@verilay/storage';
+import { Clock } from '../clock';
+import { VerifierConfig } from '../config/verifier.config';
+import { NotFoundError } from '../http/not-found.error';
+import { MetricsService } from '../metrics/metrics.service';
+import { ModelsService } from '../models/models.service';
+import type { ClaimSubmissionDto } from './claim-submission.dto';
+
+export const TENSOR_COMMITTER = Symbol('TensorCommitter');
+
+/** Claim intake: every check runs before anything is stored, and a request is stored whole or not at all. */
+@Injectable()
+export class ClaimsService {
+  private readonly logger = new Logger(ClaimsService.name);
+  private readonly domain: ClaimDomain;
+
+  constructor(
+    private readonly claims: ClaimRepository,
+    private readonly models: ModelsService,
+    private readonly clock: Clock,
+    private readonly metrics: MetricsService,
+    @Inject(TENSOR_COMMITTER) private readonly committer: TensorCommitter,
+    config: VerifierConfig,
+  ) {
+    this.domain = claimDomain(config.chainId, config.claimsContract);
+  }
+
+  async submit(
+    submissions: readonly ClaimSubmissionDto[],
+  ): Promise<{ claimId: `0x${string}`; status: 'submitted' }[]> {
+    const rows: NewClaim[] = [];
+    for (const [index, submission] of submissions.entries()) rows.push(await this.check(submission, index));
+    await this.claims.insertSubmissions(rows, this.clock.now());
+    this.metrics.claimsSubmitted.inc(rows.length);
+    this.logger.log({ msg: 'claims stored', count: rows.length, first: rows[0].claim.claimId });
+    return rows.map((r) => ({ claimId: r.claim.claimId as `0x${string}`, status: 'submitted' }));
+  }
+
+  async get(claimId: string): Promise<ClaimRecord> {
+    const record = await this.claims.find(claimId);
+    if (!record) throw new NotFoundError('CLAIM_NOT_FOUND', `No claim ${claimId}`);
+    return record;
+  }
+
+  private async check(s: ClaimSubmissionDto, index: number): Promise<NewClaim> {
+    const fields = {
+      modelId: lower(s.modelId),
+      taskId: lower(s.taskId),
+      inputCommitment: lower(s.inputCommitment),
+      outputCommitment: lower(s.outputCommitment),
+      traceRoot: lower(s.traceRoot),
+      operator: lower(s.operator),
+    };
+    const model = await this.models.find(fields.modelId);
+    if (!model) throw new UnknownModelError(fields.modelId, index);
+
+    const signer = await recoverClaimSigner(fields, s.signature, this.domain);
+    if (signer?.toLowerCase() !== fields.operator)
+      throw new InvalidSignatureError(fields.operator, signer, index);
+
+    for (const commitment of [fields.inputCommitment, fields.outputCommitment])
+      if (BigInt(commitment) >= FIELD_MODULUS)
+        throw new InvalidFieldElementError(`claims[${index}] commitment`, commitment);
+
+    if (s.input) {
+      const salt = s.input.salt ? BigInt(s.input.salt) : 0n;
+      const tensor = atIndex(index, () => toInputTensor(model, s.input!.data));
+      const computed = atIndex(index, () => this.committer.commitTensor(tensor, salt));
+      if (computed !== fields.inputCommitment)
+        throw new CommitmentMismatchError('input', fields.inputCommitment, computed, index);
+    }
+    if (s.output) {
+      const out = model.tensors[model.tensors.length - 1];
+      const expected = out.shape.reduce((a, b) => a * b, 1);
+      if (s.output.length !== expected)
+        throw new InvalidInputError(
+          `claims[${index}].output has ${s.output.length} values, the model outputs ${expected}`,
+          { index },
+        );
+      const computed = this.committer.commitTensor({ dtype: out.dtype, data: s.output });
+      if (computed !== fields.outputCommitment)
+        throw new CommitmentMismatchError('output', fields.outputCommitment, computed, index);
+    }
+    return {
+      claim: {
+        claimId: claimLeaf(fields),
+        ...fields,
+        signature: lower(s.signature),
+        output: s.output ? JSON.stringify(s.output) : null,
+      },
+      taskInput: s.input
+        ? { data: JSON.stringify(s.input.data), salt: s.input.salt ? toHex32(BigInt(s.input.salt)) : null }
+        : null,
+    };
+  }
+}
+
+const lower = <T extends string>(v: T) => v.toLowerCase() as T;
+
+/** Adds the claim's position to a domain error raised while checking it. */
+function atIndex<T>(index: number, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof BaseError) (e.meta as Record<string, unknown>).index = index;
+    throw e;
+  }
+}

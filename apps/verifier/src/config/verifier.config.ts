@@ -1,0 +1,66 @@
+import Joi from 'joi';
+
+/** The verifier's typed configuration; code reads this, never process.env. */
+export class VerifierConfig {
+  readonly port!: number;
+  readonly host!: string;
+  /** sqlite file (created with its schema when missing). */
+  readonly dbPath!: string;
+  readonly challengeWindowMs!: number;
+  readonly batchIntervalMs!: number;
+  readonly batchMaxClaims!: number;
+  readonly maxClaimsPerRequest!: number;
+  readonly bodyLimit!: string;
+  readonly chainId!: number;
+  readonly claimsContract!: `0x${string}`;
+  readonly logFormat!: 'text' | 'json';
+}
+
+const DAY = 24 * 3600 * 1000;
+
+/** Bounds keep a typo from making a window of 0 s or a batch of a million claims. */
+export const VERIFIER_ENV_SCHEMA = Joi.object({
+  VERIFIER_PORT: Joi.number().port().default(8080),
+  VERIFIER_HOST: Joi.string().hostname().default('127.0.0.1'),
+  VERIFIER_DB: Joi.string().min(1).default('verilay-verifier.sqlite'),
+  VERIFIER_CHALLENGE_WINDOW_MS: Joi.number()
+    .integer()
+    .min(1000)
+    .max(30 * DAY)
+    .default(3600 * 1000),
+  VERIFIER_BATCH_INTERVAL_MS: Joi.number()
+    .integer()
+    .min(50)
+    .max(3600 * 1000)
+    .default(1000),
+  VERIFIER_BATCH_MAX_CLAIMS: Joi.number().integer().min(1).max(10000).default(1000),
+  VERIFIER_MAX_CLAIMS_PER_REQUEST: Joi.number().integer().min(1).max(10000).default(1000),
+  VERIFIER_BODY_LIMIT: Joi.string()
+    .pattern(/^\d+(b|kb|mb)$/i)
+    .default('4mb'),
+  VERILAY_CHAIN_ID: Joi.number().integer().min(1).default(31337),
+  VERILAY_CLAIMS_CONTRACT: Joi.string()
+    .pattern(/^0x[0-9a-fA-F]{40}$/)
+    .default('0x0000000000000000000000000000000000000000'),
+  VERIFIER_LOG_FORMAT: Joi.string().valid('text', 'json').default('text'),
+}).unknown(true);
+
+/** Validates the environment; a bad value throws an error naming the variable. */
+export function loadVerifierConfig(env: Record<string, string | undefined>): VerifierConfig {
+  const { error, value } = VERIFIER_ENV_SCHEMA.validate(env, { abortEarly: false, convert: true });
+  if (error)
+    throw new Error(`Invalid verifier configuration: ${error.details.map((d) => d.message).join('; ')}`);
+  return Object.assign(new VerifierConfig(), {
+    port: value.VERIFIER_PORT,
+    host: value.VERIFIER_HOST,
+    dbPath: value.VERIFIER_DB,
+    challengeWindowMs: value.VERIFIER_CHALLENGE_WINDOW_MS,
+    batchIntervalMs: value.VERIFIER_BATCH_INTERVAL_MS,
+    batchMaxClaims: value.VERIFIER_BATCH_MAX_CLAIMS,
+    maxClaimsPerRequest: value.VERIFIER_MAX_CLAIMS_PER_REQUEST,
+    bodyLimit: value.VERIFIER_BODY_LIMIT,
+    chainId: value.VERILAY_CHAIN_ID,
+    claimsContract: value.VERILAY_CLAIMS_CONTRACT.toLowerCase(),
+    logFormat: value.VERIFIER_LOG_FORMAT,
+  });
+}

@@ -1,0 +1,11 @@
+import { BaseError } from '@verilay/errors';
+
+/** A resource the path names does not exist (the code says which kind). */
+export class NotFoundError extends BaseError {
+  constructor(
+    readonly code: 'MODEL_NOT_FOUND' | 'CLAIM_NOT_FOUND' | 'TASK_INPUT_UNAVAILABLE',
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,23 @@
+import { Controller, Get, Header } from '@nestjs/common';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ClaimRepository } from '@verilay/storage';
+import { CLAIM_STATUSES } from '@verilay/protocol';
+import { MetricsService } from './metrics.service';
+
+@ApiTags('operations')
+@Controller('metrics')
+export class MetricsController {
+  constructor(
+    private readonly metrics: MetricsService,
+    private readonly claims: ClaimRepository,
+  ) {}
+
+  @Get()
+  @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
+  @ApiOkResponse({ description: 'Prometheus text exposition format' })
+  async scrape(): Promise<string> {
+    const counts = new Map((await this.claims.countByStatus()).map((r) => [r.status, Number(r.count)]));
+    for (const status of CLAIM_STATUSES) this.metrics.claimsByStatus.set({ status }, counts.get(status) ?? 0);
+    return this.metrics.registry.metrics();
+  }
+}

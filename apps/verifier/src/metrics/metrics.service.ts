@@ -1,0 +1,47 @@
+import { Injectable } from '@nestjs/common';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Prometheus metrics of one verifier instance (its own registry: several apps can share a process). */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+
+  readonly claimsSubmitted = new Counter({
+    name: 'verilay_claims_submitted_total',
+    help: 'Claims accepted and durably stored',
+    registers: [this.registry],
+  });
+  readonly rejections = new Counter({
+    name: 'verilay_api_errors_total',
+    help: 'API error answers, by machine-readable code',
+    labelNames: ['code'],
+    registers: [this.registry],
+  });
+  readonly batchesPosted = new Counter({
+    name: 'verilay_batches_posted_total',
+    help: 'Batches of claims posted (challenge window opened)',
+    registers: [this.registry],
+  });
+  readonly claimsFinalized = new Counter({
+    name: 'verilay_claims_finalized_total',
+    help: 'Claims made final after an unchallenged window',
+    registers: [this.registry],
+  });
+  readonly claimsByStatus = new Gauge({
+    name: 'verilay_claims',
+    help: 'Stored claims by status (read from the database at scrape time)',
+    labelNames: ['status'],
+    registers: [this.registry],
+  });
+  readonly httpDuration = new Histogram({
+    name: 'verilay_http_request_duration_seconds',
+    help: 'HTTP request duration',
+    labelNames: ['method', 'route', 'status'],
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'verilay_verifier_' });
+  }
+}

@@ -1,0 +1,339 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- HTTP answers are checked by shape in the assertions */
+import type { INestApplication } from '@nestjs/common';
+import { buildClaim, VerifierApiError, VerifierClient } from '@verilay/client';
+import { createTensorCommitter, toHex32, type TensorCommitter } from '@verilay/commitments';
+import { modelToJson, randomInput, randomModel, type Model } from '@verilay/inference';
+import { claimDomain, type ClaimSubmission } from '@verilay/protocol';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { privateKeyToAccount } from 'viem/accounts';
+import { BatchingService } from './batching/batching.service';
+import { Clock } from './clock';
+import { loadVerifierConfig } from './config/verifier.config';
+import { createVerifierApp } from './verifier-app';
+
+class FakeClock extends Clock {
+  t = 1_700_000_000_000;
+  now() {
+    return this.t;
+  }
+}
+
+const operator = privateKeyToAccount('0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d');
+const stranger = privateKeyToAccount('0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a');
+const domain = claimDomain(31337, '0x0000000000000000000000000000000000000000');
+const WINDOW = 60_000;
+
+describe('verifier HTTP API', () => {
+  let dir: string;
+  let app: INestApplication;
+  let url: string;
+  let sut: VerifierClient;
+  let clock: FakeClock;
+  let committer: TensorCommitter;
+  let model: Model;
+  let task = 0;
+
+  const claim = (extra: Partial<Parameters<typeof buildClaim>[0]> = {}) =>
+    buildClaim({
+      model,
+      input: randomInput(model, ++task),
+      taskId: toHex32(BigInt(task)),
+      account: operator,
+      domain,
+      committer,
+      ...extra,
+    });
+
+  const post = (path: string, body: string, contentType = 'application/json') =>
+    fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': contentType }, body }).then(
+      async (r) => ({ status: r.status, body: (await r.json()) as any }),
+    );
+
+  async function expectError(
+    promise: Promise<unknown>,
+    status: number,
+    code: string,
+  ): Promise<VerifierApiError> {
+    const error = await promise.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(VerifierApiError);
+    expect({ status: (error as VerifierApiError).status, code: (error as VerifierApiError).code }).toEqual({
+      status,
+      code,
+    });
+    return error as VerifierApiError;
+  }
+
+  const storedClaims = async () => {
+    const text = await fetch(`${url}/metrics`).then((r) => r.text());
+    return [...text.matchAll(/^verilay_claims\{status="\w+"\} (\d+)$/gm)].reduce(
+      (n, m) => n + Number(m[1]),
+      0,
+    );
+  };
+
+  beforeAll(async () => {
+    committer = await createTensorCommitter();
+    model = randomModel({ seed: 11, kind: 'mlp', sizes: [16, 8, 4], argmax: true });
+  });
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'verilay-api-'));
+    clock = new FakeClock();
+    const config = loadVerifierConfig({
+      VERIFIER_DB: join(dir, 'verifier.sqlite'),
+      VERIFIER_BODY_LIMIT: '64kb',
+      VERIFIER_CHALLENGE_WINDOW_MS: String(WINDOW),
+      VERIFIER_BATCH_INTERVAL_MS: '3600000', // ticks are driven by the tests
+    });
+    app = await createVerifierApp(config, { clock, logger: false });
+    await app.listen(0, '127.0.0.1');
+    url = await app.getUrl();
+    sut = new VerifierClient(url);
+    await sut.registerModel(modelToJson(model));
+  });
+
+  afterEach(async () => {
+    await app.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  describe('POST /v1/models', () => {
+    it('registers a model once, answers 200 for the same model again', async () => {
+      const other = randomModel({ seed: 12, kind: 'cnn', sizes: [1, 6, 6, 2, 3] });
+      const first = await post('/v1/models', JSON.stringify(modelToJson(other)));
+      expect(first.status).toBe(201);
+      expect(first.body).toMatchObject({
+        created: true,
+        layers: other.layers.length,
+        input: { shape: [1, 6, 6], dtype: 'int8' },
+      });
+      const again = await post('/v1/models', JSON.stringify({ ...modelToJson(other), name: 'renamed' }));
+      expect(again).toMatchObject({ status: 200, body: { modelId: first.body.modelId, created: false } });
+      expect((await sut.getModel(first.body.modelId)).document).toEqual(modelToJson(other));
+    });
+
+    it('rejects an invalid model with INVALID_MODEL naming the field', async () => {
+      const doc = modelToJson(model) as { layers: { weights?: number[] }[] };
+      doc.layers[0].weights![5] = 300;
+      const error = await expectError(sut.registerModel(doc), 422, 'INVALID_MODEL');
+      expect(error.message).toMatch(/layers\[0\]\.weights\[5\]/);
+    });
+
+    it('answers 404 MODEL_NOT_FOUND and 400 for a malformed id', async () => {
+      await expectError(sut.getModel(toHex32(42n)), 404, 'MODEL_NOT_FOUND');
+      await expectError(sut.getModel('0x1234'), 400, 'VALIDATION_FAILED');
+    });
+  });
+
+  describe('POST /v1/claims', () => {
+    it('stores signed claims and serves their task input', async () => {
+      const salted = await claim({ salt: 987654321n });
+      const plain = await claim();
+      const { claims } = await sut.submitClaims([salted, plain]);
+      expect(claims.map((c) => c.status)).toEqual(['submitted', 'submitted']);
+      const view = await sut.getClaim(claims[0].claimId);
+      expect(view).toMatchObject({
+        status: 'submitted',
+        operator: operator.address.toLowerCase(),
+        batch: null,
+        reason: null,
+      });
+      expect(view.timestamps.submitted).toBe(new Date(clock.t).toISOString());
+      const input = await sut.getTaskInput(claims[0].claimId);
+      expect(input).toMatchObject({
+        data: salted.input!.data,
+        salt: toHex32(987654321n),
+        shape: [16],
+        dtype: 'int8',
+        inputCommitment: salted.inputCommitment,
+      });
+    });
+
+    it('answers 400 MALFORMED_JSON and stores nothing', async () => {
+      expect(await post('/v1/claims', '{"claims": [')).toMatchObject({
+        status: 400,
+        body: { error: { code: 'MALFORMED_JSON' } },
+      });
+      expect(await storedClaims()).toBe(0);
+    });
+
+    it('answers 400 VALIDATION_FAILED for wrong types, naming the field', async () => {
+      const good = await claim();
+      const res = await post('/v1/claims', JSON.stringify({ claims: [{ ...good, modelId: 42 }] }));
+      expect(res).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED' } } });
+      expect(res.body.error.message).toMatch(/claims\.0\.modelId/);
+      expect(
+        await post('/v1/claims', JSON.stringify({ claims: [{ ...good, input: { data: [1.5] } }] })),
+      ).toMatchObject({ status: 400 });
+      expect(await post('/v1/claims', JSON.stringify({ claims: [] }))).toMatchObject({ status: 400 });
+      expect(await post('/v1/claims', JSON.stringify({ claims: [{ ...good, extra: 1 }] }))).toMatchObject({
+        status: 400,
+      });
+      expect(await storedClaims()).toBe(0);
+    });
+
+    it('answers 413 PAYLOAD_TOO_LARGE over the body limit', async () => {
+      const good = await claim();
+      const big = JSON.stringify({ claims: [{ ...good, output: new Array(40_000).fill(1) }] });
+      expect(await post('/v1/claims', big)).toMatchObject({
+        status: 413,
+        body: { error: { code: 'PAYLOAD_TOO_LARGE' } },
+      });
+      expect(await storedClaims()).toBe(0);
+    });
+
+    it('answers 400 for a missing signature and 422 INVALID_SIGNATURE for a wrong signer', async () => {
+      const good = await claim();
+      const { signature: _drop, ...unsigned } = good;
+      expect(await post('/v1/claims', JSON.stringify({ claims: [unsigned] }))).toMatchObject({
+        status: 400,
+        body: { error: { code: 'VALIDATION_FAILED' } },
+      });
+      // A stranger signs the operator's claim fields.
+      const forged: ClaimSubmission = {
+        ...good,
+        signature: await stranger.signTypedData({
+          ...(await import('@verilay/protocol')).claimTypedData(good, domain),
+        }),
+      };
+      const error = await expectError(sut.submitClaims([forged]), 422, 'INVALID_SIGNATURE');
+      expect(error.message).toMatch(/claims\[0\]/);
+      // A valid signature over different fields.
+      await expectError(sut.submitClaims([{ ...good, taskId: toHex32(999n) }]), 422, 'INVALID_SIGNATURE');
+      // Garbage of the right length.
+      await expectError(
+        sut.submitClaims([{ ...good, signature: `0x${'00'.repeat(65)}` }]),
+        422,
+        'INVALID_SIGNATURE',
+      );
+      expect(await storedClaims()).toBe(0);
+    });
+
+    it('answers 422 UNKNOWN_MODEL for a model that is not registered', async () => {
+      const other = randomModel({ seed: 99, kind: 'mlp', sizes: [16, 4] });
+      await expectError(sut.submitClaims([await claim({ model: other })]), 422, 'UNKNOWN_MODEL');
+    });
+
+    it('answers 422 INPUT_COMMITMENT_MISMATCH when the input does not match its commitment', async () => {
+      const good = await claim();
+      const tampered = {
+        ...good,
+        input: { data: good.input!.data.map((v, i) => (i === 0 ? (v === 5 ? 6 : 5) : v)) },
+      };
+      await expectError(sut.submitClaims([tampered]), 422, 'INPUT_COMMITMENT_MISMATCH');
+      const wrongSalt = { ...good, input: { ...good.input!, salt: toHex32(1n) } };
+      await expectError(sut.submitClaims([wrongSalt]), 422, 'INPUT_COMMITMENT_MISMATCH');
+    });
+
+    it('answers 422 INVALID_INPUT for an input outside the model input dtype or shape', async () => {
+      const good = await claim();
+      await expectError(
+        sut.submitClaims([{ ...good, input: { data: [...good.input!.data.slice(1), 200] } }]),
+        422,
+        'INVALID_INPUT',
+      );
+      await expectError(
+        sut.submitClaims([{ ...good, input: { data: good.input!.data.slice(1) } }]),
+        422,
+        'INVALID_INPUT',
+      );
+    });
+
+    it('answers 422 OUTPUT_COMMITMENT_MISMATCH when the output values do not match', async () => {
+      const good = await claim();
+      await expectError(
+        sut.submitClaims([{ ...good, output: [(good.output![0] + 1) % 4] }]),
+        422,
+        'OUTPUT_COMMITMENT_MISMATCH',
+      );
+    });
+
+    it('answers 409 DUPLICATE_CLAIM for a claim already stored or repeated in the request', async () => {
+      const good = await claim();
+      await sut.submitClaims([good]);
+      await expectError(sut.submitClaims([good]), 409, 'DUPLICATE_CLAIM');
+      const fresh = await claim();
+      await expectError(sut.submitClaims([fresh, fresh]), 409, 'DUPLICATE_CLAIM');
+      expect(await storedClaims()).toBe(1);
+    });
+
+    it('stores all claims of a request or none', async () => {
+      const good = await claim();
+      const bad = { ...(await claim()), signature: `0x${'11'.repeat(65)}` as const };
+      await expectError(sut.submitClaims([good, bad]), 422, 'INVALID_SIGNATURE');
+      await expectError(
+        sut.getClaim((await sut.submitClaims([await claim()])).claims[0].claimId.replace(/.$/, '0')),
+        404,
+        'CLAIM_NOT_FOUND',
+      );
+      expect(await storedClaims()).toBe(1); // only the claim of the later, valid request
+    });
+
+    it('accepts a claim without task data and answers 404 TASK_INPUT_UNAVAILABLE for it', async () => {
+      const { claims } = await sut.submitClaims([await claim({ withoutInput: true })]);
+      await expectError(sut.getTaskInput(claims[0].claimId), 404, 'TASK_INPUT_UNAVAILABLE');
+    });
+  });
+
+  describe('claim lifecycle', () => {
+    it('batches claims, opens the window, and makes unchallenged claims final after it', async () => {
+      const batching = app.get(BatchingService);
+      const { claims } = await sut.submitClaims([await claim(), await claim()]);
+      clock.t += 1000;
+      await batching.tick();
+      const posted = await sut.getClaim(claims[0].claimId);
+      expect(posted.status).toBe('posted');
+      expect(posted.batch).toMatchObject({
+        count: 2,
+        windowEndsAt: new Date(clock.t + WINDOW).toISOString(),
+      });
+      clock.t += WINDOW - 1;
+      await batching.tick();
+      expect((await sut.getClaim(claims[0].claimId)).status).toBe('posted');
+      clock.t += 1;
+      await batching.tick();
+      const final = await sut.getClaim(claims[1].claimId);
+      expect(final.status).toBe('final');
+      expect(final.history.map((h) => h.to)).toEqual(['submitted', 'posted', 'final']);
+      expect(final.timestamps.final).toBe(new Date(clock.t).toISOString());
+    });
+  });
+
+  describe('operations', () => {
+    it('serves health, Prometheus metrics and the OpenAPI document', async () => {
+      expect(await sut.health()).toMatchObject({ status: 'ok' });
+      await sut.submitClaims([await claim()]);
+      const metrics = await fetch(`${url}/metrics`).then((r) => r.text());
+      expect(metrics).toMatch(/^verilay_claims_submitted_total 1$/m);
+      expect(metrics).toMatch(/^verilay_claims\{status="submitted"\} 1$/m);
+      const openapi = (await fetch(`${url}/docs/openapi.json`).then((r) => r.json())) as { paths: object };
+      expect(Object.keys(openapi.paths)).toEqual(
+        expect.arrayContaining([
+          '/v1/models',
+          '/v1/models/{modelId}',
+          '/v1/claims',
+          '/v1/claims/{claimId}',
+          '/v1/tasks/{claimId}/input',
+          '/health',
+          '/metrics',
+        ]),
+      );
+      expect((await fetch(`${url}/docs`)).status).toBe(200);
+    });
+  });
+});
+
+describe(loadVerifierConfig.name, () => {
+  it('names the variable that is wrong', () => {
+    expect(() => loadVerifierConfig({ VERIFIER_PORT: 'eighty' })).toThrow(/"VERIFIER_PORT" must be a number/);
+    expect(() => loadVerifierConfig({ VERIFIER_CHALLENGE_WINDOW_MS: '10' })).toThrow(
+      /VERIFIER_CHALLENGE_WINDOW_MS/,
+    );
+    expect(loadVerifierConfig({}).challengeWindowMs).toBe(3_600_000);
+  });
+});

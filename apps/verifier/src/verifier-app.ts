@@ -1,0 +1,59 @@
+import 'reflect-metadata';
+import { BadRequestException, ConsoleLogger, ValidationPipe, type INestApplication } from '@nestjs/common';
+import type { ValidationError } from 'class-validator';
+import { NestFactory } from '@nestjs/core';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Clock } from './clock';
+import type { VerifierConfig } from './config/verifier.config';
+import { useJsonBodies } from './http/body-parsing';
+import { VerifierModule } from './verifier.module';
+
+/** Builds the verifier HTTP app (not yet listening): used by main.ts and by the tests. */
+export async function createVerifierApp(
+  config: VerifierConfig,
+  options: { clock?: Clock; logger?: false } = {},
+): Promise<INestApplication> {
+  const logger =
+    options.logger === false
+      ? false
+      : new ConsoleLogger({ json: config.logFormat === 'json', prefix: 'verifier' });
+  const app = await NestFactory.create(VerifierModule.forRoot(config, options.clock), {
+    bodyParser: false,
+    logger,
+  });
+  useJsonBodies(app, config.bodyLimit);
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      exceptionFactory: (errors) =>
+        new BadRequestException({
+          code: 'VALIDATION_FAILED',
+          message: flattenValidationErrors(errors).join('; '),
+        }),
+    }),
+  );
+  app.enableShutdownHooks();
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('verilay verifier')
+      .setDescription('Submit signed inference claims, follow them to final, fetch task data to replay them.')
+      .setVersion('1')
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
+  return app;
+}
+
+/** "claims.0.signature: signature must be a 65-byte 0x-hex signature" for each failed constraint. */
+function flattenValidationErrors(errors: ValidationError[], path = ''): string[] {
+  return errors.flatMap((e) => {
+    const at = path ? `${path}.${e.property}` : e.property;
+    return [
+      ...Object.values(e.constraints ?? {}).map((m) => `${at}: ${m}`),
+      ...flattenValidationErrors(e.children ?? [], at),
+    ];
+  });
+}

@@ -1,0 +1,58 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { createTensorCommitter } from '@verilay/commitments';
+import { ClaimRepository, ModelRepository, verifierDataSourceOptions } from '@verilay/storage';
+import { DataSource } from 'typeorm';
+import { BatchingService } from './batching/batching.service';
+import { ClaimsController } from './claims/claims.controller';
+import { ClaimsService, TENSOR_COMMITTER } from './claims/claims.service';
+import { Clock, SystemClock } from './clock';
+import { VerifierConfig } from './config/verifier.config';
+import { HealthController } from './health/health.controller';
+import { ApiExceptionFilter } from './http/api-exception.filter';
+import { HttpMetricsInterceptor } from './metrics/http-metrics.interceptor';
+import { MetricsController } from './metrics/metrics.controller';
+import { MetricsService } from './metrics/metrics.service';
+import { ModelsController } from './models/models.controller';
+import { ModelsService } from './models/models.service';
+import { TasksController } from './tasks/tasks.controller';
+
+@Module({})
+export class VerifierModule {
+  /** The whole verifier, wired from a validated config (see loadVerifierConfig). */
+  static forRoot(config: VerifierConfig, clock: Clock = new SystemClock()): DynamicModule {
+    return {
+      module: VerifierModule,
+      imports: [
+        ConfigModule.forRoot({ ignoreEnvFile: true, load: [() => ({ verifier: config })] }),
+        TypeOrmModule.forRoot(verifierDataSourceOptions(config.dbPath)),
+        TerminusModule,
+      ],
+      controllers: [ModelsController, ClaimsController, TasksController, HealthController, MetricsController],
+      providers: [
+        { provide: VerifierConfig, useValue: config },
+        { provide: Clock, useValue: clock },
+        {
+          provide: ClaimRepository,
+          useFactory: (db: DataSource) => new ClaimRepository(db),
+          inject: [DataSource],
+        },
+        {
+          provide: ModelRepository,
+          useFactory: (db: DataSource) => new ModelRepository(db),
+          inject: [DataSource],
+        },
+        { provide: TENSOR_COMMITTER, useFactory: createTensorCommitter },
+        { provide: APP_FILTER, useClass: ApiExceptionFilter },
+        { provide: APP_INTERCEPTOR, useClass: HttpMetricsInterceptor },
+        MetricsService,
+        ModelsService,
+        ClaimsService,
+        BatchingService,
+      ],
+    };
+  }
+}
