@@ -3,12 +3,30 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 // Pure libs compute; they never touch a framework, a chain client or a database.
-const IMPURE = ['@nestjs/*', 'viem', 'viem/*', 'typeorm', 'sqlite3', 'express', '@verilay/storage', '@verilay/chain', '@verilay/client'];
-const PURE_LIBS = ['libs/errors/src/**/*.ts', 'libs/inference/src/**/*.ts', 'libs/commitments/src/**/*.ts', 'libs/protocol/src/**/*.ts'];
+const IMPURE = [
+  '@nestjs/*',
+  'viem',
+  'viem/*',
+  'typeorm',
+  'sqlite3',
+  'express',
+  '@verilay/storage',
+  '@verilay/chain',
+  '@verilay/client',
+];
+const PURE_LIBS = [
+  'libs/errors/src/**/*.ts',
+  'libs/inference/src/**/*.ts',
+  'libs/commitments/src/**/*.ts',
+  'libs/protocol/src/**/*.ts',
+];
 // Every lib has one public entry; nothing reaches into another lib's files.
 const NO_DEEP = [
   { group: ['@verilay/*/*'], message: 'Import a lib through its public entry: @verilay/<lib>.' },
-  { group: ['**/libs/*', '**/libs/**', '../../*'], message: 'No relative imports that climb out of a package; use @verilay/<lib>.' },
+  {
+    group: ['**/libs/*', '**/libs/**', '../../*'],
+    message: 'No relative imports that climb out of a package; use @verilay/<lib>.',
+  },
 ];
 
 export default tseslint.config(
@@ -27,7 +45,12 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [...NO_DEEP, { group: IMPURE, message: 'Pure libs import no Nest, viem, typeorm or other impure lib.' }] },
+        {
+          patterns: [
+            ...NO_DEEP,
+            { group: IMPURE, message: 'Pure libs import no Nest, viem, typeorm or other impure lib.' },
+          ],
+        },
       ],
     },
   },

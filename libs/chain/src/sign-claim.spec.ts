@@ -1,6 +1,6 @@
 import { toHex32 } from '@verilay/commitments';
 import { claimDomain, claimTypedData } from '@verilay/protocol';
-import { hashTypedData, keccak256, encodeAbiParameters, toHex, concat } from 'viem';
+import { hashTypedData, keccak256, encodeAbiParameters, toHex, concat, recoverTypedDataAddress } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { recoverClaimSigner } from './recover-claim-signer';
 import { signClaim } from './sign-claim';
@@ -84,5 +84,29 @@ describe(signClaim.name, () => {
 
   it('returns null for a malformed signature', async () => {
     expect(await recoverClaimSigner(claim, '0x1234', domain)).toBeNull();
+    expect(await recoverClaimSigner(claim, `0x${'00'.repeat(65)}`, domain)).toBeNull();
+  });
+
+  it('agrees with viem on random operators and claims (native recovery cross-check)', async () => {
+    for (let i = 0; i < 25; i++) {
+      const account = privateKeyToAccount(toHex32(BigInt(keccak256(toHex(i)))));
+      const c = { ...claim, taskId: toHex32(BigInt(i)), operator: account.address };
+      const signature = await signClaim(account, c, domain);
+      const expected = await recoverTypedDataAddress({ ...claimTypedData(c, domain), signature });
+      expect(await recoverClaimSigner(c, signature, domain)).toBe(expected);
+      expect(expected).toBe(account.address);
+    }
+  });
+
+  it('refuses what OpenZeppelin ECDSA.recover refuses: high-s twins and v outside 27/28', async () => {
+    const signature = await signClaim(operator, claim, domain);
+    const n = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+    const s = BigInt(`0x${signature.slice(66, 130)}`);
+    const v = parseInt(signature.slice(130), 16);
+    // (r, n - s, v ^ 1) recovers the same key: valid for ecrecover, refused by OpenZeppelin.
+    const twin = `${signature.slice(0, 66)}${(n - s).toString(16).padStart(64, '0')}${(v === 27 ? 28 : 27).toString(16)}` as const;
+    expect(await recoverTypedDataAddress({ ...claimTypedData(claim, domain), signature: twin })).toBe(operator.address);
+    expect(await recoverClaimSigner(claim, twin, domain)).toBeNull();
+    expect(await recoverClaimSigner(claim, `${signature.slice(0, 130)}01`, domain)).toBeNull();
   });
 });

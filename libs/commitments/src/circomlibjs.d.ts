@@ -10,4 +10,5 @@ declare module 'circomlibjs' {
 declare module 'circomlibjs' {
   /** Pure-JS reference Poseidon (slow; used by tests as an independent implementation). */
   export function buildPoseidonReference(): Promise<PoseidonHasher>;
+  export function buildPoseidonOpt(): Promise<PoseidonHasher>;
 }

@@ -63,6 +63,12 @@ describe('createTensorCommitter', () => {
     expect(sut.commitTensor({ dtype: 'int8', data }, 0n)).toBe(base);
   });
 
+  it('rejects values outside the dtype instead of letting a lane overflow into the next', () => {
+    expect(() => packTensor({ dtype: 'int8', data: [0, 128] })).toThrow(/value 1 is 128, outside int8/);
+    expect(() => packTensor({ dtype: 'uint8', data: [-1] })).toThrow(/outside uint8/);
+    expect(() => packTensor({ dtype: 'int16', data: [0.5] })).toThrow(/outside int16/);
+  });
+
   it('rejects a salt outside the field', () => {
     expect(() => sut.commitTensor({ dtype: 'int8', data: [1] }, FIELD_MODULUS)).toThrow(
       /below the BN254 modulus/,

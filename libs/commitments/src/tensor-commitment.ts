@@ -1,5 +1,5 @@
 import { buildPoseidon } from 'circomlibjs';
-import { DTYPES, type DType } from '@verilay/inference';
+import { DTYPES, InvalidInputError, type DType } from '@verilay/inference';
 import { InvalidFieldElementError } from './errors';
 import { FIELD_MODULUS, toHex32, type Hex32 } from './field';
 
@@ -46,13 +46,24 @@ export async function createTensorCommitter(): Promise<TensorCommitter> {
 
 export function packTensor({ dtype, data }: CommittedTensor): bigint[] {
   const { bits, min } = DTYPES[dtype];
+  const bytesPerLane = bits / 8;
   const lanes = Math.floor(PACK_BITS / bits);
+  const maxLane = 2 ** bits - 1;
   const words: bigint[] = [];
+  // Lanes are whole bytes (every dtype is 8, 16 or 32 bits), so a word is its lanes' little-endian
+  // bytes read as one integer: build the big-endian hex string and parse it once.
   for (let j = 0; j < data.length; j += lanes) {
-    let word = 0n;
-    for (let k = Math.min(lanes, data.length - j) - 1; k >= 0; k--)
-      word = (word << BigInt(bits)) | BigInt(data[j + k] - min);
-    words.push(word);
+    const n = Math.min(lanes, data.length - j);
+    let hex = '';
+    for (let k = n - 1; k >= 0; k--) {
+      const lane = data[j + k] - min;
+      // SAFETY: a lane wider than its slot would shift every later lane and could make two
+      // different tensors pack to the same words.
+      if (!Number.isInteger(lane) || lane < 0 || lane > maxLane)
+        throw new InvalidInputError(`value ${j + k} is ${data[j + k]}, outside ${dtype}`, { index: j + k });
+      hex += lane.toString(16).padStart(2 * bytesPerLane, '0');
+    }
+    words.push(BigInt(`0x${hex}`));
   }
   return words;
 }

@@ -95,7 +95,9 @@ export class ClaimsService {
           `claims[${index}].output has ${s.output.length} values, the model outputs ${expected}`,
           { index },
         );
-      const computed = this.committer.commitTensor({ dtype: out.dtype, data: s.output });
+      const computed = atIndex(index, () =>
+        this.committer.commitTensor({ dtype: out.dtype, data: s.output! }),
+      );
       if (computed !== fields.outputCommitment)
         throw new CommitmentMismatchError('output', fields.outputCommitment, computed, index);
     }
