@@ -87,6 +87,7 @@ describe('verifier HTTP API', () => {
     const config = loadVerifierConfig({
       VERIFIER_DB: join(dir, 'verifier.sqlite'),
       VERIFIER_BODY_LIMIT: '64kb',
+      VERIFIER_MAX_CLAIMS_PER_REQUEST: '5',
       VERIFIER_CHALLENGE_WINDOW_MS: String(WINDOW),
       VERIFIER_BATCH_INTERVAL_MS: '3600000', // ticks are driven by the tests
     });
@@ -185,6 +186,14 @@ describe('verifier HTTP API', () => {
         body: { error: { code: 'PAYLOAD_TOO_LARGE' } },
       });
       expect(await storedClaims()).toBe(0);
+    });
+
+    it('answers 413 TOO_MANY_CLAIMS over the per-request claim limit, and stores nothing', async () => {
+      const six = await Promise.all(Array.from({ length: 6 }, () => claim()));
+      await expectError(sut.submitClaims(six), 413, 'TOO_MANY_CLAIMS');
+      expect(await storedClaims()).toBe(0);
+      await sut.submitClaims(six.slice(0, 5));
+      expect(await storedClaims()).toBe(5);
     });
 
     it('answers 400 for a missing signature and 422 INVALID_SIGNATURE for a wrong signer', async () => {

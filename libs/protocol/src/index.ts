@@ -28,4 +28,9 @@ export {
 } from './claim-typed-data';
 export { executeTask, type TaskExecution } from './execute-task';
 export { IllegalTransitionError } from './errors';
-export { CommitmentMismatchError, InvalidSignatureError, UnknownModelError } from './rejections';
+export {
+  CommitmentMismatchError,
+  InvalidSignatureError,
+  TooManyClaimsError,
+  UnknownModelError,
+} from './rejections';

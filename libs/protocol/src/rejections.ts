@@ -35,3 +35,10 @@ export class CommitmentMismatchError extends BaseError {
 function at(index?: number) {
   return index === undefined ? '' : ` (claims[${index}])`;
 }
+
+export class TooManyClaimsError extends BaseError {
+  readonly code = 'TOO_MANY_CLAIMS';
+  constructor(count: number, limit: number) {
+    super(`A request may carry at most ${limit} claims, this one has ${count}`, { meta: { count, limit } });
+  }
+}

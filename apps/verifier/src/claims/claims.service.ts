@@ -13,6 +13,7 @@ import {
   claimDomain,
   CommitmentMismatchError,
   InvalidSignatureError,
+  TooManyClaimsError,
   UnknownModelError,
   type ClaimDomain,
 } from '@verilay/protocol';
@@ -31,6 +32,7 @@ export const TENSOR_COMMITTER = Symbol('TensorCommitter');
 export class ClaimsService {
   private readonly logger = new Logger(ClaimsService.name);
   private readonly domain: ClaimDomain;
+  private readonly maxClaimsPerRequest: number;
 
   constructor(
     private readonly claims: ClaimRepository,
@@ -41,11 +43,14 @@ export class ClaimsService {
     config: VerifierConfig,
   ) {
     this.domain = claimDomain(config.chainId, config.claimsContract);
+    this.maxClaimsPerRequest = config.maxClaimsPerRequest;
   }
 
   async submit(
     submissions: readonly ClaimSubmissionDto[],
   ): Promise<{ claimId: `0x${string}`; status: 'submitted' }[]> {
+    if (submissions.length > this.maxClaimsPerRequest)
+      throw new TooManyClaimsError(submissions.length, this.maxClaimsPerRequest);
     const rows: NewClaim[] = [];
     for (const [index, submission] of submissions.entries()) rows.push(await this.check(submission, index));
     await this.claims.insertSubmissions(rows, this.clock.now());
