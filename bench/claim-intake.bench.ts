@@ -1,14 +1,11 @@
-import { buildClaim } from '@verilay/client';
+import { buildClaim, VerifierProcess } from '@verilay/client';
 import { createTensorCommitter, toHex32 } from '@verilay/commitments';
 import { modelToJson, randomInput, randomModel } from '@verilay/inference';
 import { claimDomain, type ClaimSubmission } from '@verilay/protocol';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { privateKeyToAccount } from 'viem/accounts';
-import { VerifierClient } from '@verilay/client';
 
 const TOTAL = 2000;
 
@@ -45,27 +42,11 @@ export async function benchClaimIntake(): Promise<string> {
     [100, 1700],
   ] as const) {
     const dir = mkdtempSync(join(tmpdir(), 'verilay-bench-'));
-    const port = await freePort();
-    const child = spawn(process.execPath, [join(__dirname, '../apps/verifier/src/main.js')], {
-      env: {
-        ...process.env,
-        VERIFIER_PORT: String(port),
-        VERIFIER_DB: join(dir, 'v.sqlite'),
-        VERIFIER_LOG_FORMAT: 'json',
-        VERIFIER_BATCH_INTERVAL_MS: '3600000',
-      },
-      stdio: 'ignore',
+    const verifier = await VerifierProcess.start(join(__dirname, '../apps/verifier/src/main.js'), {
+      VERIFIER_DB: join(dir, 'v.sqlite'),
+      VERIFIER_BATCH_INTERVAL_MS: '3600000',
     });
-    const client = new VerifierClient(`http://127.0.0.1:${port}`);
-    for (let i = 0; ; i++) {
-      try {
-        await client.health();
-        break;
-      } catch {
-        if (i > 200) throw new Error('verifier did not start');
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
+    const client = verifier.client;
     await client.registerModel(modelToJson(model));
     const mine = perRequest === 1 ? claims.slice(0, count) : claims.slice(300, 300 + count);
     const latencies: number[] = [];
@@ -81,18 +62,8 @@ export async function benchClaimIntake(): Promise<string> {
       `| ${perRequest} | ${mine.length} | ${seconds.toFixed(2)} | ${(mine.length / seconds).toFixed(0)} | ${latencies[latencies.length >> 1].toFixed(1)} |`,
     );
     console.error(`intake: ${perRequest}/request: ${(mine.length / seconds).toFixed(0)} claims/s`);
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    await verifier.stop();
     rmSync(dir, { recursive: true, force: true });
   }
   return rows.join('\n');
-}
-
-function freePort(): Promise<number> {
-  return new Promise((res) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => res(port));
-    });
-  });
 }

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { ROOT } from './support/verifier-process';
+import { ROOT } from './support/e2e';
 
 describe('verilay demo (the README main job)', () => {
   it('starts a verifier, submits signed claims and shows each one reach final', async () => {

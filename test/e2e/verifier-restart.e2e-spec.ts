@@ -1,4 +1,4 @@
-import { buildClaim, type ClaimView } from '@verilay/client';
+import { buildClaim, VerifierProcess, type ClaimView } from '@verilay/client';
 import { createTensorCommitter, toHex32, type TensorCommitter } from '@verilay/commitments';
 import { modelToJson, randomInput, randomModel, type Model } from '@verilay/inference';
 import { claimDomain } from '@verilay/protocol';
@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { privateKeyToAccount } from 'viem/accounts';
-import { eventually, sleep, VerifierProcess } from './support/verifier-process';
+import { eventually, sleep, VERIFIER_ENTRY } from './support/e2e';
 
 const operator = privateKeyToAccount('0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d');
 const domain = claimDomain(31337, '0x0000000000000000000000000000000000000000');
@@ -67,7 +67,7 @@ describe('verifier restarts', () => {
   };
 
   it('finalizes claims exactly once after a SIGKILL in the middle of their window', async () => {
-    verifier = await VerifierProcess.start(env);
+    verifier = await VerifierProcess.start(VERIFIER_ENTRY, env);
     await verifier.client.registerModel(modelToJson(model));
     const ids = (await verifier.client.submitClaims(await claims(3))).claims.map((c) => c.claimId);
     const posted = await eventually(allIn('posted', ids), 5000, 'claims posted');
@@ -75,7 +75,7 @@ describe('verifier restarts', () => {
 
     await sleep(1000); // mid-window
     await verifier.kill();
-    verifier = await VerifierProcess.start(env, verifier.port);
+    verifier = await VerifierProcess.start(VERIFIER_ENTRY, env, verifier.port);
 
     const mid = await statusOf(ids);
     expect(mid.map((v) => v.status)).toEqual(['posted', 'posted', 'posted']);
@@ -85,22 +85,22 @@ describe('verifier restarts', () => {
   });
 
   it('closes a window that ended while the verifier was down, on its first tick', async () => {
-    verifier = await VerifierProcess.start(env);
+    verifier = await VerifierProcess.start(VERIFIER_ENTRY, env);
     await verifier.client.registerModel(modelToJson(model));
     const ids = (await verifier.client.submitClaims(await claims(2))).claims.map((c) => c.claimId);
     await eventually(allIn('posted', ids), 5000, 'claims posted');
     await verifier.kill();
     await sleep(4500); // the window ends while nobody runs
-    verifier = await VerifierProcess.start(env, verifier.port);
+    verifier = await VerifierProcess.start(VERIFIER_ENTRY, env, verifier.port);
     expectFinalOnce(await eventually(allIn('final', ids), 3000, 'claims final'));
   });
 
   it('keeps every claim it acknowledged, even when killed right after the answer', async () => {
-    verifier = await VerifierProcess.start({ ...env, VERIFIER_BATCH_INTERVAL_MS: '3600000' });
+    verifier = await VerifierProcess.start(VERIFIER_ENTRY, { ...env, VERIFIER_BATCH_INTERVAL_MS: '3600000' });
     await verifier.client.registerModel(modelToJson(model));
     const ids = (await verifier.client.submitClaims(await claims(20))).claims.map((c) => c.claimId);
     await verifier.kill();
-    verifier = await VerifierProcess.start(env, verifier.port);
+    verifier = await VerifierProcess.start(VERIFIER_ENTRY, env, verifier.port);
     const views = await statusOf(ids);
     expect(views.map((v) => v.claimId)).toEqual(ids);
     for (const id of ids) expect((await verifier.client.getTaskInput(id)).data).toHaveLength(32);

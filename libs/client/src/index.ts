@@ -1,2 +1,3 @@
 export { buildClaim, type BuildClaimOptions } from './build-claim';
 export { VerifierApiError, VerifierClient, type ClaimView, type TaskInputView } from './verifier-client';
+export { freePort, VerifierProcess } from './verifier-process';

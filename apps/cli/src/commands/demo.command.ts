@@ -1,10 +1,8 @@
-import { buildClaim, VerifierClient, type ClaimView } from '@verilay/client';
+import { buildClaim, VerifierProcess, type ClaimView } from '@verilay/client';
 import { createTensorCommitter, toHex32 } from '@verilay/commitments';
 import { parseModel, randomInput } from '@verilay/inference';
 import { claimDomain, type ClaimStatus } from '@verilay/protocol';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { privateKeyToAccount } from 'viem/accounts';
@@ -22,27 +20,19 @@ export interface DemoOptions {
 
 export async function runDemo(opts: DemoOptions): Promise<void> {
   const db = opts.db ?? join(mkdtempSync(join(tmpdir(), 'verilay-demo-')), 'verifier.sqlite');
-  const port = await freePort();
   const started = Date.now();
   const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s`;
   const say = (line: string) => console.log(`[${elapsed()}] ${line}`);
 
-  say(`starting verifier on 127.0.0.1:${port}, database ${db}, challenge window ${opts.windowMs} ms`);
-  const verifier = spawn(process.execPath, [join(REPO_ROOT, 'dist/apps/verifier/src/main.js')], {
-    env: {
-      ...process.env,
-      VERIFIER_PORT: String(port),
-      VERIFIER_DB: db,
-      VERIFIER_CHALLENGE_WINDOW_MS: String(opts.windowMs),
-      VERIFIER_BATCH_INTERVAL_MS: '250',
-      VERIFIER_LOG_FORMAT: 'json',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
+  say(`starting verifier, database ${db}, challenge window ${opts.windowMs} ms`);
+  const verifier = await VerifierProcess.start(join(REPO_ROOT, 'dist/apps/verifier/src/main.js'), {
+    VERIFIER_DB: db,
+    VERIFIER_CHALLENGE_WINDOW_MS: String(opts.windowMs),
+    VERIFIER_BATCH_INTERVAL_MS: '250',
   });
+  say(`verifier listening on ${verifier.url}`);
   try {
-    const client = new VerifierClient(`http://127.0.0.1:${port}`);
-    await waitForHealth(client, verifier);
-
+    const client = verifier.client;
     const modelFile = opts.model ?? join(REPO_ROOT, 'models/sample-mlp-784-64-10.json');
     const model = parseModel(readFileSync(modelFile, 'utf8'));
     const { modelId } = await client.registerModel(JSON.parse(readFileSync(modelFile, 'utf8')));
@@ -72,7 +62,7 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
     const deadline = Date.now() + opts.windowMs + 30_000;
     while ([...seen.values()].filter((s) => s === 'final').length < claims.length) {
       if (Date.now() > deadline) throw new Error('claims did not reach final in time');
-      if (verifier.exitCode !== null) throw new Error(`verifier exited with code ${verifier.exitCode}`);
+      if (verifier.child.exitCode !== null) throw new Error(`verifier exited:\n${verifier.output()}`);
       for (const { claimId } of claims) {
         const view: ClaimView = await client.getClaim(claimId);
         if (seen.get(claimId) === view.status) continue;
@@ -87,32 +77,8 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
     }
     say(`all ${claims.length} claims final. Database kept at ${db}`);
   } finally {
-    verifier.kill('SIGTERM');
-    await new Promise((r) => (verifier.exitCode !== null ? r(null) : verifier.once('exit', r)));
+    await verifier.stop();
   }
-}
-
-async function waitForHealth(client: VerifierClient, child: ChildProcess) {
-  for (let i = 0; i < 150; i++) {
-    if (child.exitCode !== null) throw new Error(`verifier exited with code ${child.exitCode}`);
-    try {
-      if ((await client.health()).status === 'ok') return;
-    } catch {
-      // not listening yet
-    }
-    await sleep(100);
-  }
-  throw new Error('verifier did not become healthy in 15 s');
-}
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => res(port));
-    });
-    server.on('error', rej);
-  });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

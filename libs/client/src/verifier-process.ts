@@ -1,11 +1,11 @@
-import { VerifierClient } from '@verilay/client';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { VerifierClient } from './verifier-client';
 
-export const ROOT = join(__dirname, '../../..');
-
-/** A verifier started from the build (dist/), as users run it: `npm run start:verifier`. */
+/**
+ * A verifier running as its own process, started from its compiled entry (what
+ * `npm run start:verifier` runs): for the demo, the end-to-end tests and the benchmarks.
+ */
 export class VerifierProcess {
   readonly client: VerifierClient;
   readonly url: string;
@@ -17,13 +17,15 @@ export class VerifierProcess {
   ) {
     this.url = `http://127.0.0.1:${port}`;
     this.client = new VerifierClient(this.url);
-    child.stdout?.on('data', (d) => (this.logs += d));
-    child.stderr?.on('data', (d) => (this.logs += d));
+    const keep = (d: Buffer) => (this.logs = (this.logs + d.toString()).slice(-65_536)); // the tail, bounded
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
   }
 
-  static async start(env: Record<string, string>, port?: number): Promise<VerifierProcess> {
+  /** Starts `entry` (dist/apps/verifier/src/main.js) with `env` and waits until /health is ok. */
+  static async start(entry: string, env: Record<string, string>, port?: number): Promise<VerifierProcess> {
     const p = port ?? (await freePort());
-    const child = spawn(process.execPath, [join(ROOT, 'dist/apps/verifier/src/main.js')], {
+    const child = spawn(process.execPath, [entry], {
       env: { ...process.env, VERIFIER_PORT: String(p), VERIFIER_LOG_FORMAT: 'json', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -44,6 +46,11 @@ export class VerifierProcess {
       await sleep(100);
     }
     throw new Error(`verifier not healthy after 20 s:\n${this.logs}`);
+  }
+
+  /** Everything the process wrote so far (JSON log lines). */
+  output(): string {
+    return this.logs;
   }
 
   /** SIGKILL: no shutdown hooks, no flushing; what was committed is all that survives. */
