@@ -2,13 +2,20 @@ import { createTensorCommitter } from '@verilay/commitments';
 import { randomInput, randomModel, run, type Model } from '@verilay/inference';
 import { executeTask } from '@verilay/protocol';
 
-/** Runs `f` for at least `minMs` after a warm-up; returns operations per second. */
-function opsPerSecond(f: (i: number) => void, minMs = 3000): { ops: number; perSecond: number } {
+/**
+ * Operations per second of `f`: after a warm-up, the best of 3 rounds of at least `minMs` each
+ * (the best round is the one least disturbed by GC and the machine's other work).
+ */
+function opsPerSecond(f: (i: number) => void, minMs = 2000): { perSecond: number } {
   for (let i = 0; i < 50; i++) f(i);
-  let ops = 0;
-  const start = performance.now();
-  while (performance.now() - start < minMs) f(ops++);
-  return { ops, perSecond: ops / ((performance.now() - start) / 1000) };
+  let best = 0;
+  for (let round = 0; round < 3; round++) {
+    let ops = 0;
+    const start = performance.now();
+    while (performance.now() - start < minMs) f(ops++);
+    best = Math.max(best, ops / ((performance.now() - start) / 1000));
+  }
+  return { perSecond: best };
 }
 
 export async function benchRuntime(): Promise<string> {
