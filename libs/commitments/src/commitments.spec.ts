@@ -69,6 +69,11 @@ describe('createTensorCommitter', () => {
     expect(() => packTensor({ dtype: 'int16', data: [0.5] })).toThrow(/outside int16/);
   });
 
+  it('uses the field of circomlibjs and circom (BN254 scalar field r)', async () => {
+    const reference = await buildPoseidonReference();
+    expect(FIELD_MODULUS).toBe((reference.F as unknown as { p: bigint }).p);
+  });
+
   it('rejects a salt outside the field', () => {
     expect(() => sut.commitTensor({ dtype: 'int8', data: [1] }, FIELD_MODULUS)).toThrow(
       /below the BN254 modulus/,
