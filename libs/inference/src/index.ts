@@ -20,4 +20,10 @@ export { computeModelId, decodeModel, encodeModel } from './canonical-model';
 export { requantizeValue } from './requantize';
 export { run, toInputTensor, type RunResult } from './run';
 export { tensorSize, type Tensor } from './tensor';
-export { randomInput, randomModel, splitmix32, type RandomModelOptions } from './random-model';
+export {
+  randomArchitecture,
+  randomInput,
+  randomModel,
+  splitmix32,
+  type RandomModelOptions,
+} from './random-model';

@@ -1,87 +1,8 @@
 import fc from 'fast-check';
-import { buildModel } from './parse-model';
-import type { Layer, Model } from './model';
-import { randomInput, randomModel, splitmix32 } from './random-model';
+import { randomArchitecture, randomInput, randomModel } from './random-model';
 import { referenceRun } from './reference-runtime.spec-helper';
 import { run } from './run';
 import { InvalidInputError } from './errors';
-
-/** A random small architecture: every op, random shapes, random (often saturating) requantization. */
-function randomArchitecture(seed: number): Model {
-  const rand = splitmix32(seed);
-  const int = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
-  const i8 = (n: number) => Int8Array.from({ length: n }, () => int(-128, 127));
-  const i32 = (n: number) => Int32Array.from({ length: n }, () => int(-(2 ** 20), 2 ** 20));
-  // Either a gentle scale (mostly in range) or a wild one (saturation, the BigInt product path).
-  const requant = (): Layer =>
-    rand() < 0.5
-      ? {
-          op: 'requantize',
-          multiplier: int(1, 2 ** 16),
-          shift: int(12, 24),
-          zeroPoint: int(-3, 3),
-          dtype: 'int8',
-        }
-      : {
-          op: 'requantize',
-          multiplier: int(1, 2 ** 31 - 1),
-          shift: int(0, 62),
-          zeroPoint: 0,
-          dtype: (['int8', 'uint8', 'int16', 'int32'] as const)[int(0, 3)],
-        };
-  const layers: Layer[] = [];
-  let shape: number[];
-  if (rand() < 0.5) {
-    const c = int(1, 3);
-    const h = int(3, 7);
-    const w = int(3, 7);
-    shape = [c, h, w];
-    const [kh, kw, sh, sw, ph, pw] = [int(1, 3), int(1, 3), int(1, 2), int(1, 2), int(0, 1), int(0, 1)];
-    const oc = int(1, 3);
-    layers.push({
-      op: 'conv2d',
-      inChannels: c,
-      outChannels: oc,
-      kernel: [kh, kw],
-      stride: [sh, sw],
-      padding: [ph, pw],
-      weights: i8(oc * c * kh * kw),
-      bias: i32(oc),
-    });
-    if (rand() < 0.5) layers.push({ op: 'relu' });
-    layers.push({
-      op: 'requantize',
-      multiplier: int(1, 2 ** 16),
-      shift: int(8, 20),
-      zeroPoint: 0,
-      dtype: 'int8',
-    });
-    const oh = Math.floor((h + 2 * ph - kh) / sh) + 1;
-    const ow = Math.floor((w + 2 * pw - kw) / sw) + 1;
-    const pk: [number, number] = [int(1, Math.min(2, oh)), int(1, Math.min(2, ow))];
-    layers.push({ op: rand() < 0.5 ? 'maxpool' : 'avgpool', kernel: pk, stride: [int(1, 2), int(1, 2)] });
-    layers.push({ op: 'flatten' });
-  } else {
-    shape = [int(1, 24)];
-  }
-  let n = shape.reduce((a, b) => a * b, 1);
-  // Probe the flattened size by building the prefix.
-  n = buildModel({ input: { shape, dtype: 'int8' }, layers: [...layers, { op: 'flatten' }] }).tensors.at(-1)!
-    .shape[0];
-  for (let d = int(1, 3); d > 0; d--) {
-    const out = int(1, 16);
-    layers.push(
-      { op: 'dense', inFeatures: n, outFeatures: out, weights: i8(n * out), bias: i32(out) },
-      requant(),
-    );
-    if (rand() < 0.6) layers.push({ op: 'relu' });
-    // Keep dense inputs small enough for the int32 accumulator bound: squeeze wide dtypes to int8.
-    layers.push({ op: 'requantize', multiplier: 1, shift: int(0, 4), zeroPoint: 0, dtype: 'int8' });
-    n = out;
-  }
-  if (rand() < 0.5) layers.push({ op: 'argmax' });
-  return buildModel({ name: `arch-${seed}`, input: { shape, dtype: 'int8' }, layers });
-}
 
 describe(run.name, () => {
   it('agrees bit for bit with an independent BigInt reference on random models and inputs', () => {

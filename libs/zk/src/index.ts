@@ -1,0 +1,6 @@
+export { compileCircuit, type CompiledCircuit } from './compile-circuit';
+export { CeremonyTooSmallError, CircuitCompileError, WitnessError } from './errors';
+export { generateModelCircuit, type GeneratedCircuit } from './generate-circuit';
+export { circuitInput } from './circuit-input';
+export { firstUnsatisfied, parseR1cs, parseSym, type R1cs } from './r1cs';
+export { WitnessCalculator, type CircuitInput } from './witness-calculator';

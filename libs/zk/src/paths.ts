@@ -1,0 +1,16 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+/** The repository root: the nearest ancestor holding circuits/lib/verilay.circom (works from src and dist). */
+export function repoRoot(from = __dirname): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'circuits/lib/verilay.circom'))) return dir;
+    if (dirname(dir) === dir) throw new Error(`verilay circuits not found above ${from}`);
+  }
+}
+
+export const circuitsLibDir = () => join(repoRoot(), 'circuits/lib');
+export const circomlibDir = () => join(dirname(require.resolve('circomlib/package.json')), 'circuits');
+export const circomCli = () => require.resolve('circom2/cli.js');
+export const devPtauPath = () => join(repoRoot(), 'circuits/ptau/pot14_final.ptau');
+export const DEV_PTAU_POWER = 14;
