@@ -7,6 +7,8 @@ export const MAX_POOL_WINDOW = 256;
 /** Largest number of elements in any tensor of a model. */
 export const MAX_TENSOR_SIZE = 1 << 22;
 export const MAX_REQUANT_SHIFT = 62;
+/** Most layers in a model (the canonical decoder enforces the same limit). */
+export const MAX_LAYERS = 4096;
 
 const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 const absMax = (t: TensorInfo) => Math.max(Math.abs(t.min), Math.abs(t.max));
@@ -26,6 +28,10 @@ export function analyzeModel(spec: ModelSpec): TensorInfo[] {
   if (!(dtype in DTYPES)) throw new InvalidModelError('input.dtype', `unknown dtype ${dtype}`);
   const input: TensorInfo = { shape: [...shape], dtype, min: DTYPES[dtype].min, max: DTYPES[dtype].max };
   checkSize('input.shape', input.shape);
+  if (input.shape.length > 3) throw new InvalidModelError('input.shape', 'must have 1 to 3 dimensions');
+  if (spec.layers.length === 0) throw new InvalidModelError('layers', 'a model needs at least one layer');
+  if (spec.layers.length > MAX_LAYERS)
+    throw new InvalidModelError('layers', `at most ${MAX_LAYERS} layers, got ${spec.layers.length}`);
   const tensors = [input];
   spec.layers.forEach((layer, i) => {
     const out = analyzeLayer(`layers[${i}]`, layer, tensors[i]);
@@ -34,7 +40,6 @@ export function analyzeModel(spec: ModelSpec): TensorInfo[] {
       throw new InvalidModelError(`layers[${i}]`, 'argmax must be the last layer');
     tensors.push(out);
   });
-  if (spec.layers.length === 0) throw new InvalidModelError('layers', 'a model needs at least one layer');
   return tensors;
 }
 
@@ -99,7 +104,9 @@ function analyzeLayer(path: string, layer: Layer, x: TensorInfo): TensorInfo {
       const ow = Math.floor((w + 2 * pw - kw) / sw) + 1;
       if (h + 2 * ph < kh || w + 2 * pw < kw)
         throw new InvalidModelError(path, `kernel [${kh}, ${kw}] larger than padded input [${h}, ${w}]`);
-      return accumulator(path, layer.weights, layer.bias, c * kh * kw, x, [layer.outChannels, oh, ow]);
+      // Zero padding reads 0, which may lie outside x's interval: widen it to include 0.
+      const seen = ph > 0 || pw > 0 ? { ...x, min: Math.min(x.min, 0), max: Math.max(x.max, 0) } : x;
+      return accumulator(path, layer.weights, layer.bias, c * kh * kw, seen, [layer.outChannels, oh, ow]);
     }
     case 'requantize': {
       if (x.dtype !== 'int32' && absMax(x) > INT32_MAX)

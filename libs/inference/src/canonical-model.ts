@@ -1,4 +1,5 @@
 import { keccak_256 } from '@noble/hashes/sha3';
+import { MAX_LAYERS } from './analyze-model';
 import { DTYPES, dtypeFromCode, type DType } from './dtype';
 import { InvalidModelError } from './errors';
 import type { Layer, LayerOp, Model } from './model';
@@ -73,7 +74,7 @@ export function decodeModel(bytes: Uint8Array, name = 'unnamed'): Model {
   const rank = r.u8();
   const shape = Array.from({ length: rank }, () => r.u32());
   const count = r.u32();
-  if (count > 4096) throw new InvalidModelError('bytes', `too many layers (${count})`);
+  if (count > MAX_LAYERS) throw new InvalidModelError('bytes', `too many layers (${count})`);
   const layers: Layer[] = [];
   for (let i = 0; i < count; i++) {
     const code = r.u8();

@@ -120,6 +120,56 @@ describe(parseModel.name, () => {
     );
   });
 
+  it('counts the zeros that padding reads in a conv interval (no int32 wrap downstream)', () => {
+    // A 1x1 conv pins the activations at 100000; the padded conv then sees 0 at its border, so its
+    // outputs reach 127*100000 and -128*100000, not just -100000 (found in review).
+    const doc = {
+      format: 'verilay.model.v1',
+      input: { shape: [1, 1, 2], dtype: 'int8' },
+      layers: [
+        { op: 'conv2d', inChannels: 1, outChannels: 1, kernel: [1, 1], weights: [0], bias: [100000] },
+        {
+          op: 'conv2d',
+          inChannels: 1,
+          outChannels: 1,
+          kernel: [1, 2],
+          padding: [0, 1],
+          weights: [127, -128],
+          bias: [0],
+        },
+      ],
+    };
+    const model = parseModel(doc);
+    expect(model.tensors[2]).toMatchObject({ min: -128 * 100000, max: 127 * 100000 });
+    const next = {
+      op: 'dense',
+      inFeatures: 3,
+      outFeatures: 1,
+      weights: [0, 0, 127],
+      bias: [2 ** 31 - 1 - 3 * 127 * 100000],
+    };
+    expect(() => parseModel({ ...doc, layers: [...doc.layers, { op: 'flatten' }, next] })).toThrow(
+      /above the int32 accumulator bound/,
+    );
+  });
+
+  it('rejects unknown fields at the top level and in input, and explicit nulls', () => {
+    rejects((d) => void Object.assign(d, { extra: 1 }), 'extra', /unknown field/);
+    rejects((d) => void Object.assign(d.input, { layout: 'nchw' }), 'input.layout', /unknown field/);
+    rejects(
+      (d) => void Object.assign(d.layers[1], { zeroPoint: null }),
+      'layers[1].zeroPoint',
+      /must not be null/,
+    );
+  });
+
+  it('rejects more layers than the canonical decoder accepts', () =>
+    rejects(
+      (d) => void d.layers.splice(3, 0, ...Array.from({ length: 4094 }, () => ({ op: 'relu' }))),
+      'layers',
+      /at most 4096 layers/,
+    ));
+
   it('rejects a conv kernel larger than the padded input', () => {
     const doc = {
       format: 'verilay.model.v1',

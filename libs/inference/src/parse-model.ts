@@ -21,9 +21,11 @@ export function parseModel(document: unknown): Model {
     }
   }
   const root = object('$', doc);
+  onlyFields('$', root, ['format', 'name', 'input', 'layers']);
   if (root.format !== MODEL_FORMAT) throw new InvalidModelError('format', `must be "${MODEL_FORMAT}"`);
   const name = root.name === undefined ? 'unnamed' : string('name', root.name);
   const input = object('input', root.input);
+  onlyFields('input', input, ['shape', 'dtype']);
   const layers = array('layers', root.layers).map((l, i) => parseLayer(`layers[${i}]`, l));
   return buildModel({
     name,
@@ -56,11 +58,7 @@ export function modelToJson(model: Model): Json {
 function parseLayer(path: string, value: unknown): Layer {
   const l = object(path, value);
   const op = l.op;
-  const allowed = (keys: string[]) => {
-    const extra = Object.keys(l).find((k) => k !== 'op' && !keys.includes(k));
-    if (extra !== undefined)
-      throw new InvalidModelError(`${path}.${extra}`, `unknown field for ${String(op)}`);
-  };
+  const allowed = (keys: string[]) => onlyFields(path, l, ['op', ...keys], `unknown field for ${String(op)}`);
   switch (op) {
     case 'dense': {
       allowed(['inFeatures', 'outFeatures', 'weights', 'bias']);
@@ -115,6 +113,18 @@ function parseLayer(path: string, value: unknown): Layer {
       return { op };
     default:
       throw new InvalidModelError(`${path}.op`, `unknown op ${JSON.stringify(op)}`);
+  }
+}
+
+/** Unknown fields are errors (a typo must not silently become a default); so are explicit nulls. */
+function onlyFields(path: string, o: Json, keys: string[], problem = 'unknown field') {
+  for (const [k, v] of Object.entries(o)) {
+    if (!keys.includes(k)) throw new InvalidModelError(`${path === '$' ? '' : `${path}.`}${k}`, problem);
+    if (v === null)
+      throw new InvalidModelError(
+        `${path === '$' ? '' : `${path}.`}${k}`,
+        'must not be null (omit it for the default)',
+      );
   }
 }
 

@@ -136,6 +136,19 @@ export function randomArchitecture(seed: number, options: { maxWidth?: number } 
     const h = int(3, 7);
     const w = int(3, 7);
     shape = [c, h, w];
+    // Sometimes shift the activations far from 0 first (a 1x1 conv with a large bias), so the
+    // next conv's interval excludes the zeros its padding reads.
+    if (rand() < 0.4)
+      layers.push({
+        op: 'conv2d',
+        inChannels: c,
+        outChannels: c,
+        kernel: [1, 1],
+        stride: [1, 1],
+        padding: [0, 0],
+        weights: Int8Array.from({ length: c * c }, () => int(0, 1)),
+        bias: Int32Array.from({ length: c }, () => (rand() < 0.5 ? -1 : 1) * int(50_000, 100_000)),
+      });
     const [kh, kw, sh, sw, ph, pw] = [int(1, 3), int(1, 3), int(1, 2), int(1, 2), int(0, 1), int(0, 1)];
     const oc = int(1, 3);
     layers.push({

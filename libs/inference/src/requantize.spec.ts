@@ -50,12 +50,15 @@ describe(requantizeValue.name, () => {
   });
 
   it('takes the exact fast path and the BigInt path consistently at the 2^53 boundary', () => {
-    // x * m straddles 2^53: both paths must give the reference value.
-    const m = 2 ** 30 + 1;
-    for (let x = Math.floor(2 ** 53 / m) - 3; x <= Math.floor(2 ** 53 / m) + 3; x++)
-      for (const s of [1, 2, 23, 24, 25])
-        expect(requantizeValue(x, m, s, 0, 'int32')).toBe(
-          Number(referenceRequantize(BigInt(x), m, s, 0, 'int32')),
-        );
+    // The fast path holds while |x| <= floor(2^53 / m) - 2^s: test both sides of that threshold.
+    const m = 2 ** 20 + 1;
+    for (const s of [1, 2, 10, 23, 24, 25]) {
+      const threshold = Math.floor(2 ** 53 / m) - 2 ** s;
+      for (let x = threshold - 3; x <= threshold + 3; x++)
+        for (const sign of [1, -1])
+          expect(requantizeValue(sign * x, m, s, 0, 'int32')).toBe(
+            Number(referenceRequantize(BigInt(sign * x), m, s, 0, 'int32')),
+          );
+    }
   });
 });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { ClaimRepository, type NewClaim } from './claim.repository';
 import { verifierDataSourceOptions } from './data-source-options';
-import { DuplicateClaimError } from './errors';
+import { ChallengeWindowClosedError, DuplicateClaimError } from './errors';
 import { ModelRepository } from './model.repository';
 import { IllegalTransitionError } from '@verilay/protocol';
 
@@ -71,12 +71,16 @@ describe(ClaimRepository.name, () => {
       expect(await sut.find(hex(13))).toBeNull();
     });
 
-    it('rolls back all claims when a later insert fails', async () => {
-      const bad = newClaim(15);
-      (bad.claim as { modelId: string }).modelId = hex(999); // no such model: foreign key violation
-      await db.query('PRAGMA foreign_keys = ON');
-      await expect(sut.insertSubmissions([newClaim(14), bad], 1000)).rejects.toThrow();
-      expect(await sut.find(hex(14))).toBeNull();
+    it('rolls back every chunk when a later chunk fails, and does not call it a duplicate', async () => {
+      // Inserts go in chunks of 50 statements: the failing claim sits in the second chunk, so only
+      // the transaction (not one atomic INSERT) can undo the first.
+      const claims = Array.from({ length: 60 }, (_, i) => newClaim(100 + i));
+      (claims[55].claim as { modelId: string }).modelId = hex(999); // no such model: foreign key violation
+      const error = await sut.insertSubmissions(claims, 1000).catch((e: unknown) => e);
+      expect(String(error)).toMatch(/FOREIGN KEY constraint failed/);
+      expect(error).not.toBeInstanceOf(DuplicateClaimError);
+      expect(await sut.find(hex(100))).toBeNull();
+      expect(await sut.find(hex(149))).toBeNull();
     });
   });
 
@@ -126,6 +130,38 @@ describe(ClaimRepository.name, () => {
   });
 
   describe('applyEvent', () => {
+    it('refuses a challenge that arrives after the window', async () => {
+      await sut.insertSubmissions([newClaim(1)], 1000);
+      await sut.postBatch(10, 5000, 1000, () => 'r');
+      await expect(sut.applyEvent(hex(1), 'challenged', null, 5000)).rejects.toThrow(
+        ChallengeWindowClosedError,
+      );
+      expect((await sut.find(hex(1)))?.claim.status).toBe('posted');
+    });
+
+    it('makes a claim upheld after its window closed final, not stuck in posted', async () => {
+      await sut.insertSubmissions([newClaim(1)], 1000);
+      await sut.postBatch(10, 5000, 1000, () => 'r');
+      await sut.applyEvent(hex(1), 'challenged', 'dispute', 2000);
+      await sut.finalizeDueBatches(6000); // the batch closes while the dispute is open
+      expect(await sut.applyEvent(hex(1), 'upheld', 'dispute failed', 7000)).toBe('final');
+      expect((await sut.find(hex(1)))?.history.map((h) => h.toStatus)).toEqual([
+        'submitted',
+        'posted',
+        'challenged',
+        'posted',
+        'final',
+      ]);
+    });
+
+    it('returns an upheld claim to posted while its window is still open', async () => {
+      await sut.insertSubmissions([newClaim(1)], 1000);
+      await sut.postBatch(10, 5000, 1000, () => 'r');
+      await sut.applyEvent(hex(1), 'challenged', null, 2000);
+      expect(await sut.applyEvent(hex(1), 'upheld', null, 3000)).toBe('posted');
+      expect(await sut.finalizeDueBatches(5000)).toEqual([{ batchId: 1, claimIds: [hex(1)] }]);
+    });
+
     it('rejects an illegal transition and changes nothing', async () => {
       await sut.insertSubmissions([newClaim(1)], 1000);
       await expect(sut.applyEvent(hex(1), 'fraudProven', null, 2000)).rejects.toThrow(IllegalTransitionError);

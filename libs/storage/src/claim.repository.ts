@@ -3,7 +3,7 @@ import { In, type DataSource, type EntityManager } from 'typeorm';
 import { BatchEntity } from './batch.entity';
 import { ClaimTransitionEntity } from './claim-transition.entity';
 import { ClaimEntity } from './claim.entity';
-import { DuplicateClaimError, StaleClaimStatusError } from './errors';
+import { ChallengeWindowClosedError, DuplicateClaimError, StaleClaimStatusError } from './errors';
 import { inTransaction, serially } from './serial';
 import { TaskInputEntity } from './task-input.entity';
 
@@ -18,9 +18,8 @@ export interface ClaimRecord {
   readonly history: ClaimTransitionEntity[];
 }
 
-/** sqlite's SQLITE_CONSTRAINT (unique/primary key) as typeorm surfaces it. */
-const isUniqueViolation = (e: unknown) =>
-  /SQLITE_CONSTRAINT|UNIQUE constraint/i.test(String((e as Error)?.message));
+/** A unique / primary-key violation (not a foreign-key, NOT NULL or CHECK failure). */
+const isUniqueViolation = (e: unknown) => /UNIQUE constraint failed/.test(String((e as Error)?.message));
 
 /** Claims, their task inputs, batches and transitions. Every write is one transaction. */
 export class ClaimRepository {
@@ -171,7 +170,11 @@ export class ClaimRepository {
     return done;
   }
 
-  /** Applies one lifecycle event to one claim (e.g. a dispute outcome). */
+  /**
+   * Applies one lifecycle event to one claim (e.g. a dispute opened or settled). A challenge after
+   * the window is refused; a claim upheld after its window closed becomes final at once (its
+   * batch is already closed, so nothing else would ever finalize it).
+   */
   async applyEvent(
     claimId: string,
     event: ClaimEvent,
@@ -180,8 +183,16 @@ export class ClaimRepository {
   ): Promise<ClaimStatus> {
     return inTransaction(this.db, async (m) => {
       const claim = await m.findOneByOrFail(ClaimEntity, { claimId });
-      const to = nextClaimStatus(claim.status, event);
+      const batch =
+        claim.batchId === null ? null : await m.findOneByOrFail(BatchEntity, { id: claim.batchId });
+      let to = nextClaimStatus(claim.status, event);
+      if (event === 'challenged' && batch && now >= batch.windowEndsAt)
+        throw new ChallengeWindowClosedError(claimId, batch.windowEndsAt);
       await this.transition(m, [claimId], event, reason, now);
+      if (to === 'posted' && batch && now >= batch.windowEndsAt) {
+        to = nextClaimStatus(to, 'windowElapsed');
+        await this.transition(m, [claimId], 'windowElapsed', 'window closed during the dispute', now);
+      }
       return to;
     });
   }

@@ -21,3 +21,13 @@ export class StaleClaimStatusError extends BaseError {
     super(`Claim ${claimId} changed status concurrently; retry`, { meta: { claimId } });
   }
 }
+
+/** A dispute arrived after the claim's challenge window closed. */
+export class ChallengeWindowClosedError extends BaseError {
+  readonly code = 'CHALLENGE_WINDOW_CLOSED';
+  constructor(claimId: string, windowEndsAt: number) {
+    super(`The challenge window of ${claimId} closed at ${new Date(windowEndsAt).toISOString()}`, {
+      meta: { claimId, windowEndsAt },
+    });
+  }
+}

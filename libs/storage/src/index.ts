@@ -5,5 +5,5 @@ export { ModelEntity } from './model.entity';
 export { TaskInputEntity } from './task-input.entity';
 export { ClaimRepository, type ClaimRecord, type NewClaim } from './claim.repository';
 export { ModelRepository } from './model.repository';
-export { DuplicateClaimError, StaleClaimStatusError } from './errors';
+export { ChallengeWindowClosedError, DuplicateClaimError, StaleClaimStatusError } from './errors';
 export { VERIFIER_ENTITIES, VERIFIER_MIGRATIONS, verifierDataSourceOptions } from './data-source-options';

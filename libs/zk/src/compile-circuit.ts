@@ -51,8 +51,7 @@ export async function compileCircuit(
     const err = e as { stdout?: string; stderr?: string };
     throw new CircuitCompileError(name, `${err.stdout ?? ''}${err.stderr ?? ''}`);
   }
-  const count = (label: string) =>
-    Number(new RegExp(`${label}: (\\d+)`).exec(stdout.replace(/\x1b\[[0-9;]*m/g, ''))?.[1] ?? NaN);
+  const count = (label: string) => Number(new RegExp(`${label}: (\\d+)`).exec(stripAnsi(stdout))?.[1] ?? NaN);
   return {
     dir,
     r1csPath: join(dir, `${name}.r1cs`),
@@ -61,4 +60,9 @@ export async function compileCircuit(
     nonLinearConstraints: count('non-linear constraints'),
     linearConstraints: count('linear constraints'),
   };
+}
+
+/** circom colours its report; drop the escape sequences before parsing it. */
+function stripAnsi(text: string): string {
+  return text.replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g'), '');
 }
