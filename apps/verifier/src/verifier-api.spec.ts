@@ -1,7 +1,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- HTTP answers are checked by shape in the assertions */
 import type { INestApplication } from '@nestjs/common';
 import { buildClaim, VerifierApiError, VerifierClient } from '@verilay/client';
-import { createTensorCommitter, toHex32, type TensorCommitter } from '@verilay/commitments';
+import { claimLeaf, createTensorCommitter, toHex32, type TensorCommitter } from '@verilay/commitments';
 import { modelToJson, randomInput, randomModel, type Model } from '@verilay/inference';
 import { claimDomain, type ClaimSubmission } from '@verilay/protocol';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -88,6 +88,7 @@ describe('verifier HTTP API', () => {
       VERIFIER_DB: join(dir, 'verifier.sqlite'),
       VERIFIER_BODY_LIMIT: '64kb',
       VERIFIER_MAX_CLAIMS_PER_REQUEST: '5',
+      VERIFIER_MAX_VALUES_PER_REQUEST: '90', // 5 claims of 16 inputs and 1 output fit
       VERIFIER_CHALLENGE_WINDOW_MS: String(WINDOW),
       VERIFIER_BATCH_INTERVAL_MS: '3600000', // ticks are driven by the tests
     });
@@ -275,12 +276,37 @@ describe('verifier HTTP API', () => {
       const good = await claim();
       const bad = { ...(await claim()), signature: `0x${'11'.repeat(65)}` as const };
       await expectError(sut.submitClaims([good, bad]), 422, 'INVALID_SIGNATURE');
-      await expectError(
-        sut.getClaim((await sut.submitClaims([await claim()])).claims[0].claimId.replace(/.$/, '0')),
-        404,
-        'CLAIM_NOT_FOUND',
-      );
-      expect(await storedClaims()).toBe(1); // only the claim of the later, valid request
+      await expectError(sut.getClaim(toHex32(12345n)), 404, 'CLAIM_NOT_FOUND');
+      expect(await storedClaims()).toBe(0);
+      // Refused by storage itself: every check passes, the second claim is already stored.
+      const stored = await claim();
+      await sut.submitClaims([stored]);
+      const fresh = await claim();
+      await expectError(sut.submitClaims([fresh, stored]), 409, 'DUPLICATE_CLAIM');
+      await expectError(sut.getClaim(claimLeaf(fresh)), 404, 'CLAIM_NOT_FOUND');
+      expect(await storedClaims()).toBe(1);
+    });
+
+    it('answers 413 TOO_MANY_VALUES before hashing an oversized request', async () => {
+      const five = await Promise.all(Array.from({ length: 5 }, () => claim()));
+      five[0] = { ...five[0], output: new Array(10).fill(0) };
+      await expectError(sut.submitClaims(five), 413, 'TOO_MANY_VALUES');
+      expect(await storedClaims()).toBe(0);
+    });
+
+    it('answers 400 (not 500) for an input that is not an object, or JSON nested too deep', async () => {
+      const good = await claim();
+      for (const input of [[], [{ data: [1] }], 'abc'])
+        expect(await post('/v1/claims', JSON.stringify({ claims: [{ ...good, input }] }))).toMatchObject({
+          status: 400,
+          body: { error: { code: 'VALIDATION_FAILED' } },
+        });
+      const deep = `{"claims": ${'['.repeat(3000)}${']'.repeat(3000)}}`;
+      expect(await post('/v1/claims', deep)).toMatchObject({
+        status: 400,
+        body: { error: { code: 'MALFORMED_JSON' } },
+      });
+      expect(await sut.health()).toMatchObject({ status: 'ok' });
     });
 
     it('accepts a claim without task data and answers 404 TASK_INPUT_UNAVAILABLE for it', async () => {
@@ -334,6 +360,27 @@ describe('verifier HTTP API', () => {
       );
       expect((await fetch(`${url}/docs`)).status).toBe(200);
     });
+  });
+});
+
+describe('verifier database binding', () => {
+  it('refuses to start on a database whose claims were signed for another EIP-712 domain', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'verilay-domain-'));
+    const env = { VERIFIER_DB: join(dir, 'verifier.sqlite') };
+    const first = await createVerifierApp(loadVerifierConfig(env), { logger: false });
+    await first.init();
+    await first.close();
+    const moved = await createVerifierApp(loadVerifierConfig({ ...env, VERILAY_CHAIN_ID: '1' }), {
+      logger: false,
+    });
+    await expect(moved.init()).rejects.toThrow(
+      /VERILAY_CHAIN_ID \/ VERILAY_CLAIMS_CONTRACT do not match this database/,
+    );
+    await moved.close();
+    const same = await createVerifierApp(loadVerifierConfig(env), { logger: false });
+    await expect(same.init()).resolves.toBeDefined();
+    await same.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 });
 

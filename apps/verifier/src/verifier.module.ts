@@ -1,10 +1,15 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { createTensorCommitter } from '@verilay/commitments';
-import { ClaimRepository, ModelRepository, verifierDataSourceOptions } from '@verilay/storage';
+import {
+  ClaimRepository,
+  MetaRepository,
+  ModelRepository,
+  verifierDataSourceOptions,
+} from '@verilay/storage';
 import { DataSource } from 'typeorm';
 import { BatchingService } from './batching/batching.service';
 import { ClaimsController } from './claims/claims.controller';
@@ -19,6 +24,13 @@ import { MetricsService } from './metrics/metrics.service';
 import { ModelsController } from './models/models.controller';
 import { ModelsService } from './models/models.service';
 import { TasksController } from './tasks/tasks.controller';
+
+/** A storage repository built on the module's DataSource. */
+const repository = <T>(type: new (db: DataSource) => T): Provider => ({
+  provide: type,
+  useFactory: (db: DataSource) => new type(db),
+  inject: [DataSource],
+});
 
 @Module({})
 export class VerifierModule {
@@ -35,16 +47,9 @@ export class VerifierModule {
       providers: [
         { provide: VerifierConfig, useValue: config },
         { provide: Clock, useValue: clock },
-        {
-          provide: ClaimRepository,
-          useFactory: (db: DataSource) => new ClaimRepository(db),
-          inject: [DataSource],
-        },
-        {
-          provide: ModelRepository,
-          useFactory: (db: DataSource) => new ModelRepository(db),
-          inject: [DataSource],
-        },
+        repository(ClaimRepository),
+        repository(ModelRepository),
+        repository(MetaRepository),
         { provide: TENSOR_COMMITTER, useFactory: createTensorCommitter },
         { provide: APP_FILTER, useClass: ApiExceptionFilter },
         { provide: APP_INTERCEPTOR, useClass: HttpMetricsInterceptor },

@@ -32,5 +32,6 @@ export {
   CommitmentMismatchError,
   InvalidSignatureError,
   TooManyClaimsError,
+  TooManyValuesError,
   UnknownModelError,
 } from './rejections';

@@ -42,3 +42,12 @@ export class TooManyClaimsError extends BaseError {
     super(`A request may carry at most ${limit} claims, this one has ${count}`, { meta: { count, limit } });
   }
 }
+
+export class TooManyValuesError extends BaseError {
+  readonly code = 'TOO_MANY_VALUES';
+  constructor(count: number, limit: number) {
+    super(`A request may carry at most ${limit} input and output values in all, this one has ${count}`, {
+      meta: { count, limit },
+    });
+  }
+}

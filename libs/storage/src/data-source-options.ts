@@ -3,6 +3,7 @@ import { BatchEntity } from './batch.entity';
 import { ClaimTransitionEntity } from './claim-transition.entity';
 import { ClaimEntity } from './claim.entity';
 import { InitialSchema1763769600000 } from './migrations/1763769600000-initial-schema';
+import { VerifierMeta1763769600001 } from './migrations/1763769600001-verifier-meta';
 import { ModelEntity } from './model.entity';
 import { TaskInputEntity } from './task-input.entity';
 
@@ -13,7 +14,7 @@ export const VERIFIER_ENTITIES = [
   BatchEntity,
   ClaimTransitionEntity,
 ];
-export const VERIFIER_MIGRATIONS = [InitialSchema1763769600000];
+export const VERIFIER_MIGRATIONS = [InitialSchema1763769600000, VerifierMeta1763769600001];
 
 /**
  * The verifier's database: a sqlite file, schema by migrations (never `synchronize`), WAL journal

@@ -7,3 +7,4 @@ export { ClaimRepository, type ClaimRecord, type NewClaim } from './claim.reposi
 export { ModelRepository } from './model.repository';
 export { ChallengeWindowClosedError, DuplicateClaimError, StaleClaimStatusError } from './errors';
 export { VERIFIER_ENTITIES, VERIFIER_MIGRATIONS, verifierDataSourceOptions } from './data-source-options';
+export { MetaRepository } from './meta.repository';

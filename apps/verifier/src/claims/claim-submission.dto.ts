@@ -5,6 +5,7 @@ import {
   ArrayMinSize,
   IsArray,
   IsInt,
+  IsObject,
   IsOptional,
   Matches,
   ValidateNested,
@@ -68,6 +69,7 @@ export class ClaimSubmissionDto {
     description: 'Task data; checked against inputCommitment and served to watchers',
   })
   @IsOptional()
+  @IsObject({ message: '$property must be an object { data, salt? }' })
   @ValidateNested()
   @Type(() => TaskInputDto)
   input?: TaskInputDto;

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { recoverClaimSigner } from '@verilay/chain';
 import {
   claimLeaf,
@@ -8,16 +8,17 @@ import {
   type TensorCommitter,
 } from '@verilay/commitments';
 import { BaseError } from '@verilay/errors';
-import { InvalidInputError, toInputTensor } from '@verilay/inference';
+import { InvalidInputError, toInputTensor, type Model } from '@verilay/inference';
 import {
   claimDomain,
   CommitmentMismatchError,
   InvalidSignatureError,
   TooManyClaimsError,
+  TooManyValuesError,
   UnknownModelError,
   type ClaimDomain,
 } from '@verilay/protocol';
-import { ClaimRepository, type ClaimRecord, type NewClaim } from '@verilay/storage';
+import { ClaimRepository, MetaRepository, type ClaimRecord, type NewClaim } from '@verilay/storage';
 import { Clock } from '../clock';
 import { VerifierConfig } from '../config/verifier.config';
 import { NotFoundError } from '../http/not-found.error';
@@ -29,30 +30,53 @@ export const TENSOR_COMMITTER = Symbol('TensorCommitter');
 
 /** Claim intake: every check runs before anything is stored, and a request is stored whole or not at all. */
 @Injectable()
-export class ClaimsService {
+export class ClaimsService implements OnModuleInit {
   private readonly logger = new Logger(ClaimsService.name);
   private readonly domain: ClaimDomain;
-  private readonly maxClaimsPerRequest: number;
 
   constructor(
     private readonly claims: ClaimRepository,
     private readonly models: ModelsService,
     private readonly clock: Clock,
     private readonly metrics: MetricsService,
+    private readonly meta: MetaRepository,
     @Inject(TENSOR_COMMITTER) private readonly committer: TensorCommitter,
-    config: VerifierConfig,
+    private readonly config: VerifierConfig,
   ) {
     this.domain = claimDomain(config.chainId, config.claimsContract);
-    this.maxClaimsPerRequest = config.maxClaimsPerRequest;
+  }
+
+  /**
+   * SAFETY: claims are signed for one EIP-712 domain (chain id + claim contract). A database
+   * keeps the domain it started with; booting it with another would later post claims whose
+   * signatures the contract rejects (the sequencer's fault, slashed), so refuse to start. Runs at
+   * module init: before the batcher starts (application bootstrap).
+   */
+  async onModuleInit(): Promise<void> {
+    const current = JSON.stringify({
+      chainId: this.domain.chainId,
+      verifyingContract: this.domain.verifyingContract,
+    });
+    const pinned = await this.meta.pin('claimDomain', current);
+    if (pinned !== current)
+      throw new Error(
+        `VERILAY_CHAIN_ID / VERILAY_CLAIMS_CONTRACT do not match this database: it holds claims signed for ${pinned}, configured ${current}. Use a new VERIFIER_DB for a new chain or contract.`,
+      );
   }
 
   async submit(
     submissions: readonly ClaimSubmissionDto[],
   ): Promise<{ claimId: `0x${string}`; status: 'submitted' }[]> {
-    if (submissions.length > this.maxClaimsPerRequest)
-      throw new TooManyClaimsError(submissions.length, this.maxClaimsPerRequest);
+    const { maxClaimsPerRequest, maxValuesPerRequest } = this.config;
+    if (submissions.length > maxClaimsPerRequest)
+      throw new TooManyClaimsError(submissions.length, maxClaimsPerRequest);
+    // Refuse oversized work before doing any of it (each value costs Poseidon time).
+    const values = submissions.reduce((n, s) => n + (s.input?.data.length ?? 0) + (s.output?.length ?? 0), 0);
+    if (values > maxValuesPerRequest) throw new TooManyValuesError(values, maxValuesPerRequest);
+    const models = new Map<string, Promise<Model | null>>(); // one lookup per distinct model
     const rows: NewClaim[] = [];
-    for (const [index, submission] of submissions.entries()) rows.push(await this.check(submission, index));
+    for (const [index, submission] of submissions.entries())
+      rows.push(await this.check(submission, index, models));
     await this.claims.insertSubmissions(rows, this.clock.now());
     this.metrics.claimsSubmitted.inc(rows.length);
     this.logger.log({ msg: 'claims stored', count: rows.length, first: rows[0].claim.claimId });
@@ -65,7 +89,11 @@ export class ClaimsService {
     return record;
   }
 
-  private async check(s: ClaimSubmissionDto, index: number): Promise<NewClaim> {
+  private async check(
+    s: ClaimSubmissionDto,
+    index: number,
+    models: Map<string, Promise<Model | null>>,
+  ): Promise<NewClaim> {
     const fields = {
       modelId: lower(s.modelId),
       taskId: lower(s.taskId),
@@ -74,7 +102,8 @@ export class ClaimsService {
       traceRoot: lower(s.traceRoot),
       operator: lower(s.operator),
     };
-    const model = await this.models.find(fields.modelId);
+    if (!models.has(fields.modelId)) models.set(fields.modelId, this.models.find(fields.modelId));
+    const model = await models.get(fields.modelId)!;
     if (!model) throw new UnknownModelError(fields.modelId, index);
 
     const signer = await recoverClaimSigner(fields, s.signature, this.domain);

@@ -10,6 +10,7 @@ export class VerifierConfig {
   readonly batchIntervalMs!: number;
   readonly batchMaxClaims!: number;
   readonly maxClaimsPerRequest!: number;
+  readonly maxValuesPerRequest!: number;
   readonly bodyLimit!: string;
   readonly chainId!: number;
   readonly claimsContract!: `0x${string}`;
@@ -35,6 +36,12 @@ export const VERIFIER_ENV_SCHEMA = Joi.object({
     .default(1000),
   VERIFIER_BATCH_MAX_CLAIMS: Joi.number().integer().min(1).max(10000).default(1000),
   VERIFIER_MAX_CLAIMS_PER_REQUEST: Joi.number().integer().min(1).max(10000).default(1000),
+  // Bounds the Poseidon work one request can demand before it is refused (~1 s per 2^19 values here).
+  VERIFIER_MAX_VALUES_PER_REQUEST: Joi.number()
+    .integer()
+    .min(1)
+    .max(1 << 22)
+    .default(1 << 18),
   VERIFIER_BODY_LIMIT: Joi.string()
     .pattern(/^\d+(b|kb|mb)$/i)
     .default('4mb'),
@@ -58,6 +65,7 @@ export function loadVerifierConfig(env: Record<string, string | undefined>): Ver
     batchIntervalMs: value.VERIFIER_BATCH_INTERVAL_MS,
     batchMaxClaims: value.VERIFIER_BATCH_MAX_CLAIMS,
     maxClaimsPerRequest: value.VERIFIER_MAX_CLAIMS_PER_REQUEST,
+    maxValuesPerRequest: value.VERIFIER_MAX_VALUES_PER_REQUEST,
     bodyLimit: value.VERIFIER_BODY_LIMIT,
     chainId: value.VERILAY_CHAIN_ID,
     claimsContract: value.VERILAY_CLAIMS_CONTRACT.toLowerCase(),

@@ -7,10 +7,11 @@ import type { ErrorBody } from './error-codes';
  * errors happen before Nest routes a request, so they are answered here, not by the filter.
  */
 export function useJsonBodies(app: INestApplication, limit: string): void {
-  app.use(express.json({ limit }));
+  app.use(express.json({ limit, verify: (_req, _res, body) => checkNesting(body) }));
   app.use((err: { type?: string; message?: string }, _req: Request, res: Response, next: NextFunction) => {
     const known: Record<string, [number, string]> = {
       'entity.parse.failed': [400, 'MALFORMED_JSON'],
+      'entity.verify.failed': [400, 'MALFORMED_JSON'],
       'entity.too.large': [413, 'PAYLOAD_TOO_LARGE'],
       'encoding.unsupported': [415, 'UNSUPPORTED_MEDIA_TYPE'],
       'charset.unsupported': [415, 'UNSUPPORTED_MEDIA_TYPE'],
@@ -24,4 +25,24 @@ export function useJsonBodies(app: INestApplication, limit: string): void {
         : `Request body is not valid JSON: ${err.message}`;
     res.status(status).json({ error: { code, message } } satisfies ErrorBody);
   });
+}
+
+/** Deepest array/object nesting accepted: the API's documents need 4; deep ones exhaust the stack. */
+export const MAX_JSON_DEPTH = 32;
+
+/** Scans the raw body once (strings skipped) and refuses nesting deeper than MAX_JSON_DEPTH. */
+function checkNesting(body: Buffer): void {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i];
+    if (inString) {
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped byte
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > MAX_JSON_DEPTH) throw new Error(`nesting deeper than ${MAX_JSON_DEPTH} levels`);
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
 }
