@@ -12,5 +12,8 @@ export function repoRoot(from = __dirname): string {
 export const circuitsLibDir = () => join(repoRoot(), 'circuits/lib');
 export const circomlibDir = () => join(dirname(require.resolve('circomlib/package.json')), 'circuits');
 export const circomCli = () => require.resolve('circom2/cli.js');
+/** snarkjs' package root (its `exports` map hides package.json, templates/ and the CLI from require.resolve). */
+export const snarkjsDir = () => dirname(dirname(require.resolve('snarkjs')));
+export const snarkjsCli = () => join(snarkjsDir(), 'build/cli.cjs');
 export const devPtauPath = () => join(repoRoot(), 'circuits/ptau/pot14_final.ptau');
 export const DEV_PTAU_POWER = 14;

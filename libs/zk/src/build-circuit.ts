@@ -1,0 +1,146 @@
+import { computeModelId, type Model } from '@verilay/inference';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as snarkjs from 'snarkjs';
+import { compileCircuit } from './compile-circuit';
+import { CeremonyTooSmallError } from './errors';
+import { generateModelCircuit } from './generate-circuit';
+import { circuitsLibDir, DEV_PTAU_POWER, devPtauPath, repoRoot, snarkjsDir } from './paths';
+import { parseR1cs } from './r1cs';
+
+export interface BuildOptions {
+  /** Cache root; artifacts go to <cacheDir>/<modelId>/<circuitHash>/. Default: VERILAY_CACHE_DIR or .verilay/cache. */
+  readonly cacheDir?: string;
+  /** One step (layer) of the trace instead of the whole inference. */
+  readonly step?: number;
+  /** Powers of tau (prepared for phase 2) and its power. Default: the committed development file. */
+  readonly ptau?: { readonly path: string; readonly power: number };
+  /** Called at each step of a long build. */
+  readonly onProgress?: (step: string, detail?: string) => void;
+}
+
+/** Where a built circuit's artifacts are, and what building it took. */
+export interface CircuitArtifacts {
+  readonly dir: string;
+  readonly modelId: `0x${string}`;
+  readonly circuitHash: string;
+  readonly step: number | null;
+  readonly wasmPath: string;
+  readonly zkeyPath: string;
+  readonly vkeyPath: string;
+  readonly verifierSolPath: string;
+  readonly constraints: number;
+  readonly nonLinearConstraints: number;
+  /** Seconds per build step; empty for a cache hit. */
+  readonly timings: Readonly<Record<string, number>>;
+  readonly cacheHit: boolean;
+}
+
+const MANIFEST = 'build.json';
+
+/** The hash a build is cached under: the generated source, the template library and the toolchain. */
+export function circuitHash(source: string): string {
+  const circom2 = JSON.parse(readFileSync(require.resolve('circom2/package.json'), 'utf8')).version;
+  const snark = JSON.parse(readFileSync(join(snarkjsDir(), 'package.json'), 'utf8')).version;
+  return createHash('sha256')
+    .update(source)
+    .update(readFileSync(join(circuitsLibDir(), 'verilay.circom')))
+    .update(`circom2@${circom2} snarkjs@${snark} O1`)
+    .digest('hex')
+    .slice(0, 16);
+}
+
+/**
+ * Builds a model's circuit (or one step's), its Groth16 keys and its Solidity verifier, or
+ * returns the cached build. Steps: generate, compile (circom2), phase-2 setup on the powers of
+ * tau, one development contribution, export of the verification key and the verifier contract.
+ * The development phase 2 has one local contributor: not for production (docs/trusted-setup.md).
+ */
+export async function buildCircuit(model: Model, options: BuildOptions = {}): Promise<CircuitArtifacts> {
+  const progress = options.onProgress ?? (() => undefined);
+  const modelId = computeModelId(model);
+  const generated = generateModelCircuit(model, { step: options.step });
+  const hash = circuitHash(generated.source);
+  const root = options.cacheDir ?? process.env.VERILAY_CACHE_DIR ?? join(repoRoot(), '.verilay/cache');
+  const dir = join(
+    root,
+    modelId,
+    options.step === undefined ? `whole-${hash}` : `step${options.step}-${hash}`,
+  );
+  const manifest = join(dir, MANIFEST);
+  if (existsSync(manifest)) {
+    progress('cache', `hit ${dir}`);
+    return {
+      ...(JSON.parse(readFileSync(manifest, 'utf8')) as CircuitArtifacts),
+      dir,
+      timings: {},
+      cacheHit: true,
+    };
+  }
+
+  // Build in a scratch directory and rename it into place: a crash never leaves a half build
+  // that looks complete.
+  const work = `${dir}.tmp-${process.pid}`;
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+  const timings: Record<string, number> = {};
+  const timed = async <T>(step: string, detail: string, f: () => Promise<T>): Promise<T> => {
+    progress(step, detail);
+    const start = performance.now();
+    const result = await f();
+    timings[step] = Number(((performance.now() - start) / 1000).toFixed(2));
+    progress(`${step} done`, `${timings[step]} s`);
+    return result;
+  };
+
+  const compiled = await timed('compile', 'circom2 --O1', () =>
+    compileCircuit(generated.source, 'circuit', work),
+  );
+  const r1cs = parseR1cs(readFileSync(compiled.r1csPath));
+  const constraints = r1cs.constraints.length;
+  const ptau = options.ptau ?? { path: devPtauPath(), power: DEV_PTAU_POWER };
+  // Groth16's domain must hold the constraints plus one per public input (and the constant).
+  if (constraints + r1cs.nPubInputs + r1cs.nOutputs + 1 > 2 ** ptau.power)
+    throw new CeremonyTooSmallError(constraints, ptau.power);
+  progress('constraints', `${constraints} (${compiled.nonLinearConstraints} non-linear)`);
+
+  const zkey0 = join(work, 'circuit_0000.zkey');
+  const zkeyPath = join(work, 'circuit.zkey');
+  await timed('setup', `groth16 phase 2 on ${ptau.path}`, () =>
+    snarkjs.zKey.newZKey(compiled.r1csPath, ptau.path, zkey0),
+  );
+  await timed('contribute', 'one development contribution', () =>
+    snarkjs.zKey.contribute(zkey0, zkeyPath, 'verilay development', randomBytes(32).toString('hex')),
+  );
+  rmSync(zkey0);
+  const vkey = await timed('export', 'verification key and Solidity verifier', async () => {
+    const key = await snarkjs.zKey.exportVerificationKey(zkeyPath);
+    const template = readFileSync(join(snarkjsDir(), 'templates/verifier_groth16.sol.ejs'), 'utf8');
+    writeFileSync(
+      join(work, 'Groth16Verifier.sol'),
+      await snarkjs.zKey.exportSolidityVerifier(zkeyPath, { groth16: template }),
+    );
+    return key;
+  });
+  writeFileSync(join(work, 'vkey.json'), JSON.stringify(vkey, null, 1));
+
+  const artifacts: CircuitArtifacts = {
+    dir,
+    modelId,
+    circuitHash: hash,
+    step: options.step ?? null,
+    wasmPath: join(dir, 'circuit_js/circuit.wasm'),
+    zkeyPath: join(dir, 'circuit.zkey'),
+    vkeyPath: join(dir, 'vkey.json'),
+    verifierSolPath: join(dir, 'Groth16Verifier.sol'),
+    constraints,
+    nonLinearConstraints: compiled.nonLinearConstraints,
+    timings,
+    cacheHit: false,
+  };
+  writeFileSync(join(work, MANIFEST), JSON.stringify(artifacts, null, 2));
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(work, dir);
+  return artifacts;
+}

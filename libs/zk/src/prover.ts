@@ -1,0 +1,108 @@
+import { createTensorCommitter, toHex32, type Hex32, type TensorCommitter } from '@verilay/commitments';
+import { run, type Model } from '@verilay/inference';
+import { readFileSync } from 'node:fs';
+import * as snarkjs from 'snarkjs';
+import type { CircuitArtifacts } from './build-circuit';
+import { circuitInput } from './circuit-input';
+import { WitnessCalculator } from './witness-calculator';
+
+export type Groth16Proof = snarkjs.Groth16Proof;
+export type VerificationKey = snarkjs.VerificationKey;
+
+/** A proof of a whole inference: public signals are [inputCommitment, outputCommitment]. */
+export interface InferenceProof {
+  readonly modelId: `0x${string}`;
+  readonly circuitHash: string;
+  readonly proof: Groth16Proof;
+  readonly publicSignals: readonly [string, string];
+  readonly inputCommitment: Hex32;
+  readonly outputCommitment: Hex32;
+  /** The output the proof commits to (computed by the runtime; its commitment is checked). */
+  readonly output: readonly number[];
+}
+
+/**
+ * An in-process Groth16 prover for one built circuit. The witness calculator, the proving key
+ * and the verification key are loaded once and kept in memory: a proof costs a witness and the
+ * prover's multi-exponentiations, no file reads and no process spawn.
+ */
+export class Prover {
+  private constructor(
+    readonly model: Model,
+    readonly artifacts: CircuitArtifacts,
+    private readonly calculator: WitnessCalculator,
+    private readonly zkey: Uint8Array,
+    readonly vkey: VerificationKey,
+    private readonly committer: TensorCommitter,
+  ) {}
+
+  static async load(model: Model, artifacts: CircuitArtifacts): Promise<Prover> {
+    if (artifacts.step !== null) throw new Error('Prover proves whole inferences; this is a step circuit');
+    return new Prover(
+      model,
+      artifacts,
+      await WitnessCalculator.load(artifacts.wasmPath),
+      readFileSync(artifacts.zkeyPath),
+      JSON.parse(readFileSync(artifacts.vkeyPath, 'utf8')) as VerificationKey,
+      await createTensorCommitter(),
+    );
+  }
+
+  /** Proves that the model maps `input` (salted) to its output. Fails for an input outside the model's dtype. */
+  async prove(input: ArrayLike<number>, salt = 0n): Promise<InferenceProof> {
+    const output = run(this.model, input).output;
+    const wtns = await this.calculator.wtns(circuitInput(input, salt));
+    const { proof, publicSignals } = await snarkjs.groth16.prove(
+      { type: 'mem', data: this.zkey },
+      { type: 'mem', data: wtns },
+    );
+    const [inputCommitment, outputCommitment] = publicSignals.map((s) => toHex32(BigInt(s)));
+    // The circuit and the runtime must agree; a mismatch is a bug, never a valid proof to hand out.
+    const expected = this.committer.commitTensor(output);
+    if (outputCommitment !== expected)
+      throw new Error(`circuit output commitment ${outputCommitment} differs from the runtime's ${expected}`);
+    return {
+      modelId: this.artifacts.modelId,
+      circuitHash: this.artifacts.circuitHash,
+      proof,
+      publicSignals: [publicSignals[0], publicSignals[1]],
+      inputCommitment,
+      outputCommitment,
+      output: Array.from(output.data),
+    };
+  }
+
+  verify(proof: InferenceProof): Promise<boolean> {
+    return verifyInferenceProof(this.vkey, proof);
+  }
+}
+
+/**
+ * Checks a proof against a verification key, and that its public signals are the commitments it
+ * names (so a caller reading `outputCommitment` reads what was proven).
+ */
+export async function verifyInferenceProof(
+  vkey: VerificationKey,
+  p: Pick<InferenceProof, 'proof' | 'publicSignals' | 'inputCommitment' | 'outputCommitment'>,
+): Promise<boolean> {
+  if (p.publicSignals.length !== 2) return false;
+  if (
+    BigInt(p.publicSignals[0]) !== BigInt(p.inputCommitment) ||
+    BigInt(p.publicSignals[1]) !== BigInt(p.outputCommitment)
+  )
+    return false;
+  try {
+    return await snarkjs.groth16.verify(vkey, [...p.publicSignals], p.proof);
+  } catch {
+    return false; // malformed points
+  }
+}
+
+/** Stops snarkjs' worker threads (call once when a process is done proving, so it can exit). */
+export async function releaseProverThreads(): Promise<void> {
+  const curve = (globalThis as { curve_bn128?: { terminate(): Promise<void> } }).curve_bn128;
+  if (curve) {
+    await curve.terminate();
+    delete (globalThis as { curve_bn128?: unknown }).curve_bn128;
+  }
+}
