@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { runDemo } from './commands/demo.command';
 import { modelInfo } from './commands/model-info.command';
+import { modelBuild, prove, verify } from './commands/zk.commands';
 
 const integer = (min: number, max: number) => (value: string) => {
   const n = Number(value);
@@ -31,6 +32,37 @@ model
   .command('info <model-file>')
   .description('Layers, tensor shapes and bounds, parameter count and modelId of a model document')
   .action((file: string) => modelInfo(file));
+model
+  .command('build <model-file>')
+  .description(
+    'Build the Groth16 circuit, proving/verification keys and Solidity verifier of a model (cached; prints constraints and timings)',
+  )
+  .option(
+    '--step <layer>',
+    'build the one-step circuit of this layer instead of the whole inference',
+    integer(0, 4095),
+  )
+  .option('--cache-dir <dir>', 'artifact cache (default: VERILAY_CACHE_DIR or .verilay/cache)')
+  .action((file: string, opts) => modelBuild(file, opts));
+
+program
+  .command('prove')
+  .description('Prove an inference: the model maps the (salted) input to its output')
+  .requiredOption('--model <file>', 'model document')
+  .requiredOption('--input <file>', 'JSON array of input values, or { "data": [...], "salt": "0x..." }')
+  .option('--out <file>', 'write the proof here (default: stdout)')
+  .option('--cache-dir <dir>', 'artifact cache')
+  .action((opts) => prove(opts));
+
+program
+  .command('verify')
+  .description("Verify a proof file against the model's verification key")
+  .requiredOption('--proof <file>', 'proof file written by verilay prove')
+  .option('--model <file>', 'model document (its build supplies the verification key)')
+  .option('--vkey <file>', 'verification key file')
+  .option('--trust-embedded-key', "use the key inside the proof file (only for the prover's own checks)")
+  .option('--cache-dir <dir>', 'artifact cache')
+  .action((opts) => verify(opts));
 
 program.parseAsync().catch((e: unknown) => {
   console.error(`verilay: ${e instanceof Error ? e.message : String(e)}`);

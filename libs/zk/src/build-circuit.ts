@@ -1,7 +1,7 @@
 import { computeModelId, type Model } from '@verilay/inference';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import * as snarkjs from 'snarkjs';
 import { compileCircuit } from './compile-circuit';
 import { CeremonyTooSmallError } from './errors';
@@ -38,6 +38,13 @@ export interface CircuitArtifacts {
 }
 
 const MANIFEST = 'build.json';
+/**
+ * circom -O2 substitutes linear constraints away (Num2Bits sums, layer outputs, Poseidon's linear
+ * layers): an equivalent system with fewer rows. The templates' forged-witness tests and the
+ * runtime cross-checks run on -O1 builds where every signal stays visible; the proof tests run on
+ * these -O2 builds.
+ */
+const OPTIMIZATION = 2;
 
 /** The hash a build is cached under: the generated source, the template library and the toolchain. */
 export function circuitHash(source: string): string {
@@ -46,7 +53,7 @@ export function circuitHash(source: string): string {
   return createHash('sha256')
     .update(source)
     .update(readFileSync(join(circuitsLibDir(), 'verilay.circom')))
-    .update(`circom2@${circom2} snarkjs@${snark} O1`)
+    .update(`circom2@${circom2} snarkjs@${snark} O${OPTIMIZATION}`)
     .digest('hex')
     .slice(0, 16);
 }
@@ -82,7 +89,7 @@ export async function buildCircuit(model: Model, options: BuildOptions = {}): Pr
   // Build in a scratch directory and rename it into place: a crash never leaves a half build
   // that looks complete.
   const work = `${dir}.tmp-${process.pid}`;
-  rmSync(work, { recursive: true, force: true });
+  removeAbandonedBuilds(dir);
   mkdirSync(work, { recursive: true });
   const timings: Record<string, number> = {};
   const timed = async <T>(step: string, detail: string, f: () => Promise<T>): Promise<T> => {
@@ -94,8 +101,8 @@ export async function buildCircuit(model: Model, options: BuildOptions = {}): Pr
     return result;
   };
 
-  const compiled = await timed('compile', 'circom2 --O1', () =>
-    compileCircuit(generated.source, 'circuit', work),
+  const compiled = await timed('compile', `circom2 --O${OPTIMIZATION}`, () =>
+    compileCircuit(generated.source, 'circuit', work, OPTIMIZATION),
   );
   const r1cs = parseR1cs(readFileSync(compiled.r1csPath));
   const constraints = r1cs.constraints.length;
@@ -143,4 +150,24 @@ export async function buildCircuit(model: Model, options: BuildOptions = {}): Pr
   rmSync(dir, { recursive: true, force: true });
   renameSync(work, dir);
   return artifacts;
+}
+
+/** Scratch directories of builds whose process is gone (killed mid-build). */
+function removeAbandonedBuilds(dir: string) {
+  const parent = dirname(dir);
+  if (!existsSync(parent)) return;
+  for (const entry of readdirSync(parent)) {
+    const match = new RegExp(`^${basename(dir)}\\.tmp-(\\d+)$`).exec(entry);
+    if (match && !isAlive(Number(match[1]))) rmSync(join(parent, entry), { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  if (pid === process.pid) return false; // our own leftover from an earlier attempt
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -100,15 +100,20 @@ function emitLayer(
   const hi = BigInt(input.max);
   switch (layer.op) {
     case 'dense': {
+      // Loops over constant arrays: circom builds the linear combination term by term (a long
+      // inline sum would overflow its expression evaluator's stack).
+      const rows = Array.from(
+        { length: layer.outFeatures },
+        (_, o) => `[${layer.weights.subarray(o * layer.inFeatures, (o + 1) * layer.inFeatures).join(',')}]`,
+      );
+      emit(`var w${i}[${layer.outFeatures}][${layer.inFeatures}] = [${rows.join(',')}];`);
+      emit(`var b${i}[${layer.outFeatures}] = [${layer.bias.join(',')}];`);
       emit(`signal ${y}[${n}];`);
-      for (let o = 0; o < layer.outFeatures; o++) {
-        const terms = [String(layer.bias[o])];
-        for (let k = 0; k < layer.inFeatures; k++) {
-          const w = layer.weights[o * layer.inFeatures + k];
-          if (w !== 0) terms.push(`${w}*${x}[${k}]`);
-        }
-        emit(`${y}[${o}] <== ${terms.join(' + ').replace(/\+ -/g, '- ')};`);
-      }
+      emit(`for (var o = 0; o < ${layer.outFeatures}; o++) {`);
+      emit(`    var acc = b${i}[o];`);
+      emit(`    for (var k = 0; k < ${layer.inFeatures}; k++) { acc += w${i}[o][k] * ${x}[k]; }`);
+      emit(`    ${y}[o] <== acc;`);
+      emit('}');
       return y;
     }
     case 'conv2d': {
@@ -117,22 +122,24 @@ function emitLayer(
       const [kh, kw] = layer.kernel;
       const [sh, sw] = layer.stride;
       const [ph, pw] = layer.padding;
+      emit(`var w${i}[${layer.outChannels * c * kh * kw}] = [${layer.weights.join(',')}];`);
+      emit(`var b${i}[${layer.outChannels}] = [${layer.bias.join(',')}];`);
       emit(`signal ${y}[${n}];`);
-      for (let o = 0; o < layer.outChannels; o++)
-        for (let r = 0; r < oh; r++)
-          for (let col = 0; col < ow; col++) {
-            const terms = [String(layer.bias[o])];
-            for (let ci = 0; ci < c; ci++)
-              for (let a = 0; a < kh; a++)
-                for (let b = 0; b < kw; b++) {
-                  const iy = r * sh + a - ph;
-                  const ix = col * sw + b - pw;
-                  const wt = layer.weights[((o * c + ci) * kh + a) * kw + b];
-                  if (iy >= 0 && iy < h && ix >= 0 && ix < w && wt !== 0)
-                    terms.push(`${wt}*${x}[${(ci * h + iy) * w + ix}]`);
-                }
-            emit(`${y}[${(o * oh + r) * ow + col}] <== ${terms.join(' + ').replace(/\+ -/g, '- ')};`);
-          }
+      emit(
+        `for (var o = 0; o < ${layer.outChannels}; o++) { for (var r = 0; r < ${oh}; r++) { for (var c = 0; c < ${ow}; c++) {`,
+      );
+      emit(`    var acc = b${i}[o];`);
+      emit(
+        `    for (var ci = 0; ci < ${c}; ci++) { for (var a = 0; a < ${kh}; a++) { for (var bb = 0; bb < ${kw}; bb++) {`,
+      );
+      emit(`        var iy = r * ${sh} + a - ${ph};`);
+      emit(`        var ix = c * ${sw} + bb - ${pw};`);
+      emit(
+        `        if (iy >= 0 && iy < ${h} && ix >= 0 && ix < ${w}) { acc += w${i}[((o * ${c} + ci) * ${kh} + a) * ${kw} + bb] * ${x}[(ci * ${h} + iy) * ${w} + ix]; }`,
+      );
+      emit('    } } }');
+      emit(`    ${y}[(o * ${oh} + r) * ${ow} + c] <== acc;`);
+      emit('} } }');
       return y;
     }
     case 'requantize': {
@@ -200,27 +207,25 @@ function emitLayer(
       const [kh, kw] = layer.kernel;
       const [sh, sw] = layer.stride;
       const k = kh * kw;
+      const template =
+        layer.op === 'maxpool'
+          ? `MaxOf(${k}, ${bitsFor(hi - lo)})`
+          : `DivRound(${k}, ${lo}, ${bitsFor(hi - lo)}, ${bitsFor(BigInt(k - 1))})`;
       emit(`signal ${y}[${n}];`);
       emit(`component pool${i}[${n}];`);
-      for (let ci = 0; ci < c; ci++)
-        for (let r = 0; r < oh; r++)
-          for (let col = 0; col < ow; col++) {
-            const at = (ci * oh + r) * ow + col;
-            const window: string[] = [];
-            for (let a = 0; a < kh; a++)
-              for (let b = 0; b < kw; b++) window.push(`${x}[${(ci * h + r * sh + a) * w + col * sw + b}]`);
-            if (layer.op === 'maxpool') {
-              emit(`pool${i}[${at}] = MaxOf(${k}, ${bitsFor(hi - lo)});`);
-              window.forEach((v, j) => emit(`pool${i}[${at}].in[${j}] <== ${v};`));
-              emit(`${y}[${at}] <== pool${i}[${at}].out;`);
-            } else {
-              emit(
-                `pool${i}[${at}] = DivRound(${k}, ${lo}, ${bitsFor(hi - lo)}, ${bitsFor(BigInt(k - 1))});`,
-              );
-              emit(`pool${i}[${at}].sum <== ${window.join(' + ')};`);
-              emit(`${y}[${at}] <== pool${i}[${at}].q;`);
-            }
-          }
+      emit(
+        `for (var ci = 0; ci < ${c}; ci++) { for (var r = 0; r < ${oh}; r++) { for (var col = 0; col < ${ow}; col++) {`,
+      );
+      emit(`    var at = (ci * ${oh} + r) * ${ow} + col;`);
+      emit(`    pool${i}[at] = ${template};`);
+      emit('    var sum = 0;');
+      emit(`    for (var a = 0; a < ${kh}; a++) { for (var b = 0; b < ${kw}; b++) {`);
+      emit(`        var v = ${x}[(ci * ${h} + r * ${sh} + a) * ${w} + col * ${sw} + b];`);
+      emit(layer.op === 'maxpool' ? `        pool${i}[at].in[a * ${kw} + b] <== v;` : '        sum += v;');
+      emit('    } }');
+      if (layer.op === 'avgpool') emit(`    pool${i}[at].sum <== sum;`);
+      emit(`    ${y}[at] <== pool${i}[at].${layer.op === 'maxpool' ? 'out' : 'q'};`);
+      emit('} } }');
       return y;
     }
     case 'flatten':
