@@ -8,6 +8,7 @@ import {
   ClaimRepository,
   MetaRepository,
   ModelRepository,
+  ProofJobRepository,
   verifierDataSourceOptions,
 } from '@verilay/storage';
 import { DataSource } from 'typeorm';
@@ -23,6 +24,8 @@ import { MetricsController } from './metrics/metrics.controller';
 import { MetricsService } from './metrics/metrics.service';
 import { ModelsController } from './models/models.controller';
 import { ModelsService } from './models/models.service';
+import { ProofsController } from './proofs/proofs.controller';
+import { ProofsService } from './proofs/proofs.service';
 import { TasksController } from './tasks/tasks.controller';
 
 /** A storage repository built on the module's DataSource. */
@@ -43,13 +46,21 @@ export class VerifierModule {
         TypeOrmModule.forRoot(verifierDataSourceOptions(config.dbPath)),
         TerminusModule,
       ],
-      controllers: [ModelsController, ClaimsController, TasksController, HealthController, MetricsController],
+      controllers: [
+        ModelsController,
+        ClaimsController,
+        TasksController,
+        ProofsController,
+        HealthController,
+        MetricsController,
+      ],
       providers: [
         { provide: VerifierConfig, useValue: config },
         { provide: Clock, useValue: clock },
         repository(ClaimRepository),
         repository(ModelRepository),
         repository(MetaRepository),
+        repository(ProofJobRepository),
         { provide: TENSOR_COMMITTER, useFactory: createTensorCommitter },
         { provide: APP_FILTER, useClass: ApiExceptionFilter },
         { provide: APP_INTERCEPTOR, useClass: HttpMetricsInterceptor },
@@ -57,6 +68,7 @@ export class VerifierModule {
         ModelsService,
         ClaimsService,
         BatchingService,
+        ProofsService,
       ],
     };
   }

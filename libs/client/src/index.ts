@@ -1,3 +1,9 @@
 export { buildClaim, type BuildClaimOptions } from './build-claim';
-export { VerifierApiError, VerifierClient, type ClaimView, type TaskInputView } from './verifier-client';
+export {
+  VerifierApiError,
+  VerifierClient,
+  type ClaimView,
+  type ProofView,
+  type TaskInputView,
+} from './verifier-client';
 export { freePort, VerifierProcess } from './verifier-process';

@@ -18,6 +18,10 @@ export interface ClaimView {
   readonly modelId: `0x${string}`;
   readonly taskId: `0x${string}`;
   readonly operator: `0x${string}`;
+  readonly inputCommitment: `0x${string}`;
+  readonly outputCommitment: `0x${string}`;
+  readonly traceRoot: `0x${string}`;
+  readonly output: readonly number[] | null;
   readonly status: ClaimStatus;
   readonly reason: string | null;
   readonly batch: { readonly id: number; readonly root: `0x${string}`; readonly windowEndsAt: string } | null;
@@ -28,6 +32,23 @@ export interface ClaimView {
     readonly at: string;
     readonly reason: string | null;
   }[];
+}
+
+export interface ProofView {
+  readonly proofId: number;
+  readonly claimId: `0x${string}`;
+  readonly status: 'queued' | 'proving' | 'proven' | 'failed';
+  /** claim-true: the proof shows the claimed output; claim-false: the model gives another. */
+  readonly verdict: 'claim-true' | 'claim-false' | null;
+  readonly error: string | null;
+  /** InferenceProof (libs/zk): proof, publicSignals, commitments, output. */
+  readonly proof: {
+    readonly proof: unknown;
+    readonly publicSignals: readonly [string, string];
+    readonly inputCommitment: `0x${string}`;
+    readonly outputCommitment: `0x${string}`;
+    readonly output: readonly number[];
+  } | null;
 }
 
 export interface TaskInputView {
@@ -69,6 +90,15 @@ export class VerifierClient {
 
   getTaskInput(claimId: string): Promise<TaskInputView> {
     return this.request('GET', `/v1/tasks/${claimId}/input`);
+  }
+
+  /** Requests a Groth16 validity proof of a claim's inference (small models). */
+  requestProof(claimId: string): Promise<ProofView> {
+    return this.request('POST', '/v1/proofs', { claimId });
+  }
+
+  getProof(proofId: number): Promise<ProofView> {
+    return this.request('GET', `/v1/proofs/${proofId}`);
   }
 
   health(): Promise<{ status: string }> {

@@ -4,6 +4,8 @@ import { ClaimTransitionEntity } from './claim-transition.entity';
 import { ClaimEntity } from './claim.entity';
 import { InitialSchema1763769600000 } from './migrations/1763769600000-initial-schema';
 import { VerifierMeta1763769600001 } from './migrations/1763769600001-verifier-meta';
+import { ProofJobs1763769600002 } from './migrations/1763769600002-proof-jobs';
+import { ProofJobEntity } from './proof-job.entity';
 import { ModelEntity } from './model.entity';
 import { TaskInputEntity } from './task-input.entity';
 
@@ -13,8 +15,13 @@ export const VERIFIER_ENTITIES = [
   TaskInputEntity,
   BatchEntity,
   ClaimTransitionEntity,
+  ProofJobEntity,
 ];
-export const VERIFIER_MIGRATIONS = [InitialSchema1763769600000, VerifierMeta1763769600001];
+export const VERIFIER_MIGRATIONS = [
+  InitialSchema1763769600000,
+  VerifierMeta1763769600001,
+  ProofJobs1763769600002,
+];
 
 /**
  * The verifier's database: a sqlite file, schema by migrations (never `synchronize`), WAL journal

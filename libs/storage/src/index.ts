@@ -8,3 +8,5 @@ export { ModelRepository } from './model.repository';
 export { ChallengeWindowClosedError, DuplicateClaimError, StaleClaimStatusError } from './errors';
 export { VERIFIER_ENTITIES, VERIFIER_MIGRATIONS, verifierDataSourceOptions } from './data-source-options';
 export { MetaRepository } from './meta.repository';
+export { ProofJobEntity, type ProofJobStatus, type ProofVerdict } from './proof-job.entity';
+export { ProofJobRepository } from './proof-job.repository';

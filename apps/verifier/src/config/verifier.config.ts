@@ -15,6 +15,8 @@ export class VerifierConfig {
   readonly chainId!: number;
   readonly claimsContract!: `0x${string}`;
   readonly logFormat!: 'text' | 'json';
+  /** Circuit build cache for validity proofs (default: VERILAY_CACHE_DIR or .verilay/cache). */
+  readonly zkCacheDir?: string;
 }
 
 const DAY = 24 * 3600 * 1000;
@@ -50,6 +52,7 @@ export const VERIFIER_ENV_SCHEMA = Joi.object({
     .pattern(/^0x[0-9a-fA-F]{40}$/)
     .default('0x0000000000000000000000000000000000000000'),
   VERIFIER_LOG_FORMAT: Joi.string().valid('text', 'json').default('text'),
+  VERILAY_CACHE_DIR: Joi.string().min(1),
 }).unknown(true);
 
 /** Validates the environment; a bad value throws an error naming the variable. */
@@ -70,5 +73,6 @@ export function loadVerifierConfig(env: Record<string, string | undefined>): Ver
     chainId: value.VERILAY_CHAIN_ID,
     claimsContract: value.VERILAY_CLAIMS_CONTRACT.toLowerCase(),
     logFormat: value.VERIFIER_LOG_FORMAT,
+    zkCacheDir: value.VERILAY_CACHE_DIR,
   });
 }

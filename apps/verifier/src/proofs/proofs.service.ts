@@ -1,0 +1,133 @@
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { Model } from '@verilay/inference';
+import { statusesAccepting } from '@verilay/protocol';
+import { ClaimRepository, ProofJobRepository, type ProofJobEntity } from '@verilay/storage';
+import { buildCircuit, Prover, releaseProverThreads } from '@verilay/zk';
+import { Clock } from '../clock';
+import { VerifierConfig } from '../config/verifier.config';
+import { NotFoundError } from '../http/not-found.error';
+import { ModelsService } from '../models/models.service';
+
+/** Warm provers kept per model: proving keys are megabytes, so only a few. */
+const PROVERS = 4;
+
+/**
+ * Validity proofs of claims: requests are stored as jobs and proven one at a time in process.
+ * A circuit is built on a model's first request (cached on disk), and its prover stays warm.
+ * A proof of the claimed output makes the claim final at once (`validityProven`); a proof of a
+ * different output is recorded as `claim-false` (slashing on chain comes with the contracts).
+ */
+@Injectable()
+export class ProofsService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(ProofsService.name);
+  private readonly provers = new Map<string, Promise<Prover>>();
+  private draining?: Promise<void>;
+  private stopped = false;
+
+  constructor(
+    private readonly jobs: ProofJobRepository,
+    private readonly claims: ClaimRepository,
+    private readonly models: ModelsService,
+    private readonly clock: Clock,
+    private readonly config: VerifierConfig,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const requeued = await this.jobs.requeueInterrupted(this.clock.now());
+    if (requeued) this.logger.log({ msg: 'proof jobs resumed after a restart', requeued });
+    this.kick();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true; // an in-flight job stays 'proving' and is re-queued at the next boot
+    await releaseProverThreads();
+  }
+
+  /** Queues a proof of the claim's inference (or returns the job already open for it). */
+  async request(claimId: string): Promise<{ job: ProofJobEntity; created: boolean }> {
+    const record = await this.claims.find(claimId);
+    if (!record) throw new NotFoundError('CLAIM_NOT_FOUND', `No claim ${claimId}`);
+    if (!(await this.claims.findTaskInput(claimId)))
+      throw new NotFoundError(
+        'TASK_INPUT_UNAVAILABLE',
+        `The operator of ${claimId} submitted no task data to prove`,
+      );
+    const result = await this.jobs.request(claimId, this.clock.now());
+    if (result.created) this.logger.log({ msg: 'proof requested', claimId, proofId: result.job.id });
+    this.kick();
+    return result;
+  }
+
+  async get(id: number): Promise<ProofJobEntity> {
+    const job = await this.jobs.find(id);
+    if (!job) throw new NotFoundError('PROOF_NOT_FOUND', `No proof job ${id}`);
+    return job;
+  }
+
+  /** Works through the queue; one pass at a time. */
+  private kick(): void {
+    this.draining ??= this.drain().finally(() => (this.draining = undefined));
+  }
+
+  private async drain(): Promise<void> {
+    for (
+      let job = await this.jobs.take(this.clock.now());
+      job && !this.stopped;
+      job = await this.jobs.take(this.clock.now())
+    ) {
+      try {
+        await this.prove(job);
+      } catch (e) {
+        this.logger.error({ msg: 'proof failed', proofId: job.id, claimId: job.claimId, error: String(e) });
+        await this.jobs.fail(job.id, e instanceof Error ? e.message : String(e), this.clock.now());
+      }
+    }
+  }
+
+  private async prove(job: ProofJobEntity): Promise<void> {
+    const record = await this.claims.find(job.claimId);
+    const input = await this.claims.findTaskInput(job.claimId);
+    if (!record || !input) throw new Error('claim or task input disappeared');
+    const { claim } = record;
+    const model = await this.models.get(claim.modelId);
+    const prover = await this.prover(claim.modelId, model);
+    const started = performance.now();
+    const proof = await prover.prove(
+      JSON.parse(input.data) as number[],
+      input.salt ? BigInt(input.salt) : 0n,
+    );
+    if (proof.inputCommitment !== claim.inputCommitment)
+      throw new Error('the stored task input does not match the claim');
+    const verdict = proof.outputCommitment === claim.outputCommitment ? 'claim-true' : 'claim-false';
+    await this.jobs.complete(job.id, verdict, JSON.stringify(proof), this.clock.now());
+    this.logger.log({
+      msg: 'proof done',
+      proofId: job.id,
+      claimId: job.claimId,
+      verdict,
+      seconds: ((performance.now() - started) / 1000).toFixed(2),
+    });
+    const current = (await this.claims.find(job.claimId))!.claim.status;
+    if (verdict === 'claim-true' && statusesAccepting('validityProven').includes(current))
+      await this.claims.applyEvent(
+        job.claimId,
+        'validityProven',
+        `Groth16 proof ${job.id}`,
+        this.clock.now(),
+      );
+  }
+
+  private prover(modelId: string, model: Model): Promise<Prover> {
+    let prover = this.provers.get(modelId);
+    if (!prover) {
+      prover = buildCircuit(model, {
+        cacheDir: this.config.zkCacheDir,
+        onProgress: (step, detail) => this.logger.log({ msg: 'circuit build', modelId, step, detail }),
+      }).then((artifacts) => Prover.load(model, artifacts));
+      prover.catch(() => this.provers.delete(modelId)); // a failed build is retried on the next request
+      this.provers.set(modelId, prover);
+      if (this.provers.size > PROVERS) this.provers.delete(this.provers.keys().next().value!);
+    }
+    return prover;
+  }
+}

@@ -1,0 +1,72 @@
+import 'reflect-metadata';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DataSource } from 'typeorm';
+import { ClaimRepository } from './claim.repository';
+import { verifierDataSourceOptions } from './data-source-options';
+import { ModelRepository } from './model.repository';
+import { ProofJobRepository } from './proof-job.repository';
+
+const hex = (n: number) => `0x${n.toString(16).padStart(64, '0')}`;
+
+describe(ProofJobRepository.name, () => {
+  let dir: string;
+  let db: DataSource;
+  let sut: ProofJobRepository;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'verilay-jobs-'));
+    db = await new DataSource(verifierDataSourceOptions(join(dir, 'v.sqlite'))).initialize();
+    sut = new ProofJobRepository(db);
+    await new ModelRepository(db).register(hex(1), 'm', Uint8Array.of(1), 0);
+    const claim = {
+      modelId: hex(1),
+      taskId: hex(1),
+      operator: '0x' + 'ab'.repeat(20),
+      inputCommitment: hex(2),
+      outputCommitment: hex(3),
+      traceRoot: hex(4),
+      signature: '0x' + '11'.repeat(65),
+      output: null,
+    };
+    await new ClaimRepository(db).insertSubmissions(
+      [1, 2].map((n) => ({ claim: { ...claim, claimId: hex(n) }, taskInput: null })),
+      0,
+    );
+  });
+  afterEach(async () => {
+    await db.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('proves a claim once: a second request returns the open or proven job', async () => {
+    const first = await sut.request(hex(1), 1);
+    expect(first.created).toBe(true);
+    expect((await sut.request(hex(1), 2)).job.id).toBe(first.job.id);
+    await sut.take(3);
+    await sut.complete(first.job.id, 'claim-true', '{}', 4);
+    expect(await sut.request(hex(1), 5)).toMatchObject({
+      created: false,
+      job: { id: first.job.id, status: 'proven' },
+    });
+  });
+
+  it('lets a failed job be requested again', async () => {
+    const { job } = await sut.request(hex(1), 1);
+    await sut.take(2);
+    await sut.fail(job.id, 'boom', 3);
+    expect((await sut.request(hex(1), 4)).created).toBe(true);
+  });
+
+  it('takes jobs oldest first and re-queues the ones a crash interrupted', async () => {
+    const a = (await sut.request(hex(1), 1)).job;
+    const b = (await sut.request(hex(2), 2)).job;
+    expect((await sut.take(3))?.id).toBe(a.id);
+    // The process dies while proving a: after a restart it is queued again, ahead of b.
+    expect(await sut.requeueInterrupted(4)).toBe(1);
+    expect((await sut.take(5))?.id).toBe(a.id);
+    expect((await sut.take(6))?.id).toBe(b.id);
+    expect(await sut.take(7)).toBeNull();
+  });
+});
