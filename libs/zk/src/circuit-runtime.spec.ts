@@ -47,6 +47,16 @@ describe('generated circuits against the runtime', () => {
         });
       // An independent check of the compiled constraints (not circom's own).
       expect(firstUnsatisfied(r1cs, witness)).toBe(-1);
+      // A different output cannot be claimed: neither its commitment nor its values fit.
+      const forged = [...witness];
+      forged[2] = (forged[2] + 1n) % P;
+      expect(firstUnsatisfied(r1cs, forged)).not.toBe(-1);
+      const last = sym.get(`main.t${circuit.outputIndex}[0]`);
+      if (last !== undefined && last >= 0) {
+        const forgedValue = [...witness];
+        forgedValue[last] = (forgedValue[last] + 1n) % P;
+        expect(firstUnsatisfied(r1cs, forgedValue)).not.toBe(-1);
+      }
     }
     return { r1cs, compiled };
   }
