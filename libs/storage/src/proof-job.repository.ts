@@ -44,27 +44,15 @@ export class ProofJobRepository {
   }
 
   complete(id: number, verdict: ProofVerdict, result: string, now: number): Promise<void> {
-    return inTransaction(
-      this.db,
-      async (m) =>
-        void (await m.update(
-          ProofJobEntity,
-          { id },
-          { status: 'proven', verdict, result, error: null, updatedAt: now },
-        )),
-    );
+    return this.settle(id, { status: 'proven', verdict, result, error: null, updatedAt: now });
   }
 
   fail(id: number, error: string, now: number): Promise<void> {
-    return inTransaction(
-      this.db,
-      async (m) =>
-        void (await m.update(
-          ProofJobEntity,
-          { id },
-          { status: 'failed', error: error.slice(0, 2000), updatedAt: now },
-        )),
-    );
+    return this.settle(id, { status: 'failed', error: error.slice(0, 2000), updatedAt: now });
+  }
+
+  private settle(id: number, changes: Partial<ProofJobEntity>): Promise<void> {
+    return inTransaction(this.db, async (m) => void (await m.update(ProofJobEntity, { id }, changes)));
   }
 
   /** Jobs a crash interrupted go back to the queue (proving is idempotent). */
