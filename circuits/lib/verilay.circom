@@ -21,7 +21,9 @@ template InRange(N) {
 // q = floor((x * MULT + 2^(SHIFT-1)) / 2^SHIFT), SHIFT >= 1: round half toward +infinity.
 // Q_LO, Q_BITS: every honest q satisfies 0 <= q - Q_LO < 2^Q_BITS.
 // SAFETY: r in [0, 2^SHIFT) and q in a range far below p make x*MULT + half = q*2^SHIFT + r
-// hold over the integers, so q is the floor and nothing else.
+// hold over the integers, so q is the floor and nothing else. Q_BITS = 0 skips the q range check:
+// only for a q that a clamp comparator consumes, since LessThan(n) decomposes t - bound + 2^n
+// into n + 1 bits and so bounds q to an interval of 2^(n+1) values, which is all uniqueness needs.
 template RoundShift(MULT, SHIFT, Q_LO, Q_BITS) {
     signal input x;
     signal output q;
@@ -35,8 +37,10 @@ template RoundShift(MULT, SHIFT, Q_LO, Q_BITS) {
     p === q * scale + r;
     component rRange = InRange(SHIFT);
     rRange.in <== r;
-    component qRange = InRange(Q_BITS);
-    qRange.in <== q - Q_LO;
+    if (Q_BITS > 0) {
+        component qRange = InRange(Q_BITS);
+        qRange.in <== q - Q_LO;
+    }
 }
 
 // y = clamp(t, LO, HI) where t may leave the range on both sides.

@@ -43,8 +43,22 @@ export function generateModelCircuit(model: Model, options: { step?: number } = 
   emit('signal output outputCommitment;');
 
   let current = 'x';
-  for (let i = from; i < to; i++)
-    current = emitLayer(emit, i, model.layers[i], model.tensors[i], model.tensors[i + 1], current);
+  for (let i = from; i < to; i++) {
+    // requantize then relu is one clamp with a low bound of 0: fuse them (whole circuits only; a
+    // step circuit is one layer). The fused output is trace tensor i + 2.
+    if (i + 1 < to && model.layers[i].op === 'requantize' && model.layers[i + 1].op === 'relu') {
+      current = emitLayer(
+        emit,
+        i + 1,
+        model.layers[i],
+        model.tensors[i],
+        model.tensors[i + 2],
+        current,
+        true,
+      );
+      i++;
+    } else current = emitLayer(emit, i, model.layers[i], model.tensors[i], model.tensors[i + 1], current);
+  }
 
   const commit = (name: string, t: TensorInfo, signal: string, check: 0 | 1, salt: string) => {
     const d = DTYPES[t.dtype];
@@ -86,6 +100,7 @@ export function generateModelCircuit(model: Model, options: { step?: number } = 
   };
 }
 
+/** Emits a layer whose output is trace tensor i + 1; `relu` fuses a following ReLU into a requantize. */
 function emitLayer(
   emit: (line: string) => void,
   i: number,
@@ -93,6 +108,7 @@ function emitLayer(
   input: TensorInfo,
   output: TensorInfo,
   x: string,
+  relu = false,
 ): string {
   const y = `t${i + 1}`;
   const n = size(output.shape);
@@ -147,28 +163,14 @@ function emitLayer(
       const s = layer.shift;
       const zp = BigInt(layer.zeroPoint);
       const { min, max } = DTYPES[layer.dtype];
-      const [LO, HI] = [BigInt(min), BigInt(max)];
-      let qlo: bigint;
-      let qhi: bigint;
-      let q: (j: string) => string;
-      if (s > 0) {
-        const half = 1n << BigInt(s - 1);
-        qlo = floorDiv(lo * m + half, 1n << BigInt(s));
-        qhi = floorDiv(hi * m + half, 1n << BigInt(s));
-        emit(`component round${i}[${n}];`);
-        emit(
-          `for (var j = 0; j < ${n}; j++) { round${i}[j] = RoundShift(${m}, ${s}, ${qlo}, ${bitsFor(qhi - qlo)}); round${i}[j].x <== ${x}[j]; }`,
-        );
-        q = (j) => `round${i}[${j}].q`;
-      } else {
-        [qlo, qhi] = [lo * m, hi * m];
-        q = (j) => `${x}[${j}] * ${m}`;
-      }
+      // A fused ReLU raises the low bound to 0 (every dtype's max is positive).
+      const [LO, HI] = [relu && min < 0 ? 0n : BigInt(min), BigInt(max)];
+      const half = s > 0 ? 1n << BigInt(s - 1) : 0n;
+      const [qlo, qhi] = [floorDiv(lo * m + half, 1n << BigInt(s)), floorDiv(hi * m + half, 1n << BigInt(s))];
       const [tlo, thi] = [qlo + zp, qhi + zp];
       const cmp = bitsFor(
         [tlo - LO, thi - LO, tlo - HI, thi - HI].map(abs).reduce((a, b) => (a > b ? a : b)),
       );
-      emit(`signal ${y}[${n}];`);
       const clamp =
         tlo < LO && thi > HI
           ? `ClampBoth(${LO}, ${HI}, ${cmp})`
@@ -177,6 +179,17 @@ function emitLayer(
             : thi > HI
               ? `ClampHigh(${HI}, ${cmp})`
               : null;
+      let q = (j: string) => `${x}[${j}] * ${m}`;
+      if (s > 0) {
+        // With a clamp, its comparator bounds q (see RoundShift): skip the separate range check.
+        const qBits = clamp ? 0 : bitsFor(qhi - qlo);
+        emit(`component round${i}[${n}];`);
+        emit(
+          `for (var j = 0; j < ${n}; j++) { round${i}[j] = RoundShift(${m}, ${s}, ${qlo}, ${qBits}); round${i}[j].x <== ${x}[j]; }`,
+        );
+        q = (j) => `round${i}[${j}].q`;
+      }
+      emit(`signal ${y}[${n}];`);
       if (clamp) {
         emit(`component clamp${i}[${n}];`);
         emit(

@@ -45,10 +45,13 @@ class Harness {
     return firstUnsatisfied(this.r1cs, forged) === -1;
   }
 
+  /** `a|b`: the first name with a wire (circom keeps one signal of an equality `a <== b`). */
   private wire(signal: string): number {
-    const w = this.sym.get(`main.${signal}`);
-    if (w === undefined || w < 0) throw new Error(`no wire for ${signal}`);
-    return w;
+    for (const name of signal.split('|')) {
+      const w = this.sym.get(`main.${name}`);
+      if (w !== undefined && w >= 0) return w;
+    }
+    throw new Error(`no wire for ${signal}`);
   }
 }
 
@@ -70,6 +73,29 @@ describe('circuit templates under forged witnesses', () => {
     const neg = await h.witness({ x: -7 });
     expect([h.value(neg, 'q'), h.value(neg, 'r')]).toEqual([f(-5), 1n]);
     expect(h.satisfied(neg, { q: -4, r: -3 })).toBe(false);
+  });
+
+  it('RoundShift without its q check, feeding a clamp: the comparator still pins the rounding', async () => {
+    const body = `template Fused() {
+      signal input x;
+      signal output y;
+      component round = RoundShift(3, 2, -200, 0);
+      round.x <== x;
+      component clamp = ClampBoth(-10, 10, 9);
+      clamp.t <== round.q;
+      y <== clamp.y;
+    }
+    component main = Fused();`;
+    const h = await Harness.compile(dir, 'fused', body);
+    const w = await h.witness({ x: 5 }); // 17 = 4*4 + 1
+    expect(h.value(w, 'y')).toBe(4n);
+    expect(h.satisfied(w)).toBe(true);
+    expect(h.satisfied(w, { 'round.q|clamp.t': 5, 'round.r': -3 })).toBe(false);
+    expect(h.satisfied(w, { 'round.q|clamp.t': 3, 'round.r': 5 })).toBe(false);
+    // A huge q with a matching r: only the comparator's bit decomposition can refuse it.
+    expect(h.satisfied(w, { 'round.q|clamp.t': 4n + (1n << 200n), 'round.r': 1n - (1n << 202n) })).toBe(
+      false,
+    );
   });
 
   it('ClampBoth: a saturated value cannot be passed through unclamped', async () => {
