@@ -1,4 +1,4 @@
-import { DTYPES, type Layer, type Model, type TensorInfo } from '@verilay/inference';
+import { DTYPES, tensorSize, type Layer, type Model, type TensorInfo } from '@verilay/inference';
 
 export interface GeneratedCircuit {
   /** circom 2 source of the main component. */
@@ -19,7 +19,6 @@ const bitlen = (v: bigint) => (v <= 0n ? 0 : v.toString(2).length);
 const bitsFor = (max: bigint) => Math.max(1, bitlen(max));
 const floorDiv = (a: bigint, b: bigint) => (a >= 0n ? a / b : -((-a + b - 1n) / b));
 const abs = (v: bigint) => (v < 0n ? -v : v);
-const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
 /**
  * Generates the circuit of a model (whole inference) or of one step of its trace. The weights
@@ -37,7 +36,7 @@ export function generateModelCircuit(model: Model, options: { step?: number } = 
   const out: string[] = [];
   const emit = (line: string) => out.push(`    ${line}`);
   const first = model.tensors[from];
-  emit(`signal input x[${size(first.shape)}];`);
+  emit(`signal input x[${tensorSize(first.shape)}];`);
   emit('signal input salt;');
   emit('signal output inputCommitment;');
   emit('signal output outputCommitment;');
@@ -62,7 +61,7 @@ export function generateModelCircuit(model: Model, options: { step?: number } = 
 
   const commit = (name: string, t: TensorInfo, signal: string, check: 0 | 1, salt: string) => {
     const d = DTYPES[t.dtype];
-    const n = size(t.shape);
+    const n = tensorSize(t.shape);
     emit(`component ${name} = TensorCommit(${n}, ${d.bits}, ${d.min}, ${d.code}, ${check});`);
     emit(`for (var j = 0; j < ${n}; j++) { ${name}.in[j] <== ${signal}[j]; }`);
     emit(`${name}.salt <== ${salt};`);
@@ -111,7 +110,7 @@ function emitLayer(
   relu = false,
 ): string {
   const y = `t${i + 1}`;
-  const n = size(output.shape);
+  const n = tensorSize(output.shape);
   const lo = BigInt(input.min);
   const hi = BigInt(input.max);
   switch (layer.op) {
@@ -244,7 +243,7 @@ function emitLayer(
     case 'flatten':
       return x; // tensors are flat signal arrays already
     case 'argmax': {
-      const len = size(input.shape);
+      const len = tensorSize(input.shape);
       emit(`signal ${y}[1];`);
       emit(`component argmax${i} = ArgMax(${len}, ${bitsFor(hi - lo)});`);
       emit(`for (var j = 0; j < ${len}; j++) { argmax${i}.in[j] <== ${x}[j]; }`);

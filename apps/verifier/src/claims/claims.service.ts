@@ -8,7 +8,7 @@ import {
   type TensorCommitter,
 } from '@verilay/commitments';
 import { BaseError } from '@verilay/errors';
-import { InvalidInputError, toInputTensor, type Model } from '@verilay/inference';
+import { InvalidInputError, tensorSize, toInputTensor, type Model } from '@verilay/inference';
 import {
   claimDomain,
   CommitmentMismatchError,
@@ -123,7 +123,7 @@ export class ClaimsService implements OnModuleInit {
     }
     if (s.output) {
       const out = model.tensors[model.tensors.length - 1];
-      const expected = out.shape.reduce((a, b) => a * b, 1);
+      const expected = tensorSize(out.shape);
       if (s.output.length !== expected)
         throw new InvalidInputError(
           `claims[${index}].output has ${s.output.length} values, the model outputs ${expected}`,
