@@ -1,4 +1,9 @@
-import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import { BatchTree, type Hex32 } from '@verilay/commitments';
 import { ClaimRepository } from '@verilay/storage';
 import { Clock } from '../clock';
@@ -12,7 +17,7 @@ import { MetricsService } from '../metrics/metrics.service';
  * overdue windows close on the first tick after boot.
  */
 @Injectable()
-export class BatchingService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class BatchingService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(BatchingService.name);
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
@@ -29,7 +34,8 @@ export class BatchingService implements OnApplicationBootstrap, OnApplicationShu
     void this.tick();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before TypeORM closes the database (its own shutdown hook): stop ticking, finish the pass. */
+  async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
     await this.running;
   }

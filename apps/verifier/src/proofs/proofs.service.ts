@@ -1,4 +1,10 @@
-import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import type { Model } from '@verilay/inference';
 import { statusesAccepting } from '@verilay/protocol';
 import { ClaimRepository, ProofJobRepository, type ProofJobEntity } from '@verilay/storage';
@@ -18,7 +24,9 @@ const PROVERS = 4;
  * different output is recorded as `claim-false` (slashing on chain comes with the contracts).
  */
 @Injectable()
-export class ProofsService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class ProofsService
+  implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
+{
   private readonly logger = new Logger(ProofsService.name);
   private readonly provers = new Map<string, Promise<Prover>>();
   private draining?: Promise<void>;
@@ -38,8 +46,17 @@ export class ProofsService implements OnApplicationBootstrap, OnApplicationShutd
     this.kick();
   }
 
+  /**
+   * Runs before any module shuts down (TypeORM closes the database in its own shutdown hook):
+   * stop taking jobs and let the current database work finish. A proof still running after a
+   * few seconds is abandoned; its job stays 'proving' and is re-queued at the next boot.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    await Promise.race([this.draining, new Promise((r) => setTimeout(r, 5000).unref())]);
+  }
+
   async onApplicationShutdown(): Promise<void> {
-    this.stopped = true; // an in-flight job stays 'proving' and is re-queued at the next boot
     await releaseProverThreads();
   }
 
@@ -66,7 +83,10 @@ export class ProofsService implements OnApplicationBootstrap, OnApplicationShutd
 
   /** Works through the queue; one pass at a time. */
   private kick(): void {
-    this.draining ??= this.drain().finally(() => (this.draining = undefined));
+    if (this.stopped) return;
+    this.draining ??= this.drain()
+      .catch((e: unknown) => this.logger.error({ msg: 'proof queue stopped', error: String(e) }))
+      .finally(() => (this.draining = undefined));
   }
 
   private async drain(): Promise<void> {
