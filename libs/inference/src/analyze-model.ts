@@ -1,6 +1,7 @@
 import { DTYPES, INT32_MAX } from './dtype';
 import { InvalidModelError } from './errors';
 import type { Layer, ModelSpec, TensorInfo } from './model';
+import { tensorSize } from './tensor';
 
 /** Largest pooling window; keeps window sums far below 2^31 and circuits small. */
 export const MAX_POOL_WINDOW = 256;
@@ -10,7 +11,6 @@ export const MAX_REQUANT_SHIFT = 62;
 /** Most layers in a model (the canonical decoder enforces the same limit). */
 export const MAX_LAYERS = 4096;
 
-const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 const absMax = (t: TensorInfo) => Math.max(Math.abs(t.min), Math.abs(t.max));
 
 /**
@@ -46,8 +46,8 @@ export function analyzeModel(spec: ModelSpec): TensorInfo[] {
 function checkSize(path: string, shape: readonly number[]) {
   if (shape.length === 0 || shape.some((d) => !Number.isSafeInteger(d) || d < 1))
     throw new InvalidModelError(path, `shape [${shape}] must have positive integer dimensions`);
-  if (size(shape) > MAX_TENSOR_SIZE)
-    throw new InvalidModelError(path, `tensor of ${size(shape)} elements exceeds ${MAX_TENSOR_SIZE}`);
+  if (tensorSize(shape) > MAX_TENSOR_SIZE)
+    throw new InvalidModelError(path, `tensor of ${tensorSize(shape)} elements exceeds ${MAX_TENSOR_SIZE}`);
 }
 
 /** Every numeric parameter is checked here too, so models built in code or decoded are as safe as parsed ones. */
@@ -132,9 +132,9 @@ function analyzeLayer(path: string, layer: Layer, x: TensorInfo): TensorInfo {
       return { ...x, shape: [c, Math.floor((h - kh) / sh) + 1, Math.floor((w - kw) / sw) + 1] };
     }
     case 'flatten':
-      return { ...x, shape: [size(x.shape)] };
+      return { ...x, shape: [tensorSize(x.shape)] };
     case 'argmax':
-      return { shape: [1], dtype: 'int32', min: 0, max: size(x.shape) - 1 };
+      return { shape: [1], dtype: 'int32', min: 0, max: tensorSize(x.shape) - 1 };
   }
 }
 

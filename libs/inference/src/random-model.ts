@@ -1,5 +1,6 @@
 import type { Layer, Model } from './model';
 import { buildModel } from './parse-model';
+import { tensorSize } from './tensor';
 
 export interface RandomModelOptions {
   /** Same seed, same model, on every machine. */
@@ -99,7 +100,7 @@ export function randomInput(model: Model, seed: number): Int32Array {
   const rand = splitmix32(seed);
   const { shape } = model.input;
   const { min, max } = model.tensors[0];
-  const n = shape.reduce((a, b) => a * b, 1);
+  const n = tensorSize(shape);
   return Int32Array.from({ length: n }, () => min + Math.floor(rand() * (max - min + 1)));
 }
 
@@ -177,10 +178,10 @@ export function randomArchitecture(seed: number, options: { maxWidth?: number } 
   } else {
     shape = [int(1, 24)];
   }
-  let n = shape.reduce((a, b) => a * b, 1);
   // Probe the flattened size by building the prefix.
-  n = buildModel({ input: { shape, dtype: 'int8' }, layers: [...layers, { op: 'flatten' }] }).tensors.at(-1)!
-    .shape[0];
+  let n = buildModel({ input: { shape, dtype: 'int8' }, layers: [...layers, { op: 'flatten' }] }).tensors.at(
+    -1,
+  )!.shape[0];
   for (let d = int(1, 3); d > 0; d--) {
     const out = int(1, options.maxWidth ?? 16);
     layers.push(
