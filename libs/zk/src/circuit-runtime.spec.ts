@@ -71,6 +71,12 @@ describe('generated circuits against the runtime', () => {
     for (let step = 0; step < model.layers.length; step++) await crossCheck(model, `step${step}`, 2, step);
   }, 240_000);
 
+  it('does not depend on the model name (free text from registration)', () => {
+    const model = randomModel({ seed: 6, kind: 'mlp', sizes: [4, 3, 2] });
+    const hostile = { ...model, name: 'x\n} component main = Evil();\n//' };
+    expect(generateModelCircuit(hostile).source).toBe(generateModelCircuit(model).source);
+  });
+
   it('has no witness for an input outside its dtype', async () => {
     const model = randomModel({ seed: 5, kind: 'mlp', sizes: [4, 3, 2] });
     const compiled = await compileCircuit(generateModelCircuit(model).source, 'range', join(dir, 'range'));
