@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { runDemo } from './commands/demo.command';
 import { modelInfo } from './commands/model-info.command';
 import { modelBuild, prove, verify } from './commands/zk.commands';
@@ -10,6 +10,10 @@ const integer = (min: number, max: number) => (value: string) => {
     throw new InvalidArgumentError(`must be an integer in [${min}, ${max}]`);
   return n;
 };
+
+/** Where circuit builds are cached: --cache-dir, else VERILAY_CACHE_DIR, else .verilay/cache (libs/zk). */
+const cacheDirOption = () =>
+  new Option('--cache-dir <dir>', 'circuit build cache (default: .verilay/cache)').env('VERILAY_CACHE_DIR');
 
 const program = new Command()
   .name('verilay')
@@ -42,7 +46,7 @@ model
     'build the one-step circuit of this layer instead of the whole inference',
     integer(0, 4095),
   )
-  .option('--cache-dir <dir>', 'artifact cache (default: VERILAY_CACHE_DIR or .verilay/cache)')
+  .addOption(cacheDirOption())
   .action((file: string, opts) => modelBuild(file, opts));
 
 program
@@ -51,7 +55,7 @@ program
   .requiredOption('--model <file>', 'model document')
   .requiredOption('--input <file>', 'JSON array of input values, or { "data": [...], "salt": "0x..." }')
   .option('--out <file>', 'write the proof here (default: stdout)')
-  .option('--cache-dir <dir>', 'artifact cache')
+  .addOption(cacheDirOption())
   .action((opts) => prove(opts));
 
 program
@@ -61,7 +65,7 @@ program
   .option('--model <file>', 'model document (its build supplies the verification key)')
   .option('--vkey <file>', 'verification key file')
   .option('--trust-embedded-key', "use the key inside the proof file (only for the prover's own checks)")
-  .option('--cache-dir <dir>', 'artifact cache')
+  .addOption(cacheDirOption())
   .action((opts) => verify(opts));
 
 program.parseAsync().catch((e: unknown) => {

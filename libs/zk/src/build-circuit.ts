@@ -10,7 +10,7 @@ import { circuitsLibDir, DEV_PTAU_POWER, devPtauPath, repoRoot, snarkjsDir } fro
 import { parseR1cs } from './r1cs';
 
 export interface BuildOptions {
-  /** Cache root; artifacts go to <cacheDir>/<modelId>/<circuitHash>/. Default: VERILAY_CACHE_DIR or .verilay/cache. */
+  /** Cache root; artifacts go to <cacheDir>/<modelId>/<circuitHash>/. Default: <repo>/.verilay/cache (apps map VERILAY_CACHE_DIR to this). */
   readonly cacheDir?: string;
   /** One step (layer) of the trace instead of the whole inference. */
   readonly step?: number;
@@ -69,7 +69,7 @@ export async function buildCircuit(model: Model, options: BuildOptions = {}): Pr
   const modelId = computeModelId(model);
   const generated = generateModelCircuit(model, { step: options.step });
   const hash = circuitHash(generated.source);
-  const root = options.cacheDir ?? process.env.VERILAY_CACHE_DIR ?? join(repoRoot(), '.verilay/cache');
+  const root = options.cacheDir ?? join(repoRoot(), '.verilay/cache');
   const dir = join(
     root,
     modelId,

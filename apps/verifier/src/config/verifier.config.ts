@@ -15,7 +15,7 @@ export class VerifierConfig {
   readonly chainId!: number;
   readonly claimsContract!: `0x${string}`;
   readonly logFormat!: 'text' | 'json';
-  /** Circuit build cache for validity proofs (default: VERILAY_CACHE_DIR or .verilay/cache). */
+  /** Circuit build cache for validity proofs (VERILAY_CACHE_DIR; default: .verilay/cache). */
   readonly zkCacheDir?: string;
 }
 
