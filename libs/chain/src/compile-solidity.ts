@@ -3,7 +3,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 // solc-js ships no types; its standard-JSON interface is all we use.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const solc: { compile(input: string, options?: { import(path: string): { contents?: string; error?: string } }): string; version(): string } = require('solc');
+const solc: {
+  compile(input: string, options?: { import(path: string): { contents?: string; error?: string } }): string;
+  version(): string;
+} = require('solc');
 
 /**
  * Compiler settings of verilay's contracts; changing them changes every bytecode (and gas figure).
@@ -85,7 +88,8 @@ export function compileSolidity(
 
 /** Compiles the Groth16 verifier snarkjs generated for one circuit (its ABI is `groth16VerifierAbi`). */
 export function compileGroth16Verifier(source: string): `0x${string}` {
-  return compileSolidity({ 'Groth16Verifier.sol': source }, [], VERIFIER_SOLC_SETTINGS)['Groth16Verifier'].bytecode;
+  return compileSolidity({ 'Groth16Verifier.sol': source }, [], VERIFIER_SOLC_SETTINGS)['Groth16Verifier']
+    .bytecode;
 }
 
 /** The folder holding verilay's Solidity sources (contracts/src), found from this file upward. */
@@ -103,6 +107,9 @@ interface SolcOutput {
   errors?: { severity: string; formattedMessage: string }[];
   contracts?: Record<
     string,
-    Record<string, { abi: unknown[]; evm: { bytecode: { object: string }; deployedBytecode: { object: string } } }>
+    Record<
+      string,
+      { abi: unknown[]; evm: { bytecode: { object: string }; deployedBytecode: { object: string } } }
+    >
   >;
 }

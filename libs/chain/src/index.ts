@@ -10,3 +10,46 @@ export {
   SolidityCompileError,
   type CompiledContract,
 } from './compile-solidity';
+export { anvilBinary, startAnvil, type AnvilInstance, type AnvilOptions } from './start-anvil';
+export { DEV_MNEMONIC, devAccount, devPrivateKey } from './dev-account';
+export {
+  createAnvilTestClient,
+  createChainClients,
+  verilayChain,
+  type ChainClients,
+  type ChainConnection,
+} from './chain-clients';
+export { ContractRevertError, decodeRevert, transact, type Mined, type TransactOptions } from './transact';
+export { toSolidityProof, type SnarkjsGroth16Proof, type SolidityGroth16Proof } from './solidity-proof';
+export { defaultClaimsParameters, type ClaimsParameters, type VerilayDeployment } from './deployment';
+export { deployBytecode, deployContracts, type DeployedContracts } from './deploy-contracts';
+export { registerModel, type ModelVerifiers } from './actions/register-model';
+export { depositBond } from './actions/deposit-bond';
+export { requestWithdrawal } from './actions/request-withdrawal';
+export { executeWithdrawal } from './actions/execute-withdrawal';
+export { withdraw } from './actions/withdraw';
+export { postBatch, type PostedBatch } from './actions/post-batch';
+export { claimStruct, openDispute, type OpenedDispute } from './actions/open-dispute';
+export { provideSignature } from './actions/provide-signature';
+export { submitValidityProof } from './actions/submit-validity-proof';
+export { revealMidpoint } from './actions/reveal-midpoint';
+export { chooseHalf } from './actions/choose-half';
+export { submitStepProof } from './actions/submit-step-proof';
+export { claimTimeout } from './actions/claim-timeout';
+export { proveClaim } from './actions/prove-claim';
+export { finalizeBatch } from './actions/finalize-batch';
+export { DISPUTE_PHASES, readDispute, type DisputePhaseName } from './actions/read-dispute';
+export {
+  CLAIM_STATUSES_ON_CHAIN,
+  readClaimStatus,
+  type OnChainClaimStatus,
+} from './actions/read-claim-status';
+export { readClaimsEvents, type ClaimsEvent } from './actions/read-events';
+export { followClaimsEvents, type EventFollower, type FollowOptions } from './follow-events';
+export {
+  iGroth16VerifierAbi,
+  modelRegistryAbi,
+  modelRegistryBytecode,
+  verilayClaimsAbi,
+  verilayClaimsBytecode,
+} from './generated/contracts';

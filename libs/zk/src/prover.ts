@@ -9,10 +9,15 @@ import { WitnessCalculator } from './witness-calculator';
 export type Groth16Proof = snarkjs.Groth16Proof;
 export type VerificationKey = snarkjs.VerificationKey;
 
-/** A proof of a whole inference: public signals are [inputCommitment, outputCommitment]. */
+/**
+ * A proof of a whole inference, or of one step of its trace: public signals are
+ * [inputCommitment, outputCommitment] (for step i: h_i and h_i+1).
+ */
 export interface InferenceProof {
   readonly modelId: `0x${string}`;
   readonly circuitHash: string;
+  /** null for a whole inference; else the trace step proven. */
+  readonly step?: number | null;
   readonly proof: Groth16Proof;
   readonly publicSignals: readonly [string, string];
   readonly inputCommitment: Hex32;
@@ -22,9 +27,10 @@ export interface InferenceProof {
 }
 
 /**
- * An in-process Groth16 prover for one built circuit. The witness calculator, the proving key
- * and the verification key are loaded once and kept in memory: a proof costs a witness and the
- * prover's multi-exponentiations, no file reads and no process spawn.
+ * An in-process Groth16 prover for one built circuit (a whole inference or one trace step). The
+ * witness calculator, the proving key and the verification key are loaded once and kept in
+ * memory: a proof costs a witness and the prover's multi-exponentiations, no file reads and no
+ * process spawn.
  */
 export class Prover {
   private constructor(
@@ -37,7 +43,6 @@ export class Prover {
   ) {}
 
   static async load(model: Model, artifacts: CircuitArtifacts): Promise<Prover> {
-    if (artifacts.step !== null) throw new Error('Prover proves whole inferences; this is a step circuit');
     return new Prover(
       model,
       artifacts,
@@ -48,10 +53,16 @@ export class Prover {
     );
   }
 
-  /** Proves that the model maps `input` (salted) to its output. Fails for an input outside the model's dtype. */
+  /**
+   * Proves that the model maps the task's `input` (salted) to its output, or, for a step circuit,
+   * that step i maps trace tensor i to trace tensor i+1 of this task (only h_0 is salted). Fails
+   * for an input outside the model's dtype.
+   */
   async prove(input: ArrayLike<number>, salt = 0n): Promise<InferenceProof> {
-    const output = run(this.model, input).output;
-    const wtns = await this.calculator.wtns(circuitInput(input, salt));
+    const step = this.artifacts.step;
+    const { output: finalOutput, trace } = run(this.model, input);
+    const [from, output] = step === null ? [input, finalOutput] : [trace[step].data, trace[step + 1]];
+    const wtns = await this.calculator.wtns(circuitInput(from, step === null || step === 0 ? salt : 0n));
     const { proof, publicSignals } = await snarkjs.groth16.prove(
       { type: 'mem', data: this.zkey },
       { type: 'mem', data: wtns },
@@ -64,6 +75,7 @@ export class Prover {
     return {
       modelId: this.artifacts.modelId,
       circuitHash: this.artifacts.circuitHash,
+      step,
       proof,
       publicSignals: [publicSignals[0], publicSignals[1]],
       inputCommitment,

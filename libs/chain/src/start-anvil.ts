@@ -1,0 +1,93 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+
+export interface AnvilOptions {
+  /** Port to listen on; default: a free one. */
+  readonly port?: number;
+  readonly chainId?: number;
+  /** Seconds between blocks; default: a block per transaction (automine). */
+  readonly blockTime?: number;
+  /** Keep the chain in this file across restarts (anvil --state). */
+  readonly stateFile?: string;
+}
+
+export interface AnvilInstance {
+  readonly rpcUrl: string;
+  readonly chainId: number;
+  readonly process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** The anvil binary that npm's @foundry-rs/anvil installed for this platform. */
+export function anvilBinary(): string {
+  const arch = { x64: 'amd64', arm64: 'arm64' }[process.arch as 'x64' | 'arm64'];
+  const os = { linux: 'linux', darwin: 'darwin', win32: 'win32' }[process.platform as 'linux'];
+  if (!arch || !os) throw new Error(`anvil has no build for ${process.platform}-${process.arch}`);
+  const pkg = require.resolve(`@foundry-rs/anvil-${os}-${arch}/package.json`);
+  return join(dirname(pkg), 'bin', os === 'win32' ? 'anvil.exe' : 'anvil');
+}
+
+/**
+ * Starts a local anvil chain (the embedded default chain and the tests' chain) and waits until it
+ * answers JSON-RPC. Its accounts are the well-known development accounts (`devAccount`).
+ */
+export async function startAnvil(options: AnvilOptions = {}): Promise<AnvilInstance> {
+  const port = options.port ?? (await freeLocalPort());
+  const chainId = options.chainId ?? 31337;
+  const args = ['--port', String(port), '--host', '127.0.0.1', '--chain-id', String(chainId), '--silent'];
+  if (options.blockTime) args.push('--block-time', String(options.blockTime));
+  if (options.stateFile) args.push('--state', options.stateFile);
+  const child = spawn(anvilBinary(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4096)));
+  const rpcUrl = `http://127.0.0.1:${port}`;
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code) => reject(new Error(`anvil exited (code ${code}): ${stderr}`))),
+  );
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    await gone;
+  };
+  try {
+    await Promise.race([waitForRpc(rpcUrl), exited]);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  exited.catch(() => undefined); // a later exit is the owner's business (stop() or a crash they watch)
+  return { rpcUrl, chainId, process: child, stop };
+}
+
+async function waitForRpc(rpcUrl: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const res = await fetch(rpcUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }),
+      });
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`anvil did not answer at ${rpcUrl} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function freeLocalPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
