@@ -1,12 +1,7 @@
 import { BaseError } from '@verilay/errors';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-// solc-js ships no types; its standard-JSON interface is all we use.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const solc: {
-  compile(input: string, options?: { import(path: string): { contents?: string; error?: string } }): string;
-  version(): string;
-} = require('solc');
+import solc from 'solc';
 
 /**
  * Compiler settings of verilay's contracts; changing them changes every bytecode (and gas figure).
