@@ -147,8 +147,30 @@ export async function buildCircuit(model: Model, options: BuildOptions = {}): Pr
     cacheHit: false,
   };
   writeFileSync(join(work, MANIFEST), JSON.stringify(artifacts, null, 2));
+  // Another process may have finished the same build meanwhile (parallel test workers): the first
+  // complete build wins, so every caller uses one set of keys and no one deletes keys in use.
+  if (existsSync(manifest)) {
+    rmSync(work, { recursive: true, force: true });
+    return {
+      ...(JSON.parse(readFileSync(manifest, 'utf8')) as CircuitArtifacts),
+      dir,
+      timings,
+      cacheHit: true,
+    };
+  }
   rmSync(dir, { recursive: true, force: true });
-  renameSync(work, dir);
+  try {
+    renameSync(work, dir);
+  } catch (error) {
+    if (!existsSync(manifest)) throw error;
+    rmSync(work, { recursive: true, force: true });
+    return {
+      ...(JSON.parse(readFileSync(manifest, 'utf8')) as CircuitArtifacts),
+      dir,
+      timings,
+      cacheHit: true,
+    };
+  }
   return artifacts;
 }
 
