@@ -2,6 +2,7 @@ import { BaseError } from '@verilay/errors';
 import {
   BaseError as ViemBaseError,
   ContractFunctionRevertedError,
+  decodeErrorResult,
   type Abi,
   type ContractFunctionArgs,
   type ContractFunctionName,
@@ -9,6 +10,10 @@ import {
   type TransactionReceipt,
 } from 'viem';
 import type { ChainClients } from './chain-clients';
+import { modelRegistryAbi, verilayClaimsAbi } from './generated/contracts';
+
+/** Every custom error verilay's contracts can raise, for reverts that bubble up through another contract. */
+const VERILAY_ERRORS = [...verilayClaimsAbi, ...modelRegistryAbi].filter((item) => item.type === 'error');
 
 /** A contract call reverted; `errorName` and `args` are the decoded custom error. */
 export class ContractRevertError extends BaseError {
@@ -81,13 +86,24 @@ export async function transact<
 export function decodeRevert(functionName: string, error: unknown): unknown {
   if (error instanceof ViemBaseError) {
     const revert = error.walk((e) => e instanceof ContractFunctionRevertedError);
-    if (revert instanceof ContractFunctionRevertedError)
+    if (revert instanceof ContractFunctionRevertedError) {
+      const decoded = revert.data ?? decodeVerilayError(revert.raw);
       return new ContractRevertError(
         functionName,
-        revert.data?.errorName ?? revert.reason ?? 'Reverted',
-        (revert.data?.args as readonly unknown[] | undefined) ?? [],
+        decoded?.errorName ?? revert.reason ?? 'Reverted',
+        (decoded?.args as readonly unknown[] | undefined) ?? [],
         error,
       );
+    }
   }
   return error;
+}
+
+function decodeVerilayError(raw: `0x${string}` | undefined) {
+  if (!raw || raw.length < 10) return undefined;
+  try {
+    return decodeErrorResult({ abi: VERILAY_ERRORS, data: raw });
+  } catch {
+    return undefined;
+  }
 }
