@@ -20,7 +20,6 @@ import {
   postClaims,
   startChainFixture,
   type ChainFixture,
-  type MadeClaim,
 } from './support/chain-fixture';
 import { maxMoves, playBisection, type ChallengerStrategy } from './support/bisection-players';
 import { expectRevert } from './support/expect-revert';
