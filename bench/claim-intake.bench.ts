@@ -44,6 +44,7 @@ export async function benchClaimIntake(): Promise<string> {
     const dir = mkdtempSync(join(tmpdir(), 'verilay-bench-'));
     const verifier = await VerifierProcess.start(join(__dirname, '../apps/verifier/src/main.js'), {
       VERIFIER_DB: join(dir, 'v.sqlite'),
+      VERIFIER_CHAIN: 'off',
       VERIFIER_BATCH_INTERVAL_MS: '3600000',
     });
     const client = verifier.client;

@@ -46,7 +46,9 @@ export async function benchGas(): Promise<string> {
 
 async function measure(rpcUrl: string, chainId: number): Promise<string> {
   const conn = { rpcUrl, chainId };
-  const [deployer, sequencer, operator, challenger] = [0, 1, 2, 3].map((i) => createChainClients(conn, devAccount(i)));
+  const [deployer, sequencer, operator, challenger] = [0, 1, 2, 3].map((i) =>
+    createChainClients(conn, devAccount(i)),
+  );
   const operatorAccount = devAccount(2);
   const deployment = await deployContracts(deployer, defaultClaimsParameters(devAccount(9).address));
   await depositBond(sequencer, deployment, 10n ** 18n);
@@ -61,7 +63,11 @@ async function measure(rpcUrl: string, chainId: number): Promise<string> {
   for (let i = 0; i < stepModel.layers.length; i++)
     steps.push(await Prover.load(stepModel, await buildCircuit(stepModel, { cacheDir: CACHE, step: i })));
   const deployVerifier = async (p: Prover) =>
-    deployBytecode(deployer, 'Groth16Verifier', compileGroth16Verifier(readFileSync(p.artifacts.verifierSolPath, 'utf8')));
+    deployBytecode(
+      deployer,
+      'Groth16Verifier',
+      compileGroth16Verifier(readFileSync(p.artifacts.verifierSolPath, 'utf8')),
+    );
   const wholeVerifier = await deployVerifier(whole);
   await registerModel(deployer, deployment, {
     modelId: computeModelId(wholeModel),
@@ -80,7 +86,11 @@ async function measure(rpcUrl: string, chainId: number): Promise<string> {
   const claim = async (model: Model, seed: number, lieFrom?: number) => {
     const input = Array.from(randomInput(model, seed));
     const truth = executeTask(model, input, committer, 5n).traceCommitments;
-    const trace = truth.map((h, i) => (lieFrom !== undefined && i > lieFrom ? (`0x${'0'.repeat(62)}${(i + 1).toString(16).padStart(2, '0')}` as Hex32) : h));
+    const trace = truth.map((h, i) =>
+      lieFrom !== undefined && i > lieFrom
+        ? (`0x${'0'.repeat(62)}${(i + 1).toString(16).padStart(2, '0')}` as Hex32)
+        : h,
+    );
     const fields: ClaimFields = {
       modelId: computeModelId(model),
       taskId: `0x${(++task).toString(16).padStart(64, '0')}`,
@@ -95,14 +105,19 @@ async function measure(rpcUrl: string, chainId: number): Promise<string> {
 
   // Posting: the contract stores the root, so gas is flat in the number of claims.
   const rows: string[] = [];
-  const batches: Record<number, { tree: BatchTree; index: bigint; claims: Awaited<ReturnType<typeof claim>>[] }> = {};
+  const batches: Record<
+    number,
+    { tree: BatchTree; index: bigint; claims: Awaited<ReturnType<typeof claim>>[] }
+  > = {};
   for (const n of [1, 100, 1000]) {
     const claims = [];
     for (let i = 0; i < n; i++) claims.push(await claim(wholeModel, i + 1, i === 0 ? 4 : undefined));
     const tree = new BatchTree(claims.map((c) => c.leaf));
     const posted = await postBatch(sequencer, deployment, { root: tree.root, count: n, dataHash: tree.root });
     batches[n] = { tree, index: posted.batchIndex, claims };
-    rows.push(`| post a batch of ${n.toLocaleString('en-US')} claims | ${fmt(posted.gasUsed)} | ${fmt(posted.gasUsed / BigInt(n))} per claim |`);
+    rows.push(
+      `| post a batch of ${n.toLocaleString('en-US')} claims | ${fmt(posted.gasUsed)} | ${fmt(posted.gasUsed / BigInt(n))} per claim |`,
+    );
   }
 
   // A validity dispute on the lying claim of the 1,000-claim batch (inclusion proof of 10 hashes).
@@ -115,25 +130,49 @@ async function measure(rpcUrl: string, chainId: number): Promise<string> {
     signature: lying.signature,
     bond: 10n ** 17n,
   });
-  rows.push(`| open a dispute (claim in a 1,000-claim batch, signature check, stake lock) | ${fmt(opened.gasUsed)} | |`);
+  rows.push(
+    `| open a dispute (claim in a 1,000-claim batch, signature check, stake lock) | ${fmt(opened.gasUsed)} | |`,
+  );
   const proof = await whole.prove(lying.input, 5n);
   const solidityProof = toSolidityProof(proof.proof);
   const signals = [BigInt(proof.inputCommitment), BigInt(proof.outputCommitment)] as const;
   const raw = await transact(
     challenger,
-    { address: wholeVerifier.address, abi: iGroth16VerifierAbi, functionName: 'verifyProof', args: [solidityProof.a, solidityProof.b, solidityProof.c, signals] } as never,
+    {
+      address: wholeVerifier.address,
+      abi: iGroth16VerifierAbi,
+      functionName: 'verifyProof',
+      args: [solidityProof.a, solidityProof.b, solidityProof.c, signals],
+    } as never,
     { gas: 1_000_000n },
   );
-  rows.push(`| Groth16 proof check, generated verifier alone (2 public signals), whole transaction | ${fmt(raw.gasUsed)} | |`);
+  rows.push(
+    `| Groth16 proof check, generated verifier alone (2 public signals), whole transaction | ${fmt(raw.gasUsed)} | |`,
+  );
   const rawExecution = raw.gasUsed - (await intrinsicGas(challenger.public, raw.hash));
-  rows.push(`| the same, execution only (less the 21,000 + calldata intrinsic gas every transaction pays) | ${fmt(rawExecution)} | target ≤ 220,000 |`);
+  rows.push(
+    `| the same, execution only (less the 21,000 + calldata intrinsic gas every transaction pays) | ${fmt(rawExecution)} | target ≤ 220,000 |`,
+  );
   const wrapped = await transact(
     challenger,
-    { address: deployment.registry, abi: modelRegistryAbi, functionName: 'verifyInference', args: [computeModelId(wholeModel), ...signals, solidityProof] } as never,
+    {
+      address: deployment.registry,
+      abi: modelRegistryAbi,
+      functionName: 'verifyInference',
+      args: [computeModelId(wholeModel), ...signals, solidityProof],
+    } as never,
     { gas: 1_000_000n },
   );
-  rows.push(`| \`ModelRegistry.verifyInference\` (registry lookup + wrapper + verifier), whole transaction | ${fmt(wrapped.gasUsed)} | direct entry for contracts |`);
-  const settled = await submitValidityProof(challenger, deployment, opened.disputeId, proof.outputCommitment, solidityProof);
+  rows.push(
+    `| \`ModelRegistry.verifyInference\` (registry lookup + wrapper + verifier), whole transaction | ${fmt(wrapped.gasUsed)} | direct entry for contracts |`,
+  );
+  const settled = await submitValidityProof(
+    challenger,
+    deployment,
+    opened.disputeId,
+    proof.outputCommitment,
+    solidityProof,
+  );
   rows.push(`| settle a validity dispute with a proof (slashes the operator) | ${fmt(settled.gasUsed)} | |`);
   rows.push(`| validity dispute in total (open + proof) | ${fmt(opened.gasUsed + settled.gasUsed)} | |`);
 
@@ -155,7 +194,13 @@ async function measure(rpcUrl: string, chainId: number): Promise<string> {
     if (d.phaseName === 'resolved') break;
     const mid = Math.floor((d.lo + d.hi) / 2);
     if (d.phaseName === 'await-reveal') {
-      const m = await revealMidpoint(sequencer, deployment, game.disputeId, lie.trace[mid], lie.tree.proof(mid));
+      const m = await revealMidpoint(
+        sequencer,
+        deployment,
+        game.disputeId,
+        lie.trace[mid],
+        lie.tree.proof(mid),
+      );
       total += m.gasUsed;
       moves.push(`reveal ${fmt(m.gasUsed)}`);
     } else if (d.phaseName === 'await-choice') {
@@ -164,12 +209,20 @@ async function measure(rpcUrl: string, chainId: number): Promise<string> {
       moves.push(`choose ${fmt(m.gasUsed)}`);
     } else {
       const p = await steps[d.lo].prove(lie.input, 5n);
-      const m = await submitStepProof(challenger, deployment, game.disputeId, p.outputCommitment, toSolidityProof(p.proof));
+      const m = await submitStepProof(
+        challenger,
+        deployment,
+        game.disputeId,
+        p.outputCommitment,
+        toSolidityProof(p.proof),
+      );
       total += m.gasUsed;
       moves.push(`step proof ${fmt(m.gasUsed)}`);
     }
   }
-  rows.push(`| full bisection game, L = ${stepModel.layers.length} (open, ${moves.length} moves: ${moves.join(', ')}) | ${fmt(total)} | |`);
+  rows.push(
+    `| full bisection game, L = ${stepModel.layers.length} (open, ${moves.length} moves: ${moves.join(', ')}) | ${fmt(total)} | |`,
+  );
 
   return [
     '| operation | gas (mined) | note |',
@@ -177,12 +230,15 @@ async function measure(rpcUrl: string, chainId: number): Promise<string> {
     ...rows,
     '',
     `Deployment: ModelRegistry ${fmt(deployment.gasUsed.registry)} gas, VerilayClaims ${fmt(deployment.gasUsed.claims)} gas, one Groth16 verifier ${fmt(wholeVerifier.gasUsed)} gas.`,
-    'A bisection over L steps takes ⌈log2 L⌉ reveal/choose rounds (at most 8 for the registry\'s 256-step bound) and one step proof.',
+    "A bisection over L steps takes ⌈log2 L⌉ reveal/choose rounds (at most 8 for the registry's 256-step bound) and one step proof.",
   ].join('\n');
 }
 
 /** 21,000 plus the calldata gas of a mined transaction (16 per non-zero byte, 4 per zero byte). */
-async function intrinsicGas(client: ReturnType<typeof createChainClients>['public'], hash: `0x${string}`): Promise<bigint> {
+async function intrinsicGas(
+  client: ReturnType<typeof createChainClients>['public'],
+  hash: `0x${string}`,
+): Promise<bigint> {
   const tx = await client.getTransaction({ hash });
   const bytes = Buffer.from(tx.input.slice(2), 'hex');
   let gas = 21_000n;
@@ -198,7 +254,9 @@ function fmt(n: bigint): string {
 export function writeGasSection(file: string, table: string): void {
   const doc = existsSync(file) ? readFileSync(file, 'utf8') : '';
   const section = `${START}\n\n${table}\n\n${END}`;
-  const next = doc.includes(START) ? doc.slice(0, doc.indexOf(START)) + section + doc.slice(doc.indexOf(END) + END.length) : `${doc}\n${section}\n`;
+  const next = doc.includes(START)
+    ? doc.slice(0, doc.indexOf(START)) + section + doc.slice(doc.indexOf(END) + END.length)
+    : `${doc}\n${section}\n`;
   writeFileSync(file, next);
 }
 

@@ -48,6 +48,7 @@ describe('verifier restarts', () => {
     dir = mkdtempSync(join(tmpdir(), 'verilay-e2e-'));
     env = {
       VERIFIER_DB: join(dir, 'verifier.sqlite'),
+      VERIFIER_CHAIN: 'off',
       VERIFIER_CHALLENGE_WINDOW_MS: '4000',
       VERIFIER_BATCH_INTERVAL_MS: '100',
     };

@@ -26,7 +26,12 @@ program
     'Start a verifier on a fresh sqlite file, register the sample model, submit signed claims and follow them to final',
   )
   .option('--claims <n>', 'how many claims to submit', integer(1, 1000), 6)
-  .option('--window-ms <ms>', 'challenge window', integer(1000, 600_000), 3000)
+  .option(
+    '--window-ms <ms>',
+    'challenge window (the contract allows 10 s at least)',
+    integer(10_000, 600_000),
+    10_000,
+  )
   .option('--model <file>', 'model document to use', undefined)
   .option('--db <file>', 'sqlite file (default: a fresh temporary file)')
   .action((opts) => runDemo(opts));

@@ -86,6 +86,7 @@ describe('verifier HTTP API', () => {
     clock = new FakeClock();
     const config = loadVerifierConfig({
       VERIFIER_DB: join(dir, 'verifier.sqlite'),
+      VERIFIER_CHAIN: 'off',
       VERIFIER_BODY_LIMIT: '64kb',
       VERIFIER_MAX_CLAIMS_PER_REQUEST: '5',
       VERIFIER_MAX_VALUES_PER_REQUEST: '90', // 5 claims of 16 inputs and 1 output fit
@@ -366,7 +367,7 @@ describe('verifier HTTP API', () => {
 describe('verifier database binding', () => {
   it('refuses to start on a database whose claims were signed for another EIP-712 domain', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'verilay-domain-'));
-    const env = { VERIFIER_DB: join(dir, 'verifier.sqlite') };
+    const env = { VERIFIER_DB: join(dir, 'verifier.sqlite'), VERIFIER_CHAIN: 'off' };
     const first = await createVerifierApp(loadVerifierConfig(env), { logger: false });
     await first.init();
     await first.close();

@@ -1,14 +1,25 @@
 import 'reflect-metadata';
-import { BadRequestException, ConsoleLogger, ValidationPipe, type INestApplication } from '@nestjs/common';
+import {
+  BadRequestException,
+  ConsoleLogger,
+  Logger,
+  ValidationPipe,
+  type INestApplication,
+} from '@nestjs/common';
 import type { ValidationError } from 'class-validator';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { connectChain } from './chain/chain-context';
 import { Clock } from './clock';
 import type { VerifierConfig } from './config/verifier.config';
 import { useJsonBodies } from './http/body-parsing';
 import { VerifierModule } from './verifier.module';
 
-/** Builds the verifier HTTP app (not yet listening): used by main.ts and by the tests. */
+/**
+ * Builds the verifier HTTP app (not yet listening): used by main.ts and by the tests. Connects
+ * its chain first (embedded mode starts anvil and deploys), so the claims' EIP-712 domain is
+ * known before the database is checked against it.
+ */
 export async function createVerifierApp(
   config: VerifierConfig,
   options: { clock?: Clock; logger?: false } = {},
@@ -17,10 +28,17 @@ export async function createVerifierApp(
     options.logger === false
       ? false
       : new ConsoleLogger({ json: config.logFormat === 'json', prefix: 'verifier' });
-  const app = await NestFactory.create(VerifierModule.forRoot(config, options.clock), {
-    bodyParser: false,
-    logger,
-  });
+  const connected = await connectChain(config, logger === false ? silentLogger() : undefined);
+  let app: INestApplication;
+  try {
+    app = await NestFactory.create(VerifierModule.forRoot(connected.config, options.clock, connected.chain), {
+      bodyParser: false,
+      logger,
+    });
+  } catch (error) {
+    await connected.chain?.onApplicationShutdown();
+    throw error;
+  }
   useJsonBodies(app, config.bodyLimit);
   app.useGlobalPipes(
     new ValidationPipe({
@@ -45,6 +63,12 @@ export async function createVerifierApp(
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
   return app;
+}
+
+function silentLogger() {
+  const logger = new Logger('chain');
+  logger.log = () => undefined;
+  return logger;
 }
 
 /** "claims.0.signature: signature must be a 65-byte 0x-hex signature" for each failed constraint. */

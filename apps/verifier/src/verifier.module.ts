@@ -6,6 +6,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { createTensorCommitter } from '@verilay/commitments';
 import {
   ClaimRepository,
+  DisputeRepository,
   MetaRepository,
   ModelRepository,
   ProofJobRepository,
@@ -13,6 +14,10 @@ import {
 } from '@verilay/storage';
 import { DataSource } from 'typeorm';
 import { BatchingService } from './batching/batching.service';
+import { ChainController } from './chain/chain.controller';
+import { ChainContext } from './chain/chain-context';
+import { ChainSequencerService } from './chain/chain-sequencer.service';
+import { DisputeDefender } from './chain/dispute-defender.service';
 import { ClaimsController } from './claims/claims.controller';
 import { ClaimsService, TENSOR_COMMITTER } from './claims/claims.service';
 import { Clock, SystemClock } from './clock';
@@ -38,7 +43,19 @@ const repository = <T>(type: new (db: DataSource) => T): Provider => ({
 @Module({})
 export class VerifierModule {
   /** The whole verifier, wired from a validated config (see loadVerifierConfig). */
-  static forRoot(config: VerifierConfig, clock: Clock = new SystemClock()): DynamicModule {
+  static forRoot(
+    config: VerifierConfig,
+    clock: Clock = new SystemClock(),
+    chain: ChainContext | null = null,
+  ): DynamicModule {
+    const onChain = chain
+      ? [
+          { provide: ChainContext, useValue: chain },
+          repository(DisputeRepository),
+          DisputeDefender,
+          ChainSequencerService,
+        ]
+      : [];
     return {
       module: VerifierModule,
       imports: [
@@ -53,6 +70,7 @@ export class VerifierModule {
         ProofsController,
         HealthController,
         MetricsController,
+        ...(chain ? [ChainController] : []),
       ],
       providers: [
         { provide: VerifierConfig, useValue: config },
@@ -69,6 +87,7 @@ export class VerifierModule {
         ClaimsService,
         BatchingService,
         ProofsService,
+        ...onChain,
       ],
     };
   }

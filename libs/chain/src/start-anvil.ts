@@ -37,8 +37,21 @@ export async function startAnvil(options: AnvilOptions = {}): Promise<AnvilInsta
   const chainId = options.chainId ?? 31337;
   const args = ['--port', String(port), '--host', '127.0.0.1', '--chain-id', String(chainId), '--silent'];
   if (options.blockTime) args.push('--block-time', String(options.blockTime));
-  if (options.stateFile) args.push('--state', options.stateFile);
-  const child = spawn(anvilBinary(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  // --state loads the file at start and writes it back every second and on exit.
+  if (options.stateFile) args.push('--state', options.stateFile, '--state-interval', '1');
+  // SAFETY: anvil must not outlive us (a SIGKILLed verifier would leave it holding the port and
+  // its state file). A shell runs it and kills it when our end of its stdin closes, which the
+  // kernel does when this process dies, however it dies.
+  const child = spawn(
+    'sh',
+    [
+      '-c',
+      '"$0" "$@" & pid=$!; read _ignored; kill -TERM $pid 2>/dev/null; wait $pid',
+      anvilBinary(),
+      ...args,
+    ],
+    { stdio: ['pipe', 'ignore', 'pipe'] },
+  );
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4096)));
   const rpcUrl = `http://127.0.0.1:${port}`;
@@ -48,7 +61,7 @@ export async function startAnvil(options: AnvilOptions = {}): Promise<AnvilInsta
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGTERM');
+    child.stdin?.end(); // the shell kills anvil (which writes its state) and exits
     await gone;
   };
   try {

@@ -2,6 +2,7 @@ export { buildClaim, type BuildClaimOptions } from './build-claim';
 export {
   VerifierApiError,
   VerifierClient,
+  type ChainView,
   type ClaimView,
   type ProofView,
   type TaskInputView,

@@ -24,7 +24,16 @@ export interface ClaimView {
   readonly output: readonly number[] | null;
   readonly status: ClaimStatus;
   readonly reason: string | null;
-  readonly batch: { readonly id: number; readonly root: `0x${string}`; readonly windowEndsAt: string } | null;
+  readonly batch: {
+    readonly id: number;
+    readonly root: `0x${string}`;
+    readonly count: number;
+    /** null while an on-chain batch waits to be mined. */
+    readonly windowEndsAt: string | null;
+    /** The batch's index in the claim contract (null off chain, or not posted yet). */
+    readonly chainIndex: number | null;
+    readonly postTx: `0x${string}` | null;
+  } | null;
   readonly timestamps: Partial<Record<ClaimStatus, string>>;
   readonly history: readonly {
     readonly from: ClaimStatus | null;
@@ -62,6 +71,22 @@ export interface TaskInputView {
 }
 
 /** A typed client of the verifier's HTTP API (what operators, watchers and the demo use). */
+export interface ChainView {
+  readonly chainId: number;
+  /** Only for the verifier's embedded development chain. */
+  readonly rpcUrl?: string;
+  readonly claims: `0x${string}`;
+  readonly registry: `0x${string}`;
+  readonly deployBlock: string;
+  readonly sequencer: `0x${string}`;
+  readonly domain: {
+    readonly name: string;
+    readonly version: string;
+    readonly chainId: number;
+    readonly verifyingContract: `0x${string}`;
+  };
+}
+
 export class VerifierClient {
   constructor(
     private readonly baseUrl: string,
@@ -99,6 +124,11 @@ export class VerifierClient {
 
   getProof(proofId: number): Promise<ProofView> {
     return this.request('GET', `/v1/proofs/${proofId}`);
+  }
+
+  /** The verifier's chain: contracts, sequencer, and the EIP-712 domain operators sign claims for. */
+  chain(): Promise<ChainView> {
+    return this.request('GET', '/v1/chain');
   }
 
   health(): Promise<{ status: string }> {

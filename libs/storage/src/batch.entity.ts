@@ -26,4 +26,11 @@ export class BatchEntity {
 
   @Column({ type: 'integer', nullable: true })
   closedAt!: number | null;
+
+  /** The batch's index in the claim contract once posted on chain (null off chain or not yet). */
+  @Column({ type: 'integer', nullable: true })
+  chainIndex!: number | null;
+
+  @Column({ type: 'varchar', length: 66, nullable: true })
+  postTx!: string | null;
 }

@@ -147,27 +147,65 @@ export class ClaimRepository {
         .getMany(),
     );
     const done: { batchId: number; claimIds: string[] }[] = [];
-    for (const batch of due) {
-      // INVARIANT: closing the batch and finalizing its claims commit together, and the status
-      // conditions make a second run (after a crash or restart) a no-op: no doubled transitions.
-      const claimIds = await inTransaction(this.db, async (m) => {
-        const closed = await m.update(
-          BatchEntity,
-          { id: batch.id, status: 'open' },
-          { status: 'closed', closedAt: now },
-        );
-        if (!closed.affected) return [];
-        const posted = await m.find(ClaimEntity, {
-          select: { claimId: true },
-          where: { batchId: batch.id, status: 'posted' },
-        });
-        const ids = posted.map((c) => c.claimId);
-        await this.transition(m, ids, 'windowElapsed', null, now);
-        return ids;
-      });
-      done.push({ batchId: batch.id, claimIds });
-    }
+    for (const batch of due) done.push({ batchId: batch.id, claimIds: await this.closeBatch(batch.id, now) });
     return done;
+  }
+
+  /**
+   * Closes one open batch: its posted claims become final; challenged ones wait for their
+   * dispute. Returns the claims made final (none if the batch was already closed).
+   */
+  closeBatch(batchId: number, now: number): Promise<string[]> {
+    // INVARIANT: closing the batch and finalizing its claims commit together, and the status
+    // conditions make a second run (after a crash or restart) a no-op: no doubled transitions.
+    return inTransaction(this.db, async (m) => {
+      const closed = await m.update(
+        BatchEntity,
+        { id: batchId, status: 'open' },
+        { status: 'closed', closedAt: now },
+      );
+      if (!closed.affected) return [];
+      const posted = await m.find(ClaimEntity, {
+        select: { claimId: true },
+        where: { batchId, status: 'posted' },
+      });
+      const ids = posted.map((c) => c.claimId);
+      await this.transition(m, ids, 'windowElapsed', null, now);
+      return ids;
+    });
+  }
+
+  /** Open batches, oldest first (the on-chain sequencer posts and settles them). */
+  openBatches(): Promise<BatchEntity[]> {
+    return serially(this.db, () =>
+      this.db.manager.find(BatchEntity, { where: { status: 'open' }, order: { id: 'ASC' } }),
+    );
+  }
+
+  /** Records that a batch is on chain at `chainIndex`, with its window end (unix ms, chain time). */
+  markBatchOnChain(
+    batchId: number,
+    chainIndex: number,
+    postTx: string | null,
+    windowEndsAt: number,
+  ): Promise<void> {
+    return inTransaction(this.db, async (m) => {
+      await m.update(BatchEntity, { id: batchId }, { chainIndex, postTx, windowEndsAt });
+    });
+  }
+
+  findBatchByChainIndex(chainIndex: number): Promise<BatchEntity | null> {
+    return serially(this.db, () => this.db.manager.findOneBy(BatchEntity, { chainIndex }));
+  }
+
+  /** Claims of a batch, in leaf order of its tree input (oldest first, as batched). */
+  claimsOfBatch(batchId: number): Promise<ClaimEntity[]> {
+    return serially(this.db, () =>
+      this.db.manager.find(ClaimEntity, {
+        where: { batchId },
+        order: { submittedAt: 'ASC', claimId: 'ASC' },
+      }),
+    );
   }
 
   /**
@@ -180,12 +218,19 @@ export class ClaimRepository {
     event: ClaimEvent,
     reason: string | null,
     now: number,
+    options: { chainDecides?: boolean } = {},
   ): Promise<ClaimStatus> {
     return inTransaction(this.db, async (m) => {
       const claim = await m.findOneByOrFail(ClaimEntity, { claimId });
       const batch =
         claim.batchId === null ? null : await m.findOneByOrFail(BatchEntity, { id: claim.batchId });
       let to = nextClaimStatus(claim.status, event);
+      // On chain the contract has already checked the window, and an upheld claim reopens for
+      // another window there: the chain's own finality (closeBatch) decides, not this clock.
+      if (options.chainDecides) {
+        await this.transition(m, [claimId], event, reason, now);
+        return to;
+      }
       if (event === 'challenged' && batch && now >= batch.windowEndsAt)
         throw new ChallengeWindowClosedError(claimId, batch.windowEndsAt);
       await this.transition(m, [claimId], event, reason, now);

@@ -5,6 +5,8 @@ import { ClaimEntity } from './claim.entity';
 import { InitialSchema1763769600000 } from './migrations/1763769600000-initial-schema';
 import { VerifierMeta1763769600001 } from './migrations/1763769600001-verifier-meta';
 import { ProofJobs1763769600002 } from './migrations/1763769600002-proof-jobs';
+import { Chain1763769600003 } from './migrations/1763769600003-chain';
+import { DisputeEntity } from './dispute.entity';
 import { ProofJobEntity } from './proof-job.entity';
 import { ModelEntity } from './model.entity';
 import { TaskInputEntity } from './task-input.entity';
@@ -16,11 +18,13 @@ export const VERIFIER_ENTITIES = [
   BatchEntity,
   ClaimTransitionEntity,
   ProofJobEntity,
+  DisputeEntity,
 ];
 export const VERIFIER_MIGRATIONS = [
   InitialSchema1763769600000,
   VerifierMeta1763769600001,
   ProofJobs1763769600002,
+  Chain1763769600003,
 ];
 
 /**

@@ -10,3 +10,5 @@ export { VERIFIER_ENTITIES, VERIFIER_MIGRATIONS, verifierDataSourceOptions } fro
 export { MetaRepository } from './meta.repository';
 export { ProofJobEntity, type ProofJobStatus, type ProofVerdict } from './proof-job.entity';
 export { ProofJobRepository } from './proof-job.repository';
+export { DisputeEntity, type DisputeStatus } from './dispute.entity';
+export { DisputeRepository } from './dispute.repository';

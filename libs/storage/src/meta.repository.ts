@@ -16,4 +16,23 @@ export class MetaRepository {
       return value;
     });
   }
+
+  get(key: string): Promise<string | null> {
+    return inTransaction(this.db, async (m) => {
+      const rows: { value: string }[] = await m.query(`SELECT "value" FROM "verifier_meta" WHERE "key" = ?`, [
+        key,
+      ]);
+      return rows.length ? rows[0].value : null;
+    });
+  }
+
+  /** Stores (or replaces) a mutable setting, such as an event cursor. */
+  set(key: string, value: string): Promise<void> {
+    return inTransaction(this.db, async (m) => {
+      await m.query(
+        `INSERT INTO "verifier_meta" ("key", "value") VALUES (?, ?) ON CONFLICT("key") DO UPDATE SET "value" = excluded."value"`,
+        [key, value],
+      );
+    });
+  }
 }

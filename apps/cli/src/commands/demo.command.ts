@@ -1,7 +1,7 @@
-import { buildClaim, VerifierProcess, type ClaimView } from '@verilay/client';
+import { buildClaim, freePort, VerifierProcess, type ClaimView } from '@verilay/client';
 import { createTensorCommitter, toHex32 } from '@verilay/commitments';
 import { parseModel, randomInput } from '@verilay/inference';
-import { claimDomain, type ClaimStatus } from '@verilay/protocol';
+import type { ClaimStatus } from '@verilay/protocol';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -29,6 +29,7 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
     VERIFIER_DB: db,
     VERIFIER_CHALLENGE_WINDOW_MS: String(opts.windowMs),
     VERIFIER_BATCH_INTERVAL_MS: '250',
+    VERIFIER_ANVIL_PORT: String(await freePort()),
   });
   say(`verifier listening on ${verifier.url}`);
   try {
@@ -40,7 +41,9 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
 
     const committer = await createTensorCommitter();
     const operator = privateKeyToAccount(DEMO_OPERATOR_KEY);
-    const domain = claimDomain(31337, '0x0000000000000000000000000000000000000000');
+    const chain = await client.chain();
+    const domain = chain.domain;
+    say(`embedded chain ${chain.rpcUrl} (id ${chain.chainId}), claim contract ${chain.claims}`);
     const submissions = [];
     for (let i = 0; i < opts.claims; i++)
       submissions.push(

@@ -1,6 +1,7 @@
 import {
   Injectable,
   Logger,
+  Optional,
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
@@ -8,6 +9,7 @@ import { BatchTree, type Hex32 } from '@verilay/commitments';
 import { ClaimRepository } from '@verilay/storage';
 import { Clock } from '../clock';
 import { VerifierConfig } from '../config/verifier.config';
+import { ChainContext } from '../chain/chain-context';
 import { MetricsService } from '../metrics/metrics.service';
 
 /**
@@ -27,6 +29,7 @@ export class BatchingService implements OnApplicationBootstrap, BeforeApplicatio
     private readonly clock: Clock,
     private readonly config: VerifierConfig,
     private readonly metrics: MetricsService,
+    @Optional() private readonly chain?: ChainContext,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -51,9 +54,11 @@ export class BatchingService implements OnApplicationBootstrap, BeforeApplicatio
   private async pass(): Promise<void> {
     for (;;) {
       const now = this.clock.now();
+      // On chain the window opens when the batch is mined (ChainSequencerService records it).
+      const windowEndsAt = this.chain ? Number.MAX_SAFE_INTEGER : now + this.config.challengeWindowMs;
       const batch = await this.claims.postBatch(
         this.config.batchMaxClaims,
-        now + this.config.challengeWindowMs,
+        windowEndsAt,
         now,
         (ids) => new BatchTree(ids as Hex32[]).root,
       );
@@ -64,10 +69,11 @@ export class BatchingService implements OnApplicationBootstrap, BeforeApplicatio
         batchId: batch.id,
         root: batch.root,
         claims: batch.count,
-        windowEndsAt: new Date(batch.windowEndsAt).toISOString(),
+        windowEndsAt: this.chain ? 'when posted on chain' : new Date(batch.windowEndsAt).toISOString(),
       });
       if (batch.count < this.config.batchMaxClaims) break;
     }
+    if (this.chain) return; // the chain decides finality (ChainSequencerService)
     for (const { batchId, claimIds } of await this.claims.finalizeDueBatches(this.clock.now())) {
       this.metrics.claimsFinalized.inc(claimIds.length);
       this.logger.log({ msg: 'batch window closed', batchId, finalized: claimIds.length });

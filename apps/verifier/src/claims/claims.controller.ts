@@ -30,7 +30,15 @@ function view({ claim, batch, history }: ClaimRecord) {
     status: claim.status,
     reason: claim.reason,
     batch: batch
-      ? { id: batch.id, root: batch.root, count: batch.count, windowEndsAt: iso(batch.windowEndsAt) }
+      ? {
+          id: batch.id,
+          root: batch.root,
+          count: batch.count,
+          // On chain the window opens when the batch is mined: unknown until then.
+          windowEndsAt: batch.windowEndsAt >= Number.MAX_SAFE_INTEGER ? null : iso(batch.windowEndsAt),
+          chainIndex: batch.chainIndex,
+          postTx: batch.postTx,
+        }
       : null,
     timestamps,
     history: history.map((h) => ({ from: h.fromStatus, to: h.toStatus, at: iso(h.at), reason: h.reason })),

@@ -17,6 +17,21 @@ export class VerifierConfig {
   readonly logFormat!: 'text' | 'json';
   /** Circuit build cache for validity proofs (VERILAY_CACHE_DIR; default: .verilay/cache). */
   readonly zkCacheDir?: string;
+  /**
+   * embedded: start a local anvil and deploy the contracts (no CHAIN_RPC_URL set); rpc: use
+   * CHAIN_RPC_URL and the deployed contracts; off: no chain, windows are kept in the database.
+   */
+  readonly chainMode!: 'embedded' | 'rpc' | 'off';
+  readonly chainRpcUrl?: string;
+  readonly registryContract?: `0x${string}`;
+  readonly deployBlock!: number;
+  /** The sequencer's key (posts batches, defends claims). Embedded default: anvil dev account 1. */
+  readonly sequencerKey?: `0x${string}`;
+  /** Embedded chain: port and the file anvil keeps its state in (default: <db>.anvil.json). */
+  readonly anvilPort!: number;
+  readonly anvilStateFile!: string;
+  /** Embedded deployment: seconds each side of a dispute has on its clock. */
+  readonly disputeClockS!: number;
 }
 
 const DAY = 24 * 3600 * 1000;
@@ -53,7 +68,28 @@ export const VERIFIER_ENV_SCHEMA = Joi.object({
     .default('0x0000000000000000000000000000000000000000'),
   VERIFIER_LOG_FORMAT: Joi.string().valid('text', 'json').default('text'),
   VERILAY_CACHE_DIR: Joi.string().min(1),
-}).unknown(true);
+  VERIFIER_CHAIN: Joi.string().valid('auto', 'off').default('auto'),
+  CHAIN_RPC_URL: Joi.string().uri({ scheme: ['http', 'https'] }),
+  VERILAY_REGISTRY_CONTRACT: Joi.string().pattern(/^0x[0-9a-fA-F]{40}$/),
+  CHAIN_DEPLOY_BLOCK: Joi.number().integer().min(0).default(0),
+  VERIFIER_SEQUENCER_KEY: Joi.string().pattern(/^0x[0-9a-fA-F]{64}$/),
+  VERIFIER_ANVIL_PORT: Joi.number().port().default(8545),
+  VERIFIER_ANVIL_STATE: Joi.string().min(1),
+  VERIFIER_DISPUTE_CLOCK_S: Joi.number()
+    .integer()
+    .min(10)
+    .max(7 * 86400)
+    .default(1800),
+})
+  .unknown(true)
+  // With an RPC URL the contracts and the sequencer key must be given: nothing is deployed for you.
+  .when(Joi.object({ CHAIN_RPC_URL: Joi.exist(), VERIFIER_CHAIN: Joi.valid('auto') }).unknown(), {
+    then: Joi.object({
+      VERILAY_CLAIMS_CONTRACT: Joi.required(),
+      VERILAY_REGISTRY_CONTRACT: Joi.required(),
+      VERIFIER_SEQUENCER_KEY: Joi.required(),
+    }),
+  });
 
 /** Validates the environment; a bad value throws an error naming the variable. */
 export function loadVerifierConfig(env: Record<string, string | undefined>): VerifierConfig {
@@ -74,5 +110,13 @@ export function loadVerifierConfig(env: Record<string, string | undefined>): Ver
     claimsContract: value.VERILAY_CLAIMS_CONTRACT.toLowerCase(),
     logFormat: value.VERIFIER_LOG_FORMAT,
     zkCacheDir: value.VERILAY_CACHE_DIR,
+    chainMode: value.VERIFIER_CHAIN === 'off' ? 'off' : value.CHAIN_RPC_URL ? 'rpc' : 'embedded',
+    chainRpcUrl: value.CHAIN_RPC_URL,
+    registryContract: value.VERILAY_REGISTRY_CONTRACT?.toLowerCase(),
+    deployBlock: value.CHAIN_DEPLOY_BLOCK,
+    sequencerKey: value.VERIFIER_SEQUENCER_KEY,
+    anvilPort: value.VERIFIER_ANVIL_PORT,
+    anvilStateFile: value.VERIFIER_ANVIL_STATE ?? `${value.VERIFIER_DB}.anvil.json`,
+    disputeClockS: value.VERIFIER_DISPUTE_CLOCK_S,
   });
 }

@@ -50,6 +50,7 @@ describe('POST /v1/proofs', () => {
     dir = mkdtempSync(join(tmpdir(), 'verilay-proofs-'));
     const config = loadVerifierConfig({
       VERIFIER_DB: join(dir, 'v.sqlite'),
+      VERIFIER_CHAIN: 'off',
       VERILAY_CACHE_DIR: join(dir, 'cache'),
       VERIFIER_BATCH_INTERVAL_MS: '3600000',
     });

@@ -1,0 +1,221 @@
+import {
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import {
+  ContractRevertError,
+  finalizeBatch,
+  postBatch,
+  readClaimsEvents,
+  verilayClaimsAbi,
+  type ClaimsEvent,
+} from '@verilay/chain';
+import { ClaimRepository, DisputeRepository, MetaRepository, type BatchEntity } from '@verilay/storage';
+import { Clock } from '../clock';
+import { VerifierConfig } from '../config/verifier.config';
+import { MetricsService } from '../metrics/metrics.service';
+import { ChainContext } from './chain-context';
+import { DisputeDefender } from './dispute-defender.service';
+
+const CURSOR_KEY = 'chain.cursor';
+/** Blocks per eth_getLogs call. */
+const LOG_RANGE = 2_000n;
+
+/**
+ * The verifier's side of the claim contract. Each tick: posts the database's new batches (or
+ * adopts one already on chain after a crash between posting and recording it), follows the
+ * contract's events from a cursor kept in the database (disputes opened and resolved against our
+ * claims), lets the defender answer open disputes, and settles batches the chain calls final.
+ */
+@Injectable()
+export class ChainSequencerService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(ChainSequencerService.name);
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private stopped = false;
+
+  constructor(
+    private readonly chain: ChainContext,
+    private readonly claims: ClaimRepository,
+    private readonly disputes: DisputeRepository,
+    private readonly meta: MetaRepository,
+    private readonly defender: DisputeDefender,
+    private readonly clock: Clock,
+    private readonly config: VerifierConfig,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => void this.tick(), this.config.batchIntervalMs);
+    void this.tick();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** One pass; never overlaps itself. Failures are logged and retried on the next tick. */
+  tick(): Promise<void> {
+    this.running ??= this.pass()
+      .catch((e: unknown) => this.logger.error({ msg: 'chain pass failed', error: describe(e) }))
+      .finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async pass(): Promise<void> {
+    const open = await this.claims.openBatches();
+    for (const batch of open) if (batch.chainIndex === null && !this.stopped) await this.post(batch);
+    await this.followEvents();
+    if (!this.stopped) await this.defender.defendAll();
+    for (const batch of await this.claims.openBatches())
+      if (batch.chainIndex !== null && !this.stopped) await this.settle(batch);
+  }
+
+  /** Posts a batch, unless a crash after posting left it on chain unrecorded: then adopts it. */
+  private async post(batch: BatchEntity): Promise<void> {
+    const { sequencer, deployment } = this.chain;
+    const earlier = await sequencer.public.getContractEvents({
+      address: deployment.claims,
+      abi: verilayClaimsAbi,
+      eventName: 'BatchPosted',
+      args: { root: batch.root as `0x${string}`, sequencer: sequencer.account.address },
+      fromBlock: deployment.deployBlock,
+    });
+    const adopted = earlier.find((e) => !Number.isNaN(Number(e.args.batchIndex)));
+    if (adopted) {
+      const index = Number(adopted.args.batchIndex);
+      if (!(await this.claims.findBatchByChainIndex(index))) {
+        await this.claims.markBatchOnChain(
+          batch.id,
+          index,
+          adopted.transactionHash,
+          Number(adopted.args.windowEnd) * 1000,
+        );
+        this.logger.log({
+          msg: 'batch found on chain after a restart',
+          batchId: batch.id,
+          chainIndex: index,
+        });
+        return;
+      }
+    }
+    const posted = await postBatch(sequencer, deployment, {
+      root: batch.root as `0x${string}`,
+      count: batch.count,
+      dataHash: batch.root as `0x${string}`,
+    });
+    await this.claims.markBatchOnChain(
+      batch.id,
+      Number(posted.batchIndex),
+      posted.hash,
+      Number(posted.windowEnd) * 1000,
+    );
+    this.metrics.batchesPosted.inc();
+    this.logger.log({
+      msg: 'batch posted on chain',
+      batchId: batch.id,
+      chainIndex: Number(posted.batchIndex),
+      tx: posted.hash,
+      gasUsed: Number(posted.gasUsed),
+      windowEndsAt: new Date(Number(posted.windowEnd) * 1000).toISOString(),
+    });
+  }
+
+  private async followEvents(): Promise<void> {
+    const { sequencer, deployment } = this.chain;
+    const stored = await this.meta.get(CURSOR_KEY);
+    let cursor = stored ? BigInt(stored) : deployment.deployBlock;
+    const head = await sequencer.public.getBlockNumber({ cacheTime: 0 });
+    while (cursor <= head && !this.stopped) {
+      const to = cursor + LOG_RANGE - 1n < head ? cursor + LOG_RANGE - 1n : head;
+      for (const event of await readClaimsEvents(sequencer, deployment, cursor, to))
+        await this.onEvent(event);
+      // INVARIANT: the cursor moves only after every event up to `to` is stored, and handlers are
+      // idempotent, so a crash re-reads at most one range and applies nothing twice.
+      cursor = to + 1n;
+      await this.meta.set(CURSOR_KEY, cursor.toString());
+    }
+  }
+
+  private async onEvent(event: ClaimsEvent): Promise<void> {
+    const now = this.clock.now();
+    if (event.eventName === 'DisputeOpened') {
+      const claimId = event.args.leaf!.toLowerCase();
+      const record = await this.claims.find(claimId);
+      if (!record) return; // another sequencer's claim
+      const disputeId = Number(event.args.disputeId);
+      if (
+        !(await this.disputes.recordOpened({ disputeId, claimId, challenger: event.args.challenger! }, now))
+      )
+        return;
+      if (record.claim.status === 'posted')
+        await this.claims.applyEvent(claimId, 'challenged', `dispute ${disputeId}`, now, {
+          chainDecides: true,
+        });
+      this.logger.warn({
+        msg: 'claim disputed on chain',
+        claimId,
+        disputeId,
+        challenger: event.args.challenger,
+        tx: event.transactionHash,
+      });
+    } else if (event.eventName === 'DisputeResolved') {
+      const disputeId = Number(event.args.disputeId);
+      const dispute = await this.disputes.find(disputeId);
+      if (!dispute || dispute.status === 'resolved') return;
+      await this.disputes.setStatus(disputeId, 'resolved', now, { challengerWon: event.args.challengerWon! });
+      const claim = (await this.claims.find(dispute.claimId))?.claim;
+      if (claim?.status === 'challenged') {
+        const how = ['none', 'validity proof', 'step proof', 'timeout'][event.args.resolution!];
+        const transition = event.args.challengerWon
+          ? 'fraudProven'
+          : event.args.resolution === 1
+            ? 'validityProven'
+            : 'upheld';
+        await this.claims.applyEvent(dispute.claimId, transition, `dispute ${disputeId} by ${how}`, now, {
+          chainDecides: true,
+        });
+      }
+      this.logger.log({
+        msg: 'dispute resolved',
+        claimId: dispute.claimId,
+        disputeId,
+        challengerWon: event.args.challengerWon,
+        tx: event.transactionHash,
+      });
+    }
+  }
+
+  /** Closes a batch the chain calls final, and records it on chain (BatchFinalized). */
+  private async settle(batch: BatchEntity): Promise<void> {
+    const { sequencer, deployment } = this.chain;
+    const final = await sequencer.public.readContract({
+      address: deployment.claims,
+      abi: verilayClaimsAbi,
+      functionName: 'isBatchFinal',
+      args: [BigInt(batch.chainIndex!)],
+    });
+    if (!final) return;
+    const finalized = await this.claims.closeBatch(batch.id, this.clock.now());
+    this.metrics.claimsFinalized.inc(finalized.length);
+    try {
+      await finalizeBatch(sequencer, deployment, BigInt(batch.chainIndex!));
+    } catch (error) {
+      if (!(error instanceof ContractRevertError && error.errorName === 'BatchAlreadyFinalized')) throw error;
+    }
+    this.logger.log({
+      msg: 'batch final on chain',
+      batchId: batch.id,
+      chainIndex: batch.chainIndex,
+      finalized: finalized.length,
+    });
+  }
+}
+
+function describe(e: unknown): string {
+  return e instanceof Error ? ((e as { shortMessage?: string }).shortMessage ?? e.message) : String(e);
+}

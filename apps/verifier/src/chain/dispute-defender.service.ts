@@ -1,0 +1,155 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  provideSignature,
+  readDispute,
+  revealMidpoint,
+  submitStepProof,
+  submitValidityProof,
+  toSolidityProof,
+} from '@verilay/chain';
+import { TraceTree, type TensorCommitter } from '@verilay/commitments';
+import type { Model } from '@verilay/inference';
+import { executeTask, type ClaimFields } from '@verilay/protocol';
+import { ClaimRepository, DisputeRepository, type DisputeEntity } from '@verilay/storage';
+import { buildCircuit, Prover, releaseProverThreads } from '@verilay/zk';
+import { TENSOR_COMMITTER } from '../claims/claims.service';
+import { Clock } from '../clock';
+import { VerifierConfig } from '../config/verifier.config';
+import { ModelsService } from '../models/models.service';
+import { ChainContext } from './chain-context';
+
+/**
+ * Answers disputes against the verifier's claims. Before each move it replays the claim from the
+ * stored task data: a claim its own replay confirms is defended to the end (signature, validity
+ * proof, trace reveals, the final step proof); a claim it cannot confirm is conceded, so no gas
+ * is spent defending a lie (the chain slashes the operator when its clock runs out).
+ */
+@Injectable()
+export class DisputeDefender implements OnApplicationShutdown {
+  private readonly logger = new Logger(DisputeDefender.name);
+  private readonly provers = new Map<string, Promise<Prover>>();
+
+  constructor(
+    private readonly chain: ChainContext,
+    private readonly claims: ClaimRepository,
+    private readonly disputes: DisputeRepository,
+    private readonly models: ModelsService,
+    @Inject(TENSOR_COMMITTER) private readonly committer: TensorCommitter,
+    private readonly clock: Clock,
+    private readonly config: VerifierConfig,
+  ) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await releaseProverThreads();
+  }
+
+  /** One move in every open dispute where it is our turn; a failing dispute does not stop the others. */
+  async defendAll(): Promise<void> {
+    for (const row of await this.disputes.open()) {
+      try {
+        await this.defend(row);
+      } catch (e) {
+        this.logger.error({
+          msg: 'defence move failed (retried next tick)',
+          disputeId: row.disputeId,
+          claimId: row.claimId,
+          error: describe(e),
+        });
+      }
+    }
+  }
+
+  private async defend(row: DisputeEntity): Promise<void> {
+    const { sequencer, deployment } = this.chain;
+    const id = BigInt(row.disputeId);
+    const d = await readDispute(sequencer, deployment, id);
+    if (d.phaseName === 'resolved' || d.phaseName === 'await-choice') return; // settled, or the challenger's move
+    const record = await this.claims.find(row.claimId);
+    if (!record) return this.concede(row, 'claim not found');
+    const c = record.claim;
+    const fields: ClaimFields = {
+      modelId: c.modelId as `0x${string}`,
+      taskId: c.taskId as `0x${string}`,
+      inputCommitment: c.inputCommitment as `0x${string}`,
+      outputCommitment: c.outputCommitment as `0x${string}`,
+      traceRoot: c.traceRoot as `0x${string}`,
+      operator: c.operator as `0x${string}`,
+    };
+    if (d.phaseName === 'await-signature') {
+      const mined = await provideSignature(sequencer, deployment, id, fields, c.signature as `0x${string}`);
+      return this.moved(row, 'signature shown', mined.hash);
+    }
+
+    const input = await this.claims.findTaskInput(row.claimId);
+    const model = await this.models.find(c.modelId);
+    if (!input || !model) return this.concede(row, input ? 'model unknown here' : 'no task data to replay');
+    const data = JSON.parse(input.data) as number[];
+    const salt = input.salt ? BigInt(input.salt) : 0n;
+    const task = executeTask(model, data, this.committer, salt);
+
+    if (d.phaseName === 'await-validity-proof') {
+      if (task.outputCommitment !== c.outputCommitment)
+        return this.concede(row, 'replay gives another output');
+      const p = await (await this.prover(model, c.modelId, null)).prove(data, salt);
+      const mined = await submitValidityProof(
+        sequencer,
+        deployment,
+        id,
+        p.outputCommitment,
+        toSolidityProof(p.proof),
+      );
+      return this.moved(row, 'validity proof', mined.hash);
+    }
+    // Bisection: only a trace the replay reproduces can be revealed and proven step by step.
+    if (task.traceRoot !== c.traceRoot) return this.concede(row, 'replay gives another trace');
+    if (d.phaseName === 'await-reveal') {
+      const mid = Math.floor((d.lo + d.hi) / 2);
+      const tree = new TraceTree(task.traceCommitments);
+      const mined = await revealMidpoint(
+        sequencer,
+        deployment,
+        id,
+        task.traceCommitments[mid],
+        tree.proof(mid),
+      );
+      return this.moved(row, `revealed step ${mid}`, mined.hash);
+    }
+    if (d.phaseName === 'await-step-proof') {
+      const p = await (await this.prover(model, c.modelId, d.lo)).prove(data, salt);
+      const mined = await submitStepProof(
+        sequencer,
+        deployment,
+        id,
+        p.outputCommitment,
+        toSolidityProof(p.proof),
+      );
+      return this.moved(row, `step ${d.lo} proven`, mined.hash);
+    }
+  }
+
+  private prover(model: Model, modelId: string, step: number | null): Promise<Prover> {
+    const key = `${modelId}:${step ?? 'whole'}`;
+    let prover = this.provers.get(key);
+    if (!prover) {
+      prover = buildCircuit(model, { cacheDir: this.config.zkCacheDir, step: step ?? undefined }).then((a) =>
+        Prover.load(model, a),
+      );
+      prover.catch(() => this.provers.delete(key));
+      this.provers.set(key, prover);
+    }
+    return prover;
+  }
+
+  private moved(row: DisputeEntity, move: string, tx: string): void {
+    this.logger.log({ msg: 'defence move', disputeId: row.disputeId, claimId: row.claimId, move, tx });
+  }
+
+  private async concede(row: DisputeEntity, reason: string): Promise<void> {
+    await this.disputes.setStatus(row.disputeId, 'conceded', this.clock.now(), { note: reason });
+    this.logger.warn({ msg: 'dispute conceded', disputeId: row.disputeId, claimId: row.claimId, reason });
+  }
+}
+
+function describe(e: unknown): string {
+  return e instanceof Error ? ((e as { shortMessage?: string }).shortMessage ?? e.message) : String(e);
+}
