@@ -63,7 +63,7 @@ describe('verifier restarts', () => {
     for (const v of views) {
       // Exactly one transition into each status: nothing lost, nothing doubled by the restart.
       expect(v.history.map((h) => h.to)).toEqual(['submitted', 'posted', 'final']);
-      expect(Date.parse(v.timestamps.final!)).toBeGreaterThanOrEqual(Date.parse(v.batch!.windowEndsAt));
+      expect(Date.parse(v.timestamps.final!)).toBeGreaterThanOrEqual(Date.parse(v.batch!.windowEndsAt!));
     }
   };
 

@@ -11,6 +11,7 @@ describe(nextClaimStatus.name, () => {
     ['posted', 'validityProven', 'final'],
     ['challenged', 'fraudProven', 'slashed'],
     ['challenged', 'upheld', 'posted'],
+    ['challenged', 'validityProven', 'final'],
   ] as const)('moves a %s claim on %s to %s', (from, event, to) => {
     expect(nextClaimStatus(from, event)).toBe(to);
   });
@@ -24,6 +25,7 @@ describe(nextClaimStatus.name, () => {
       'posted:validityProven',
       'challenged:fraudProven',
       'challenged:upheld',
+      'challenged:validityProven',
     ]);
     let illegal = 0;
     for (const from of CLAIM_STATUSES)

@@ -24,7 +24,7 @@ export type ClaimEvent = (typeof CLAIM_EVENTS)[number];
 const TRANSITIONS: Readonly<Record<ClaimStatus, Partial<Record<ClaimEvent, ClaimStatus>>>> = {
   submitted: { batched: 'posted', validityProven: 'final' },
   posted: { challenged: 'challenged', windowElapsed: 'final', validityProven: 'final' },
-  challenged: { fraudProven: 'slashed', upheld: 'posted' },
+  challenged: { fraudProven: 'slashed', upheld: 'posted', validityProven: 'final' },
   final: {},
   slashed: {},
 };

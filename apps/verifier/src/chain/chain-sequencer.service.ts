@@ -132,8 +132,17 @@ export class ChainSequencerService implements OnApplicationBootstrap, BeforeAppl
     const head = await sequencer.public.getBlockNumber({ cacheTime: 0 });
     while (cursor <= head && !this.stopped) {
       const to = cursor + LOG_RANGE - 1n < head ? cursor + LOG_RANGE - 1n : head;
-      for (const event of await readClaimsEvents(sequencer, deployment, cursor, to))
-        await this.onEvent(event);
+      for (const event of await readClaimsEvents(sequencer, deployment, cursor, to)) {
+        // One bad event must not block the ones after it forever: log it with its tx and go on.
+        await this.onEvent(event).catch((e: unknown) =>
+          this.logger.error({
+            msg: 'chain event not applied',
+            event: event.eventName,
+            tx: event.transactionHash,
+            error: describe(e),
+          }),
+        );
+      }
       // INVARIANT: the cursor moves only after every event up to `to` is stored, and handlers are
       // idempotent, so a crash re-reads at most one range and applies nothing twice.
       cursor = to + 1n;

@@ -86,10 +86,12 @@ export class DisputeDefender implements OnApplicationShutdown {
     const data = JSON.parse(input.data) as number[];
     const salt = input.salt ? BigInt(input.salt) : 0n;
     const task = executeTask(model, data, this.committer, salt);
+    if (task.inputCommitment !== c.inputCommitment)
+      return this.concede(row, 'task data does not match the claim');
+    // Never defend a false claim: our own final step proof would prove it false.
+    if (task.outputCommitment !== c.outputCommitment) return this.concede(row, 'replay gives another output');
 
     if (d.phaseName === 'await-validity-proof') {
-      if (task.outputCommitment !== c.outputCommitment)
-        return this.concede(row, 'replay gives another output');
       const p = await (await this.prover(model, c.modelId, null)).prove(data, salt);
       const mined = await submitValidityProof(
         sequencer,

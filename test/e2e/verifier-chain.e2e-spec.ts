@@ -1,0 +1,219 @@
+// The verifier on its embedded chain, as a real process: it posts batches to the claim contract,
+// defends its true claims against a challenger (validity proof; bisection moves and the final
+// step proof), concedes its false ones, and reflects every outcome in the claims' statuses.
+import {
+  chooseHalf,
+  claimTimeout,
+  compileGroth16Verifier,
+  createChainClients,
+  deployBytecode,
+  devAccount,
+  openDispute,
+  readDispute,
+  registerModel,
+  submitValidityProof,
+  toSolidityProof,
+  type ChainClients,
+  type VerilayDeployment,
+} from '@verilay/chain';
+import { buildClaim, VerifierProcess, freePort, type ChainView, type VerifierClient } from '@verilay/client';
+import { BatchTree, createTensorCommitter, toHex32, type TensorCommitter } from '@verilay/commitments';
+import { computeModelId, modelToJson, randomInput, randomModel, type Model } from '@verilay/inference';
+import { executeTask, type ClaimSubmission } from '@verilay/protocol';
+import { buildCircuit, Prover, releaseProverThreads } from '@verilay/zk';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { eventually, ROOT, sleep, VERIFIER_ENTRY } from './support/e2e';
+
+const CACHE = join(ROOT, '.verilay/test-cache');
+const CLOCK_S = 15;
+
+describe('verifier on chain (e2e)', () => {
+  const validity = randomModel({ seed: 5, kind: 'mlp', sizes: [6, 4, 3], argmax: true, name: 'validity' });
+  const bisection = randomModel({ seed: 6, kind: 'mlp', sizes: [6, 4, 3], argmax: true, name: 'bisection' });
+  let dir: string;
+  let verifier: VerifierProcess;
+  let client: VerifierClient;
+  let chain: ChainView;
+  let deployment: VerilayDeployment;
+  let challenger: ChainClients;
+  let committer: TensorCommitter;
+  let wholeProver: Prover;
+
+  beforeAll(async () => {
+    // The circuits the verifier will prove with (same cache), and their verifiers on its chain.
+    const whole = await buildCircuit(validity, { cacheDir: CACHE });
+    const steps = [];
+    for (let i = 0; i < bisection.layers.length; i++)
+      steps.push(await buildCircuit(bisection, { cacheDir: CACHE, step: i }));
+    wholeProver = await Prover.load(validity, whole);
+    committer = await createTensorCommitter();
+
+    dir = mkdtempSync(join(tmpdir(), 'verilay-chain-e2e-'));
+    verifier = await VerifierProcess.start(VERIFIER_ENTRY, {
+      VERIFIER_DB: join(dir, 'verifier.sqlite'),
+      VERIFIER_ANVIL_PORT: String(await freePort()),
+      VERIFIER_CHALLENGE_WINDOW_MS: '60000',
+      VERIFIER_DISPUTE_CLOCK_S: String(CLOCK_S),
+      VERIFIER_BATCH_INTERVAL_MS: '200',
+      VERILAY_CACHE_DIR: CACHE,
+    });
+    client = verifier.client;
+    chain = await client.chain();
+    deployment = {
+      chainId: chain.chainId,
+      claims: chain.claims,
+      registry: chain.registry,
+      deployBlock: BigInt(chain.deployBlock),
+    };
+    const connection = { rpcUrl: chain.rpcUrl!, chainId: chain.chainId };
+    const registrar = createChainClients(connection, devAccount(0)); // the embedded deployment's registrar
+    challenger = createChainClients(connection, devAccount(3));
+    const deploy = async (solPath: string) =>
+      (
+        await deployBytecode(
+          registrar,
+          'Groth16Verifier',
+          compileGroth16Verifier(readFileSync(solPath, 'utf8')),
+        )
+      ).address;
+    await registerModel(registrar, deployment, {
+      modelId: computeModelId(validity),
+      wholeVerifier: await deploy(whole.verifierSolPath),
+      traceLength: validity.layers.length,
+    });
+    const stepVerifiers: `0x${string}`[] = [];
+    for (const s of steps) stepVerifiers.push(await deploy(s.verifierSolPath));
+    await registerModel(registrar, deployment, {
+      modelId: computeModelId(bisection),
+      stepVerifiers,
+      traceLength: bisection.layers.length,
+    });
+    await client.registerModel(modelToJson(validity));
+    await client.registerModel(modelToJson(bisection));
+  }, 600_000);
+
+  afterAll(async () => {
+    await verifier?.stop();
+    await releaseProverThreads();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const operator = devAccount(2);
+  let task = 0;
+  const claimOf = (model: Model, seed: number, lie: boolean) =>
+    buildClaim({
+      model,
+      input: randomInput(model, seed),
+      taskId: toHex32(BigInt(++task)),
+      account: operator,
+      domain: chain.domain,
+      committer,
+      salt: 31n,
+      ...(lie ? { lie: (out: Int32Array) => out.map((v) => v + 1) } : {}),
+    });
+
+  it('posts claims on chain, wins disputes over true claims and concedes false ones', async () => {
+    const claims = {
+      trueValidity: await claimOf(validity, 1, false),
+      falseValidity: await claimOf(validity, 2, true),
+      trueBisection: await claimOf(bisection, 3, false),
+      falseBisection: await claimOf(bisection, 4, true),
+    };
+    const submitted = await client.submitClaims(Object.values(claims));
+    const ids = Object.fromEntries(
+      Object.keys(claims).map((k, i) => [k, submitted.claims[i].claimId]),
+    ) as Record<keyof typeof claims, `0x${string}`>;
+
+    // All four go into one batch, posted on chain.
+    const batch = await eventually(
+      async () => {
+        const view = await client.getClaim(ids.trueValidity);
+        return view.batch?.chainIndex !== null && view.batch?.chainIndex !== undefined
+          ? view.batch
+          : undefined;
+      },
+      30_000,
+      'the batch on chain',
+    );
+    expect(batch.postTx).toMatch(/^0x[0-9a-f]{64}$/);
+    const tree = new BatchTree(Object.values(ids));
+    expect(tree.root).toBe(batch.root);
+
+    const dispute = async (c: ClaimSubmission, id: `0x${string}`) =>
+      (
+        await openDispute(challenger, deployment, {
+          batchIndex: BigInt(batch.chainIndex!),
+          claim: c,
+          inclusionProof: tree.proof(id),
+          signature: c.signature,
+          bond: 10n ** 17n,
+        })
+      ).disputeId;
+    const disputes = {
+      trueValidity: await dispute(claims.trueValidity, ids.trueValidity),
+      falseValidity: await dispute(claims.falseValidity, ids.falseValidity),
+      trueBisection: await dispute(claims.trueBisection, ids.trueBisection),
+      falseBisection: await dispute(claims.falseBisection, ids.falseBisection),
+    };
+
+    // The challenger plays honestly: proves the true output of the false validity claim, and
+    // answers each bisection reveal by the true trace.
+    const falseInput = Array.from(randomInput(validity, 2));
+    const truth = await wholeProver.prove(falseInput, 31n);
+    await submitValidityProof(
+      challenger,
+      deployment,
+      disputes.falseValidity,
+      truth.outputCommitment,
+      toSolidityProof(truth.proof),
+    );
+    const trueTrace = executeTask(bisection, randomInput(bisection, 3), committer, 31n).traceCommitments;
+
+    const resolved = async (id: bigint) =>
+      (await readDispute(challenger, deployment, id)).phaseName === 'resolved';
+    await eventually(
+      async () => {
+        const d = await readDispute(challenger, deployment, disputes.trueBisection);
+        if (d.phaseName === 'await-choice') {
+          const mid = Math.floor((d.lo + d.hi) / 2);
+          await chooseHalf(challenger, deployment, disputes.trueBisection, d.hMid === trueTrace[mid]);
+        }
+        return (await resolved(disputes.trueBisection)) && (await resolved(disputes.trueValidity))
+          ? true
+          : undefined;
+      },
+      120_000,
+      'the verifier to defend its true claims',
+    );
+    // The false bisection claim gets no defence: the defender's clock runs out.
+    await sleep((CLOCK_S + 2) * 1000);
+    await claimTimeout(challenger, deployment, disputes.falseBisection);
+
+    const outcome = async (id: bigint) => (await readDispute(challenger, deployment, id)).challengerWon;
+    expect(await outcome(disputes.trueValidity)).toBe(false);
+    expect(await outcome(disputes.trueBisection)).toBe(false);
+    expect(await outcome(disputes.falseValidity)).toBe(true);
+    expect(await outcome(disputes.falseBisection)).toBe(true);
+
+    // The verifier's database follows the chain.
+    const status = async (id: `0x${string}`) => (await client.getClaim(id)).status;
+    let last = '';
+    await eventually(
+      async () => {
+        const s = await Promise.all(Object.values(ids).map(status));
+        last = s.join();
+        return last === 'final,slashed,posted,slashed' ? s : undefined;
+      },
+      30_000,
+      'claim statuses to follow the chain',
+    ).catch((e) => {
+      throw new Error(`${e.message}: ${last}\n${verifier.output().slice(-3000)}`);
+    });
+    const upheld = await client.getClaim(ids.trueBisection);
+    expect(upheld.history.map((h) => h.to)).toEqual(['submitted', 'posted', 'challenged', 'posted']);
+    expect(upheld.history.at(-1)!.reason).toMatch(/step proof/);
+    expect(verifier.output()).toMatch(/dispute conceded/);
+  }, 300_000);
+});
