@@ -9,10 +9,12 @@ import {
   deployBytecode,
   devAccount,
   openDispute,
+  readClaimStatus,
   readDispute,
   registerModel,
   submitValidityProof,
   toSolidityProof,
+  verilayClaimsAbi,
   type ChainClients,
   type VerilayDeployment,
 } from '@verilay/chain';
@@ -216,4 +218,100 @@ describe('verifier on chain (e2e)', () => {
     expect(upheld.history.at(-1)!.reason).toMatch(/step proof/);
     expect(verifier.output()).toMatch(/dispute conceded/);
   }, 300_000);
+
+  it('makes a claim final on chain at once with a requested validity proof', async () => {
+    const c = await claimOf(validity, 9, false);
+    const [{ claimId }] = (await client.submitClaims([c])).claims;
+    const batch = await eventually(
+      async () => {
+        const b = (await client.getClaim(claimId)).batch;
+        return b?.chainIndex !== null && b?.chainIndex !== undefined ? b : undefined;
+      },
+      30_000,
+      'the batch on chain',
+    );
+    await client.requestProof(claimId);
+    await eventually(
+      async () => ((await client.getClaim(claimId)).status === 'final' ? true : undefined),
+      60_000,
+      'final',
+    );
+    // Final on chain too, long before its 60 s window ends.
+    const onChain = await readClaimStatus(
+      challenger,
+      deployment,
+      BigInt(batch.chainIndex!),
+      claimId,
+      new BatchTree([claimId]).proof(claimId),
+    );
+    expect(onChain).toBe('final');
+    expect(Date.parse(batch.windowEndsAt!)).toBeGreaterThan(Date.now());
+  }, 120_000);
+});
+
+describe('verifier on chain, restarted (e2e)', () => {
+  const model = randomModel({ seed: 21, kind: 'mlp', sizes: [8, 4], argmax: true });
+  let dir: string;
+  let env: Record<string, string>;
+  let verifier: VerifierProcess | undefined;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'verilay-chain-restart-'));
+    env = {
+      VERIFIER_DB: join(dir, 'verifier.sqlite'),
+      VERIFIER_ANVIL_PORT: String(await freePort()),
+      VERIFIER_CHALLENGE_WINDOW_MS: '10000',
+      VERIFIER_BATCH_INTERVAL_MS: '200',
+    };
+  });
+  afterAll(async () => {
+    await verifier?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('keeps its chain across a SIGKILL and finalizes the claims once, without posting twice', async () => {
+    verifier = await VerifierProcess.start(VERIFIER_ENTRY, env);
+    const chain = await verifier.client.chain();
+    await verifier.client.registerModel(modelToJson(model));
+    const committer = await createTensorCommitter();
+    const submissions = [];
+    for (let i = 1; i <= 3; i++)
+      submissions.push(
+        await buildClaim({
+          model,
+          input: randomInput(model, i),
+          taskId: toHex32(BigInt(i)),
+          account: devAccount(2),
+          domain: chain.domain,
+          committer,
+        }),
+      );
+    const ids = (await verifier.client.submitClaims(submissions)).claims.map((c) => c.claimId);
+    await eventually(
+      async () => ((await verifier!.client.getClaim(ids[0])).batch?.chainIndex === 0 ? true : undefined),
+      30_000,
+      'posted',
+    );
+    await sleep(1500); // let anvil write its state file
+    await verifier.kill();
+
+    verifier = await VerifierProcess.start(VERIFIER_ENTRY, env, verifier.port);
+    expect((await verifier.client.chain()).claims).toBe(chain.claims); // same chain, same contracts
+    const final = await eventually(
+      async () => {
+        const views = await Promise.all(ids.map((id) => verifier!.client.getClaim(id)));
+        return views.every((v) => v.status === 'final') ? views : undefined;
+      },
+      40_000,
+      'claims final',
+    );
+    for (const v of final) expect(v.history.map((h) => h.to)).toEqual(['submitted', 'posted', 'final']);
+    const reader = createChainClients({ rpcUrl: chain.rpcUrl!, chainId: chain.chainId }, devAccount(5));
+    const batches = await reader.public.readContract({
+      address: chain.claims,
+      abi: verilayClaimsAbi,
+      functionName: 'batchCount',
+    });
+    expect(batches).toBe(1n);
+  }, 120_000);
 });

@@ -9,7 +9,7 @@ import {
 } from '@verilay/chain';
 import { TraceTree, type TensorCommitter } from '@verilay/commitments';
 import type { Model } from '@verilay/inference';
-import { executeTask, type ClaimFields } from '@verilay/protocol';
+import { executeTask } from '@verilay/protocol';
 import { ClaimRepository, DisputeRepository, type DisputeEntity } from '@verilay/storage';
 import { buildCircuit, Prover, releaseProverThreads } from '@verilay/zk';
 import { TENSOR_COMMITTER } from '../claims/claims.service';
@@ -17,6 +17,7 @@ import { Clock } from '../clock';
 import { VerifierConfig } from '../config/verifier.config';
 import { ModelsService } from '../models/models.service';
 import { ChainContext } from './chain-context';
+import { claimFieldsOf } from './claim-fields';
 
 /**
  * Answers disputes against the verifier's claims. Before each move it replays the claim from the
@@ -67,14 +68,7 @@ export class DisputeDefender implements OnApplicationShutdown {
     const record = await this.claims.find(row.claimId);
     if (!record) return this.concede(row, 'claim not found');
     const c = record.claim;
-    const fields: ClaimFields = {
-      modelId: c.modelId as `0x${string}`,
-      taskId: c.taskId as `0x${string}`,
-      inputCommitment: c.inputCommitment as `0x${string}`,
-      outputCommitment: c.outputCommitment as `0x${string}`,
-      traceRoot: c.traceRoot as `0x${string}`,
-      operator: c.operator as `0x${string}`,
-    };
+    const fields = claimFieldsOf(c);
     if (d.phaseName === 'await-signature') {
       const mined = await provideSignature(sequencer, deployment, id, fields, c.signature as `0x${string}`);
       return this.moved(row, 'signature shown', mined.hash);

@@ -1,14 +1,23 @@
 import {
   Injectable,
   Logger,
+  Optional,
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import type { Model } from '@verilay/inference';
-import { statusesAccepting } from '@verilay/protocol';
-import { ClaimRepository, ProofJobRepository, type ProofJobEntity } from '@verilay/storage';
+import { IllegalTransitionError, statusesAccepting } from '@verilay/protocol';
+import {
+  ClaimRepository,
+  ProofJobRepository,
+  StaleClaimStatusError,
+  type ProofJobEntity,
+} from '@verilay/storage';
 import { buildCircuit, Prover, releaseProverThreads } from '@verilay/zk';
+import { proveClaim, toSolidityProof } from '@verilay/chain';
+import { ChainContext } from '../chain/chain-context';
+import { claimFieldsOf } from '../chain/claim-fields';
 import { Clock } from '../clock';
 import { VerifierConfig } from '../config/verifier.config';
 import { NotFoundError } from '../http/not-found.error';
@@ -38,6 +47,7 @@ export class ProofsService
     private readonly models: ModelsService,
     private readonly clock: Clock,
     private readonly config: VerifierConfig,
+    @Optional() private readonly chain?: ChainContext,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -128,13 +138,29 @@ export class ProofsService
       seconds: ((performance.now() - started) / 1000).toFixed(2),
     });
     const current = (await this.claims.find(job.claimId))!.claim.status;
-    if (verdict === 'claim-true' && statusesAccepting('validityProven').includes(current))
-      await this.claims.applyEvent(
-        job.claimId,
-        'validityProven',
-        `Groth16 proof ${job.id}`,
-        this.clock.now(),
+    if (verdict !== 'claim-true' || !statusesAccepting('validityProven').includes(current)) return;
+    if (this.chain) {
+      // On chain the proof is what makes the claim final (and rejects any dispute open on it); the
+      // database follows only once the contract has accepted it.
+      const mined = await proveClaim(
+        this.chain.sequencer,
+        this.chain.deployment,
+        claimFieldsOf(claim),
+        toSolidityProof(proof.proof),
       );
+      this.logger.log({
+        msg: 'claim proven on chain',
+        claimId: job.claimId,
+        tx: mined.hash,
+        gasUsed: Number(mined.gasUsed),
+      });
+    }
+    // The chain's own DisputeResolved event may have moved a challenged claim already.
+    await this.claims
+      .applyEvent(job.claimId, 'validityProven', `Groth16 proof ${job.id}`, this.clock.now())
+      .catch((e: unknown) => {
+        if (!(e instanceof StaleClaimStatusError || e instanceof IllegalTransitionError)) throw e;
+      });
   }
 
   private prover(modelId: string, model: Model): Promise<Prover> {
