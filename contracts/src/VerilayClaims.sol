@@ -13,6 +13,7 @@ import {
     ClaimFields,
     ClaimRecord,
     ClaimsParams,
+    LeafRecord,
     ClaimState,
     ClaimStatus,
     Dispute,
@@ -20,6 +21,7 @@ import {
     IVerilayClaims,
     Resolution
 } from "./interfaces/IVerilayClaims.sol";
+import { SafeCast } from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import { Groth16Proof } from "./libraries/Groth16.sol";
 
 /// @title VerilayClaims
@@ -50,7 +52,10 @@ contract VerilayClaims is IVerilayClaims, EIP712, ReentrancyGuard {
 
     mapping(uint256 batchIndex => Batch) internal _batches;
     mapping(uint256 batchIndex => BatchSettlement) internal _settlements;
-    mapping(bytes32 leaf => ClaimRecord) internal _claims;
+    /// @dev Keyed by keccak256(abi.encode(batchIndex, leaf)): a leaf reposted in another batch is
+    ///      another posting, with its own window, and cannot undo this one's finality.
+    mapping(bytes32 posting => ClaimRecord) internal _claims;
+    mapping(bytes32 leaf => LeafRecord) internal _leaves;
     mapping(uint256 disputeId => Dispute) internal _disputes;
     mapping(address account => Account) internal _accounts;
     mapping(address account => uint256) public credit;
@@ -82,28 +87,31 @@ contract VerilayClaims is IVerilayClaims, EIP712, ReentrancyGuard {
     function deposit() external payable {
         if (msg.value == 0) revert WrongBond(1, 0);
         Account storage account_ = _accounts[msg.sender];
-        account_.bond += uint128(msg.value);
+        account_.bond += SafeCast.toUint128(msg.value);
         emit BondDeposited(msg.sender, msg.value, account_.bond);
     }
 
-    /// @notice Starts the withdrawal delay for `_amount` of the caller's bond (replaces any earlier
-    ///         request). The bond stays slashable until `executeWithdrawal`.
+    /// @notice Starts the withdrawal delay for `_amount` of the caller's free bond (replacing any
+    ///         earlier request). From now on that amount backs no new dispute or batch.
     function requestWithdrawal(uint128 _amount) external {
         Account storage account_ = _accounts[msg.sender];
-        if (_amount == 0 || _amount > account_.bond) revert InsufficientFreeBond(msg.sender, _amount, account_.bond);
+        uint128 free_ = account_.bond - account_.locked;
+        if (_amount == 0 || _amount > free_) revert InsufficientFreeBond(msg.sender, _amount, free_);
         account_.pendingWithdrawal = _amount;
         account_.withdrawableAt = uint64(block.timestamp) + WITHDRAWAL_DELAY;
         emit WithdrawalRequested(msg.sender, _amount, account_.withdrawableAt);
     }
 
-    /// @notice Moves the requested amount, less whatever open disputes lock, from bond to credit.
+    /// @notice After the delay, and after the windows of every batch the caller posted, moves the
+    ///         requested amount from bond to credit.
     function executeWithdrawal() external {
         Account storage account_ = _accounts[msg.sender];
         if (account_.pendingWithdrawal == 0) revert NothingToWithdraw(msg.sender);
-        if (block.timestamp < account_.withdrawableAt) revert WithdrawalNotReady(msg.sender, account_.withdrawableAt);
-        uint128 free_ = account_.bond - account_.locked;
-        uint128 amount_ = account_.pendingWithdrawal < free_ ? account_.pendingWithdrawal : free_;
-        if (amount_ == 0) revert NothingToWithdraw(msg.sender);
+        uint64 readyAt_ = _max(account_.withdrawableAt, account_.lastWindowEnd);
+        if (block.timestamp < readyAt_) revert WithdrawalNotReady(msg.sender, readyAt_);
+        // INVARIANT: locks only ever take free bond (bond - locked - pending), so the pending
+        // amount is always there to pay.
+        uint128 amount_ = account_.pendingWithdrawal;
         account_.bond -= amount_;
         account_.pendingWithdrawal = 0;
         credit[msg.sender] += amount_;
@@ -132,6 +140,8 @@ contract VerilayClaims is IVerilayClaims, EIP712, ReentrancyGuard {
         batchIndex_ = batchCount++;
         uint64 windowEnd_ = uint64(block.timestamp) + CHALLENGE_WINDOW;
         _batches[batchIndex_] = Batch({ root: _root, sequencer: msg.sender, count: _count, windowEnd: windowEnd_ });
+        // The sequencer covers its operators' shortfalls until its batches' windows end.
+        _accounts[msg.sender].lastWindowEnd = windowEnd_;
         emit BatchPosted(batchIndex_, _root, msg.sender, _count, _dataHash, windowEnd_);
     }
 
@@ -166,10 +176,11 @@ contract VerilayClaims is IVerilayClaims, EIP712, ReentrancyGuard {
         bytes32 leaf_ = keccak256(abi.encode(_claim));
         if (!MerkleProof.verifyCalldata(_inclusionProof, batch_.root, leaf_)) revert ClaimNotInBatch(leaf_, _batchIndex);
 
-        ClaimRecord storage record_ = _claims[leaf_];
-        if (record_.state == ClaimState.Disputed) revert DisputeAlreadyOpen(leaf_, record_.disputeId);
-        if (record_.state == ClaimState.Slashed) revert ClaimAlreadySlashed(leaf_);
-        if (record_.state == ClaimState.Validated) revert ClaimAlreadyValidated(leaf_);
+        LeafRecord storage facts_ = _leaves[leaf_];
+        if (facts_.openDisputeId != 0) revert DisputeAlreadyOpen(leaf_, facts_.openDisputeId);
+        if (facts_.state == ClaimState.Slashed) revert ClaimAlreadySlashed(leaf_);
+        if (facts_.state == ClaimState.Validated) revert ClaimAlreadyValidated(leaf_);
+        ClaimRecord storage record_ = _claims[_posting(_batchIndex, leaf_)];
         uint64 deadline_ = _max(batch_.windowEnd, record_.reopenUntil);
         if (block.timestamp >= deadline_) revert ChallengeWindowClosed(leaf_, deadline_);
 
@@ -190,7 +201,7 @@ contract VerilayClaims is IVerilayClaims, EIP712, ReentrancyGuard {
         dispute_.turnStartedAt = uint64(block.timestamp);
         dispute_.bisection = bisection_;
         dispute_.hi = bisection_ ? traceLength_ : 1;
-        dispute_.batchIndex = uint32(_batchIndex);
+        dispute_.batchIndex = SafeCast.toUint32(_batchIndex);
         dispute_.operator = _claim.operator;
         dispute_.defenderClock = CLOCK;
         dispute_.challengerClock = CLOCK;
@@ -199,6 +210,7 @@ contract VerilayClaims is IVerilayClaims, EIP712, ReentrancyGuard {
 
         record_.state = ClaimState.Disputed;
         record_.disputeId = uint64(disputeId_);
+        facts_.openDisputeId = uint64(disputeId_);
         _settlements[_batchIndex].openDisputes += 1;
         emit DisputeOpened(disputeId_, leaf_, _batchIndex, msg.sender, dispute_.liable, bisection_, dispute_.stake);
     }
@@ -212,6 +224,9 @@ contract VerilayClaims is IVerilayClaims, EIP712, ReentrancyGuard {
         _spendClock(_disputeId, dispute_, false);
         _unlockStake(dispute_);
         _lockStake(dispute_, dispute_.operator);
+        // SAFETY: the operator starts its defence with a full clock; a sequencer that shows the
+        // signature at its last second must not hand the operator an empty one.
+        dispute_.defenderClock = CLOCK;
         dispute_.phase = _firstPhase(dispute_);
         emit SignatureProvided(_disputeId, dispute_.operator);
     }
@@ -222,6 +237,11 @@ contract VerilayClaims is IVerilayClaims, EIP712, ReentrancyGuard {
     function submitValidityProof(uint256 _disputeId, uint256 _outputCommitment, Groth16Proof calldata _proof) external {
         Dispute storage dispute_ = _open(_disputeId);
         if (dispute_.bisection) revert NotValidityDispute(_disputeId);
+        // SAFETY: while the dispute waits for the operator's signature the sequencer is liable only
+        // provisionally; settling then would slash it for a claim the operator signed.
+        if (dispute_.phase == DisputePhase.AwaitSignature) {
+            revert WrongPhase(_disputeId, DisputePhase.AwaitValidityProof, DisputePhase.AwaitSignature);
+        }
         REGISTRY.verifyInference(dispute_.modelId, uint256(dispute_.hLo), _outputCommitment, _proof);
         _settleByProof(_disputeId, dispute_, _outputCommitment, Resolution.ValidityProof);
     }
@@ -283,16 +303,18 @@ contract VerilayClaims is IVerilayClaims, EIP712, ReentrancyGuard {
     ///         not it was batched or disputed (an open dispute on it is rejected).
     function proveClaim(ClaimFields calldata _claim, Groth16Proof calldata _proof) external {
         bytes32 leaf_ = keccak256(abi.encode(_claim));
-        ClaimRecord storage record_ = _claims[leaf_];
-        if (record_.state == ClaimState.Slashed) revert ClaimAlreadySlashed(leaf_);
-        if (record_.state == ClaimState.Validated) revert ClaimAlreadyValidated(leaf_);
+        LeafRecord storage facts_ = _leaves[leaf_];
+        if (facts_.state == ClaimState.Slashed) revert ClaimAlreadySlashed(leaf_);
+        if (facts_.state == ClaimState.Validated) revert ClaimAlreadyValidated(leaf_);
         REGISTRY.verifyInference(
             _claim.modelId, uint256(_claim.inputCommitment), uint256(_claim.outputCommitment), _proof
         );
-        if (record_.state == ClaimState.Disputed) {
-            _resolve(record_.disputeId, _disputes[record_.disputeId], false, Resolution.ValidityProof);
+        // A proof of the claim is a fact: it ends an open dispute whatever its clocks say.
+        if (facts_.openDisputeId != 0) {
+            _resolve(facts_.openDisputeId, _disputes[facts_.openDisputeId], false, Resolution.ValidityProof);
         } else {
-            record_.state = ClaimState.Validated;
+            facts_.state = ClaimState.Validated;
+            facts_.at = uint64(block.timestamp);
             emit ClaimValidated(leaf_);
         }
     }
@@ -315,14 +337,19 @@ contract VerilayClaims is IVerilayClaims, EIP712, ReentrancyGuard {
         view
         returns (ClaimStatus status_)
     {
-        ClaimRecord storage record_ = _claims[_leaf];
         if (_batchIndex >= batchCount) return ClaimStatus.NotInBatch;
         Batch storage batch_ = _batches[_batchIndex];
         if (!MerkleProof.verifyCalldata(_proof, batch_.root, _leaf)) return ClaimStatus.NotInBatch;
-        if (record_.state == ClaimState.Validated) return ClaimStatus.Final;
+        LeafRecord storage facts_ = _leaves[_leaf];
+        if (facts_.state == ClaimState.Validated) return ClaimStatus.Final;
+        ClaimRecord storage record_ = _claims[_posting(_batchIndex, _leaf)];
         if (record_.state == ClaimState.Slashed) return ClaimStatus.Slashed;
         if (record_.state == ClaimState.Disputed) return ClaimStatus.Disputed;
-        if (block.timestamp < _max(batch_.windowEnd, record_.reopenUntil)) return ClaimStatus.Challengeable;
+        uint64 deadline_ = _max(batch_.windowEnd, record_.reopenUntil);
+        // INVARIANT: finality is monotonic: a slash through another posting of the same leaf counts
+        // here only if it came before this posting was final.
+        if (facts_.state == ClaimState.Slashed && facts_.at < deadline_) return ClaimStatus.Slashed;
+        if (block.timestamp < deadline_) return ClaimStatus.Challengeable;
         return ClaimStatus.Final;
     }
 
@@ -342,8 +369,26 @@ contract VerilayClaims is IVerilayClaims, EIP712, ReentrancyGuard {
         return _settlements[_batchIndex];
     }
 
-    function claimRecord(bytes32 _leaf) external view returns (ClaimRecord memory record_) {
-        return _claims[_leaf];
+    /// @notice Like `claimStatus`, computing the leaf from the claim's fields (what a consuming
+    ///         contract should do rather than trust a leaf it was handed).
+    function claimStatusOf(
+        uint256 _batchIndex,
+        ClaimFields calldata _claim,
+        bytes32[] calldata _proof
+    )
+        external
+        view
+        returns (ClaimStatus status_)
+    {
+        return claimStatus(_batchIndex, keccak256(abi.encode(_claim)), _proof);
+    }
+
+    function claimRecord(uint256 _batchIndex, bytes32 _leaf) external view returns (ClaimRecord memory record_) {
+        return _claims[_posting(_batchIndex, _leaf)];
+    }
+
+    function leafRecord(bytes32 _leaf) external view returns (LeafRecord memory record_) {
+        return _leaves[_leaf];
     }
 
     function dispute(uint256 _disputeId) external view returns (Dispute memory dispute_) {
@@ -381,24 +426,35 @@ contract VerilayClaims is IVerilayClaims, EIP712, ReentrancyGuard {
         _dispute.resolution = _how;
         _dispute.challengerWon = _challengerWins;
         uint128 stake_ = _dispute.stake;
+        uint128 cover_ = _dispute.cover;
         Account storage liable_ = _accounts[_dispute.liable];
+        Account storage sequencer_ = _accounts[_batches[_dispute.batchIndex].sequencer];
         liable_.locked -= stake_;
+        sequencer_.locked -= cover_;
         _settlements[_dispute.batchIndex].openDisputes -= 1;
-        ClaimRecord storage record_ = _claims[_dispute.leaf];
+        ClaimRecord storage record_ = _claims[_posting(_dispute.batchIndex, _dispute.leaf)];
+        LeafRecord storage facts_ = _leaves[_dispute.leaf];
+        facts_.openDisputeId = 0;
         // INVARIANT: every wei taken from a loser is credited to the winner or the treasury.
         if (_challengerWins) {
             liable_.bond -= stake_;
-            uint256 reward_ = uint256(stake_) * WINNER_SHARE_BPS / BPS;
+            sequencer_.bond -= cover_;
+            uint256 taken_ = uint256(stake_) + cover_;
+            uint256 reward_ = taken_ * WINNER_SHARE_BPS / BPS;
             credit[_dispute.challenger] += CHALLENGER_BOND + reward_;
-            credit[TREASURY] += stake_ - reward_;
+            credit[TREASURY] += taken_ - reward_;
             record_.state = ClaimState.Slashed;
-            emit ClaimSlashed(_dispute.leaf, _dispute.liable, stake_);
+            facts_.state = ClaimState.Slashed;
+            facts_.at = uint64(block.timestamp);
+            emit ClaimSlashed(_dispute.leaf, _dispute.liable, taken_);
         } else {
             uint256 reward_ = uint256(CHALLENGER_BOND) * WINNER_SHARE_BPS / BPS;
             credit[_dispute.liable] += reward_;
             credit[TREASURY] += CHALLENGER_BOND - reward_;
             if (_how == Resolution.ValidityProof) {
                 record_.state = ClaimState.Validated;
+                facts_.state = ClaimState.Validated;
+                facts_.at = uint64(block.timestamp);
                 emit ClaimValidated(_dispute.leaf);
             } else {
                 // SAFETY: a bisection or timeout win shows only that this challenger failed, not that
@@ -414,18 +470,33 @@ contract VerilayClaims is IVerilayClaims, EIP712, ReentrancyGuard {
     }
 
     function _lockStake(Dispute storage _dispute, address _liable) internal {
-        // The stake is what the liable party can still cover: an under-bonded operator cannot make a
-        // dispute impossible, only less rewarding; the claim itself is slashed all the same.
         uint256 free_ = _freeBond(_liable);
         uint128 stake_ = free_ < DISPUTE_STAKE ? uint128(free_) : DISPUTE_STAKE;
         _accounts[_liable].locked += stake_;
         _dispute.liable = _liable;
         _dispute.stake = stake_;
+        // SAFETY: a sequencer that batches claims of under-bonded operators covers the shortfall,
+        // so a dispute always pays a challenger when anyone bonded posted the claim. Only when the
+        // sequencer is exhausted too does the stake fall short (the claim is slashed all the same).
+        address sequencer_ = _batches[_dispute.batchIndex].sequencer;
+        if (stake_ < DISPUTE_STAKE && sequencer_ != _liable) {
+            uint256 sequencerFree_ = _freeBond(sequencer_);
+            uint128 short_ = DISPUTE_STAKE - stake_;
+            uint128 cover_ = sequencerFree_ < short_ ? uint128(sequencerFree_) : short_;
+            _accounts[sequencer_].locked += cover_;
+            _dispute.cover = cover_;
+        }
     }
 
     function _unlockStake(Dispute storage _dispute) internal {
         _accounts[_dispute.liable].locked -= _dispute.stake;
+        _accounts[_batches[_dispute.batchIndex].sequencer].locked -= _dispute.cover;
         _dispute.stake = 0;
+        _dispute.cover = 0;
+    }
+
+    function _posting(uint256 _batchIndex, bytes32 _leaf) internal pure returns (bytes32 posting_) {
+        return keccak256(abi.encode(_batchIndex, _leaf));
     }
 
     function _spendClock(uint256 _disputeId, Dispute storage _dispute, bool _challengerSide) internal {
@@ -467,9 +538,10 @@ contract VerilayClaims is IVerilayClaims, EIP712, ReentrancyGuard {
         return error_ == ECDSA.RecoverError.NoError && signer_ == _claim.operator;
     }
 
+    /// @dev Bond that can back a new dispute or batch: not locked, not on its way out.
     function _freeBond(address _account) internal view returns (uint256 free_) {
         Account storage account_ = _accounts[_account];
-        return account_.bond - account_.locked;
+        return account_.bond - account_.locked - account_.pendingWithdrawal;
     }
 
     function _bound(string memory _name, uint256 _value, uint256 _lower, uint256 _upper) internal pure {

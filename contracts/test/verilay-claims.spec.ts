@@ -159,15 +159,51 @@ describe('VerilayClaims', () => {
       await expectRevert(withdraw(f.clients.stranger, f.deployment), 'NothingToWithdraw');
     });
 
-    it('executeWithdrawal_stakeLockedByDispute_paysOnlyTheFreeBond', async () => {
+    it('requestWithdrawal_pendingAmount_backsNoNewDisputeAndTheSequencerCovers', async () => {
+      // Unbonding cannot be used to dodge a dispute by front-running it with executeWithdrawal:
+      // the pending amount is never lockable, and the sequencer covers what the operator lacks.
       const { lying, ...batch } = await postedPair();
-      await requestWithdrawal(f.clients.operator, f.deployment, 5n * ETH);
-      await dispute(lying, batch);
+      await requestWithdrawal(f.clients.operator, f.deployment, 4n * ETH + ETH / 2n);
+      const opened = await dispute(lying, batch);
+      expect(await readDispute(f.clients.stranger, f.deployment, opened.disputeId)).toMatchObject({
+        stake: ETH / 2n,
+        cover: ETH / 2n,
+      });
+      expect(await account(f.accounts.sequencer.address)).toMatchObject({ locked: ETH / 2n });
+      const { proof, output } = await proveWith(zk.validity.whole!, lying.input, lying.salt);
+      await submitValidityProof(f.clients.challenger, f.deployment, opened.disputeId, output, proof);
+      expect(await account(f.accounts.operator.address)).toMatchObject({
+        bond: 4n * ETH + ETH / 2n,
+        locked: 0n,
+      });
+      expect(await account(f.accounts.sequencer.address)).toMatchObject({
+        bond: 4n * ETH + ETH / 2n,
+        locked: 0n,
+      });
+      expect(await credit(f.accounts.challenger.address)).toBe(ETH + ETH / 2n);
       await advance(f, Number(f.params.withdrawalDelay));
       await executeWithdrawal(f.clients.operator, f.deployment);
-      expect(await account(f.accounts.operator.address)).toMatchObject({ bond: ETH, locked: ETH });
-      expect(await credit(f.accounts.operator.address)).toBe(4n * ETH);
+      expect(await credit(f.accounts.operator.address)).toBe(4n * ETH + ETH / 2n);
       await expectConserved(f);
+    });
+
+    it('requestWithdrawal_moreThanFreeBond_reverts', async () => {
+      const { lying, ...batch } = await postedPair();
+      await dispute(lying, batch); // locks 1 ETH of the operator's 5
+      await expectRevert(
+        requestWithdrawal(f.clients.operator, f.deployment, 4n * ETH + 1n),
+        'InsufficientFreeBond',
+      );
+    });
+
+    it('executeWithdrawal_sequencerBeforeItsLastWindowEnds_reverts', async () => {
+      await requestWithdrawal(f.clients.sequencer, f.deployment, ETH);
+      await advance(f, Number(f.params.withdrawalDelay) - 10);
+      await postedPair(); // its window ends after the withdrawal delay
+      await advance(f, 20);
+      await expectRevert(executeWithdrawal(f.clients.sequencer, f.deployment), 'WithdrawalNotReady');
+      await advance(f, Number(f.params.challengeWindow));
+      await executeWithdrawal(f.clients.sequencer, f.deployment);
     });
 
     it('withdraw_reentrantReceiver_cannotWithdrawTwice', async () => {
@@ -620,8 +656,9 @@ describe('VerilayClaims', () => {
     });
   });
 
-  it('underBondedOperator_claimIsStillSlashed', async () => {
-    // An operator that withdrew everything cannot make its lie undisputable, only unrewarding.
+  it('underBondedOperator_theSequencerCoversTheStake', async () => {
+    // An operator that withdrew everything cannot make its lie undisputable or unrewarding: the
+    // sequencer that batched its claim answers for the missing stake.
     const poor = createChainClients(
       { rpcUrl: f.anvil.rpcUrl, chainId: f.anvil.chainId },
       f.accounts.operator,
@@ -645,7 +682,112 @@ describe('VerilayClaims', () => {
         batch.tree.proof(lying.leaf),
       ),
     ).toBe('slashed');
-    expect(await credit(f.accounts.challenger.address)).toBe(ETH); // its bond back
+    expect(await credit(f.accounts.challenger.address)).toBe(ETH + ETH / 2n);
+    expect(await account(f.accounts.sequencer.address)).toMatchObject({ bond: 4n * ETH, locked: 0n });
     await expectConserved(f);
+  });
+
+  describe('security', () => {
+    it('submitValidityProof_whileAwaitingTheSignature_reverts', async () => {
+      // Otherwise a challenger could slash the sequencer for a claim the operator did sign.
+      const { lying, ...batch } = await postedPair();
+      const opened = await dispute(lying, batch, { signature: '0x' });
+      const { proof, output } = await proveWith(zk.validity.whole!, lying.input, lying.salt);
+      await expectRevert(
+        submitValidityProof(f.clients.challenger, f.deployment, opened.disputeId, output, proof),
+        'WrongPhase',
+      );
+      await provideSignature(
+        f.clients.stranger,
+        f.deployment,
+        opened.disputeId,
+        lying.claim,
+        lying.signature,
+      );
+      await submitValidityProof(f.clients.challenger, f.deployment, opened.disputeId, output, proof);
+      expect(await account(f.accounts.operator.address)).toMatchObject({ bond: 4n * ETH });
+      expect(await account(f.accounts.sequencer.address)).toMatchObject({ bond: 5n * ETH });
+    });
+
+    it('provideSignature_atTheLastSecond_givesTheOperatorAFullClock', async () => {
+      const { honest, ...batch } = await postedPair();
+      const opened = await dispute(honest, batch, { signature: '0x' });
+      await f.testClient.setNextBlockTimestamp({
+        timestamp:
+          (await readDispute(f.clients.stranger, f.deployment, opened.disputeId)).turnStartedAt +
+          f.params.clock,
+      });
+      await provideSignature(
+        f.clients.sequencer,
+        f.deployment,
+        opened.disputeId,
+        honest.claim,
+        honest.signature,
+      );
+      await advance(f, 2);
+      await expectRevert(
+        claimTimeout(f.clients.challenger, f.deployment, opened.disputeId),
+        'ClockNotExpired',
+      );
+      const { proof, output } = await proveWith(zk.validity.whole!, honest.input, honest.salt);
+      await submitValidityProof(f.clients.operator, f.deployment, opened.disputeId, output, proof);
+      expect((await readDispute(f.clients.stranger, f.deployment, opened.disputeId)).challengerWon).toBe(
+        false,
+      );
+    });
+
+    it('repostedLeaf_disputeInALaterBatch_doesNotUndoFinality', async () => {
+      const { lying, ...first } = await postedPair();
+      await advance(f, Number(f.params.challengeWindow));
+      const status = (b: { batchIndex: bigint; tree: { proof(l: `0x${string}`): `0x${string}`[] } }) =>
+        readClaimStatus(f.clients.stranger, f.deployment, b.batchIndex, lying.leaf, b.tree.proof(lying.leaf));
+      expect(await status(first)).toBe('final');
+      // Anyone bonded can repost a signed leaf. Its new posting can be disputed (the operator did
+      // sign a false claim), but what was final in the first batch stays final.
+      const again = await postClaims(f, [lying]);
+      const opened = await dispute(lying, again);
+      expect(await status(first)).toBe('final');
+      const { proof, output } = await proveWith(zk.validity.whole!, lying.input, lying.salt);
+      await submitValidityProof(f.clients.challenger, f.deployment, opened.disputeId, output, proof);
+      expect(await status(again)).toBe('slashed');
+      expect(await status(first)).toBe('final');
+      // Slashed once for one signature: no further dispute on that leaf anywhere.
+      await expectRevert(
+        dispute(lying, await postClaims(f, [lying]), { by: 'challenger2' }),
+        'ClaimAlreadySlashed',
+      );
+      await expectConserved(f);
+    });
+
+    it('repostedLeaf_slashedBeforeAnotherPostingIsFinal_isSlashedThereToo', async () => {
+      const { lying, ...first } = await postedPair();
+      const again = await postClaims(f, [lying]);
+      const opened = await dispute(lying, again);
+      await expectRevert(dispute(lying, first, { by: 'challenger2' }), 'DisputeAlreadyOpen');
+      const { proof, output } = await proveWith(zk.validity.whole!, lying.input, lying.salt);
+      await submitValidityProof(f.clients.challenger, f.deployment, opened.disputeId, output, proof);
+      expect(
+        await readClaimStatus(
+          f.clients.stranger,
+          f.deployment,
+          first.batchIndex,
+          lying.leaf,
+          first.tree.proof(lying.leaf),
+        ),
+      ).toBe('slashed');
+    });
+
+    it('claimStatusOf_computesTheLeafFromTheClaimFields', async () => {
+      const { honest, tree, batchIndex } = await postedPair();
+      const read = (claim: typeof honest.claim) =>
+        f.clients.stranger.public.readContract({
+          address: claims(),
+          abi: verilayClaimsAbi,
+          functionName: 'claimStatusOf',
+          args: [batchIndex, claim, tree.proof(honest.leaf)],
+        });
+      expect(await read(honest.claim)).toBe(1); // challengeable
+      expect(await read({ ...honest.claim, outputCommitment: honest.claim.inputCommitment })).toBe(0); // not in batch
+    });
   });
 });

@@ -27,7 +27,8 @@ struct ClaimsParams {
     address registry;
 }
 
-/// @notice Where a leaf stands, independent of the batches that carry it.
+/// @notice Where a claim stands: per (batch, leaf) for windows and disputes; per leaf for facts
+///         that hold wherever it is posted (Validated by a proof; Slashed, with the time).
 enum ClaimState {
     None,
     Disputed,
@@ -77,17 +78,29 @@ struct BatchSettlement {
     bool finalized;
 }
 
+/// @dev `pendingWithdrawal` is unbonding: still slashable through existing locks, never free
+///      for new ones. `lastWindowEnd`: the latest window of the batches this account posted.
 struct Account {
     uint128 bond;
     uint128 locked;
     uint128 pendingWithdrawal;
     uint64 withdrawableAt;
+    uint64 lastWindowEnd;
 }
 
+/// @notice A claim as posted in one batch.
 struct ClaimRecord {
     ClaimState state;
     uint64 reopenUntil;
     uint64 disputeId;
+}
+
+/// @notice Facts about a leaf wherever it is posted: proven valid, or slashed (and when), and the
+///         one dispute that may be open on it.
+struct LeafRecord {
+    ClaimState state;
+    uint64 at;
+    uint64 openDisputeId;
 }
 
 struct Dispute {
@@ -114,6 +127,8 @@ struct Dispute {
     uint128 stake;
     Resolution resolution;
     bool challengerWon;
+    /// @dev What the batch's sequencer covers of DISPUTE_STAKE when the operator's free bond falls short.
+    uint128 cover;
 }
 
 interface IVerilayClaims {

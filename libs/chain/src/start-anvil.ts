@@ -19,12 +19,21 @@ export interface AnvilInstance {
   stop(): Promise<void>;
 }
 
-/** The anvil binary that npm's @foundry-rs/anvil installed for this platform. */
+/** The anvil binary of foundry's per-platform npm package (@foundry-rs/anvil-<os>-<arch>). */
 export function anvilBinary(): string {
   const arch = { x64: 'amd64', arm64: 'arm64' }[process.arch as 'x64' | 'arm64'];
   const os = { linux: 'linux', darwin: 'darwin', win32: 'win32' }[process.platform as 'linux'];
   if (!arch || !os) throw new Error(`anvil has no build for ${process.platform}-${process.arch}`);
-  const pkg = require.resolve(`@foundry-rs/anvil-${os}-${arch}/package.json`);
+  const name = `@foundry-rs/anvil-${os}-${arch}`;
+  let pkg: string;
+  try {
+    pkg = require.resolve(`${name}/package.json`);
+  } catch (error) {
+    // package.json lists only the linux-amd64 build (the only one this project's registry has).
+    throw new Error(`anvil is not installed for this platform: npm install --no-save ${name}`, {
+      cause: error,
+    });
+  }
   return join(dirname(pkg), 'bin', os === 'win32' ? 'anvil.exe' : 'anvil');
 }
 
