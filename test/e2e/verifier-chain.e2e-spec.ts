@@ -4,14 +4,11 @@
 import {
   chooseHalf,
   claimTimeout,
-  compileGroth16Verifier,
   createChainClients,
-  deployBytecode,
   devAccount,
   openDispute,
   readClaimStatus,
   readDispute,
-  registerModel,
   submitValidityProof,
   toSolidityProof,
   verilayClaimsAbi,
@@ -23,9 +20,11 @@ import { BatchTree, createTensorCommitter, toHex32, type TensorCommitter } from 
 import { computeModelId, modelToJson, randomInput, randomModel, type Model } from '@verilay/inference';
 import { executeTask, type ClaimSubmission } from '@verilay/protocol';
 import { buildCircuit, Prover, releaseProverThreads } from '@verilay/zk';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { eventually, ROOT, sleep, VERIFIER_ENTRY } from './support/e2e';
 
 const CACHE = join(ROOT, '.verilay/test-cache');
@@ -44,11 +43,8 @@ describe('verifier on chain (e2e)', () => {
   let wholeProver: Prover;
 
   beforeAll(async () => {
-    // The circuits the verifier will prove with (same cache), and their verifiers on its chain.
+    // The whole circuit the challenger proves with (the same cache the verifier and the CLI use).
     const whole = await buildCircuit(validity, { cacheDir: CACHE });
-    const steps = [];
-    for (let i = 0; i < bisection.layers.length; i++)
-      steps.push(await buildCircuit(bisection, { cacheDir: CACHE, step: i }));
     wholeProver = await Prover.load(validity, whole);
     committer = await createTensorCommitter();
 
@@ -70,28 +66,32 @@ describe('verifier on chain (e2e)', () => {
       deployBlock: BigInt(chain.deployBlock),
     };
     const connection = { rpcUrl: chain.rpcUrl!, chainId: chain.chainId };
-    const registrar = createChainClients(connection, devAccount(0)); // the embedded deployment's registrar
     challenger = createChainClients(connection, devAccount(3));
-    const deploy = async (solPath: string) =>
-      (
-        await deployBytecode(
-          registrar,
-          'Groth16Verifier',
-          compileGroth16Verifier(readFileSync(solPath, 'utf8')),
-        )
-      ).address;
-    await registerModel(registrar, deployment, {
-      modelId: computeModelId(validity),
-      wholeVerifier: await deploy(whole.verifierSolPath),
-      traceLength: validity.layers.length,
-    });
-    const stepVerifiers: `0x${string}`[] = [];
-    for (const s of steps) stepVerifiers.push(await deploy(s.verifierSolPath));
-    await registerModel(registrar, deployment, {
-      modelId: computeModelId(bisection),
-      stepVerifiers,
-      traceLength: bisection.layers.length,
-    });
+    // Register both models on chain with the CLI (the embedded deployment's registrar).
+    const cli = async (model: Model, ...flags: string[]) => {
+      const file = join(dir, `${model.name}.json`);
+      writeFileSync(file, JSON.stringify(modelToJson(model)));
+      const { stdout } = await promisify(execFile)(process.execPath, [
+        join(ROOT, 'dist/apps/cli/src/main.js'),
+        'model',
+        'register',
+        file,
+        '--verifier',
+        verifier.url,
+        '--dev-registrar',
+        '--cache-dir',
+        CACHE,
+        ...flags,
+      ]);
+      return JSON.parse(stdout) as { modelId: string; wholeVerifier: string | null; stepVerifiers: string[] };
+    };
+    const registeredWhole = await cli(validity);
+    expect(registeredWhole).toMatchObject({ modelId: computeModelId(validity), stepVerifiers: [] });
+    const registeredSteps = await cli(bisection, '--steps', '--no-whole');
+    expect(registeredSteps.wholeVerifier).toBeNull();
+    expect(registeredSteps.stepVerifiers).toHaveLength(bisection.layers.length);
+    const again = await cli(validity).catch((e: { stderr: string }) => e.stderr);
+    expect(again).toMatch(/already registered/);
     await client.registerModel(modelToJson(validity));
     await client.registerModel(modelToJson(bisection));
   }, 600_000);

@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { runDemo } from './commands/demo.command';
 import { modelInfo } from './commands/model-info.command';
+import { modelRegister } from './commands/model-register.command';
 import { modelBuild, prove, verify } from './commands/zk.commands';
 
 const integer = (min: number, max: number) => (value: string) => {
@@ -53,6 +54,37 @@ model
   )
   .addOption(cacheDirOption())
   .action((file: string, opts) => modelBuild(file, opts));
+
+const address = (value: string) => {
+  if (!/^0x[0-9a-fA-F]{40}$/.test(value)) throw new InvalidArgumentError('must be a 20-byte 0x-hex address');
+  return value;
+};
+const privateKey = (value: string) => {
+  if (!/^0x[0-9a-fA-F]{64}$/.test(value))
+    throw new InvalidArgumentError('must be a 32-byte 0x-hex private key');
+  return value;
+};
+model
+  .command('register <model-file>')
+  .description(
+    "Build the model's circuits (cached), deploy their Groth16 verifiers and register them in the model registry",
+  )
+  .option(
+    '--verifier <url>',
+    "take the RPC URL and registry from a verifier's GET /v1/chain (embedded chains)",
+  )
+  .option('--rpc-url <url>', 'EVM JSON-RPC endpoint')
+  .option('--registry <address>', 'ModelRegistry address', address)
+  .addOption(
+    new Option('--key <hex>', "the registry owner's private key")
+      .env('VERILAY_REGISTRAR_KEY')
+      .argParser(privateKey),
+  )
+  .option('--dev-registrar', 'use anvil development account 0 (the embedded chain deployer)')
+  .option('--steps', 'also register one verifier per trace step (bisection disputes)')
+  .option('--no-whole', 'register no whole-inference verifier (models too big for one circuit)')
+  .addOption(cacheDirOption())
+  .action((file: string, opts) => modelRegister(file, opts));
 
 program
   .command('prove')
