@@ -217,6 +217,15 @@ describe('verifier on chain (e2e)', () => {
     expect(upheld.history.map((h) => h.to)).toEqual(['submitted', 'posted', 'challenged', 'posted']);
     expect(upheld.history.at(-1)!.reason).toMatch(/step proof/);
     expect(verifier.output()).toMatch(/dispute conceded/);
+    const metrics = await (await fetch(`${verifier.url}/metrics`)).text();
+    for (const [event, n] of [
+      ['opened', 4],
+      ['conceded', 2],
+      ['won', 2],
+      ['lost', 2],
+    ] as const)
+      expect(metrics).toContain(`verilay_disputes_total{event="${event}"} ${n}`);
+    expect(metrics).toMatch(/verilay_chain_gas_used_total\{action="defence"\} [1-9]/);
   }, 300_000);
 
   it('makes a claim final on chain at once with a requested validity proof', async () => {

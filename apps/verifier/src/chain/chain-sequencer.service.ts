@@ -114,7 +114,8 @@ export class ChainSequencerService implements OnApplicationBootstrap, BeforeAppl
       posted.hash,
       Number(posted.windowEnd) * 1000,
     );
-    this.metrics.batchesPosted.inc();
+    this.metrics.chainBatchesPosted.inc();
+    this.metrics.chainGasUsed.inc({ action: 'postBatch' }, Number(posted.gasUsed));
     this.logger.log({
       msg: 'batch posted on chain',
       batchId: batch.id,
@@ -161,6 +162,7 @@ export class ChainSequencerService implements OnApplicationBootstrap, BeforeAppl
         !(await this.disputes.recordOpened({ disputeId, claimId, challenger: event.args.challenger! }, now))
       )
         return;
+      this.metrics.disputes.inc({ event: 'opened' });
       if (record.claim.status === 'posted')
         await this.claims.applyEvent(claimId, 'challenged', `dispute ${disputeId}`, now, {
           chainDecides: true,
@@ -177,6 +179,7 @@ export class ChainSequencerService implements OnApplicationBootstrap, BeforeAppl
       const dispute = await this.disputes.find(disputeId);
       if (!dispute || dispute.status === 'resolved') return;
       await this.disputes.setStatus(disputeId, 'resolved', now, { challengerWon: event.args.challengerWon! });
+      this.metrics.disputes.inc({ event: event.args.challengerWon ? 'lost' : 'won' });
       const claim = (await this.claims.find(dispute.claimId))?.claim;
       if (claim?.status === 'challenged') {
         const how = ['none', 'validity proof', 'step proof', 'timeout'][event.args.resolution!];

@@ -16,6 +16,7 @@ import { TENSOR_COMMITTER } from '../claims/claims.service';
 import { Clock } from '../clock';
 import { VerifierConfig } from '../config/verifier.config';
 import { ModelsService } from '../models/models.service';
+import { MetricsService } from '../metrics/metrics.service';
 import { ChainContext } from './chain-context';
 import { claimFieldsOf } from './claim-fields';
 
@@ -38,6 +39,7 @@ export class DisputeDefender implements OnApplicationShutdown {
     @Inject(TENSOR_COMMITTER) private readonly committer: TensorCommitter,
     private readonly clock: Clock,
     private readonly config: VerifierConfig,
+    private readonly metrics: MetricsService,
   ) {}
 
   async onApplicationShutdown(): Promise<void> {
@@ -71,7 +73,7 @@ export class DisputeDefender implements OnApplicationShutdown {
     const fields = claimFieldsOf(c);
     if (d.phaseName === 'await-signature') {
       const mined = await provideSignature(sequencer, deployment, id, fields, c.signature as `0x${string}`);
-      return this.moved(row, 'signature shown', mined.hash);
+      return this.moved(row, 'signature shown', mined);
     }
 
     const input = await this.claims.findTaskInput(row.claimId);
@@ -94,7 +96,7 @@ export class DisputeDefender implements OnApplicationShutdown {
         p.outputCommitment,
         toSolidityProof(p.proof),
       );
-      return this.moved(row, 'validity proof', mined.hash);
+      return this.moved(row, 'validity proof', mined);
     }
     // Bisection: only a trace the replay reproduces can be revealed and proven step by step.
     if (task.traceRoot !== c.traceRoot) return this.concede(row, 'replay gives another trace');
@@ -108,7 +110,7 @@ export class DisputeDefender implements OnApplicationShutdown {
         task.traceCommitments[mid],
         tree.proof(mid),
       );
-      return this.moved(row, `revealed step ${mid}`, mined.hash);
+      return this.moved(row, `revealed step ${mid}`, mined);
     }
     if (d.phaseName === 'await-step-proof') {
       const p = await (await this.prover(model, c.modelId, d.lo)).prove(data, salt);
@@ -119,7 +121,7 @@ export class DisputeDefender implements OnApplicationShutdown {
         p.outputCommitment,
         toSolidityProof(p.proof),
       );
-      return this.moved(row, `step ${d.lo} proven`, mined.hash);
+      return this.moved(row, `step ${d.lo} proven`, mined);
     }
   }
 
@@ -136,12 +138,21 @@ export class DisputeDefender implements OnApplicationShutdown {
     return prover;
   }
 
-  private moved(row: DisputeEntity, move: string, tx: string): void {
-    this.logger.log({ msg: 'defence move', disputeId: row.disputeId, claimId: row.claimId, move, tx });
+  private moved(row: DisputeEntity, move: string, mined: { hash: string; gasUsed: bigint }): void {
+    this.metrics.chainGasUsed.inc({ action: 'defence' }, Number(mined.gasUsed));
+    this.logger.log({
+      msg: 'defence move',
+      disputeId: row.disputeId,
+      claimId: row.claimId,
+      move,
+      tx: mined.hash,
+      gasUsed: Number(mined.gasUsed),
+    });
   }
 
   private async concede(row: DisputeEntity, reason: string): Promise<void> {
     await this.disputes.setStatus(row.disputeId, 'conceded', this.clock.now(), { note: reason });
+    this.metrics.disputes.inc({ event: 'conceded' });
     this.logger.warn({ msg: 'dispute conceded', disputeId: row.disputeId, claimId: row.claimId, reason });
   }
 }

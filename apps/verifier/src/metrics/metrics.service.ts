@@ -33,6 +33,23 @@ export class MetricsService {
     labelNames: ['status'],
     registers: [this.registry],
   });
+  readonly chainBatchesPosted = new Counter({
+    name: 'verilay_chain_batches_posted_total',
+    help: 'Batches posted to the claim contract',
+    registers: [this.registry],
+  });
+  readonly chainGasUsed = new Counter({
+    name: 'verilay_chain_gas_used_total',
+    help: 'Gas of mined verifier transactions, by action',
+    labelNames: ['action'],
+    registers: [this.registry],
+  });
+  readonly disputes = new Counter({
+    name: 'verilay_disputes_total',
+    help: 'Disputes against our claims: opened, conceded (replay says the claim is false), won, lost',
+    labelNames: ['event'],
+    registers: [this.registry],
+  });
   readonly httpDuration = new Histogram({
     name: 'verilay_http_request_duration_seconds',
     help: 'HTTP request duration',
