@@ -206,7 +206,8 @@ describe('VerilayClaims', () => {
       await executeWithdrawal(f.clients.sequencer, f.deployment);
     });
 
-    it('withdraw_reentrantReceiver_cannotWithdrawTwice', async () => {
+    /** The test-only ReentrantWithdrawer contract, and a way to call it as the stranger. */
+    async function deployWithdrawer() {
       const hash = await f.clients.stranger.wallet.deployContract({
         abi: reentrantWithdrawerAbi,
         bytecode: reentrantWithdrawerBytecode,
@@ -219,6 +220,11 @@ describe('VerilayClaims', () => {
           { address: attacker, abi: reentrantWithdrawerAbi, functionName, args } as never,
           { value },
         );
+      return { attacker, call };
+    }
+
+    it('withdraw_reentrantReceiver_cannotWithdrawTwice', async () => {
+      const { attacker, call } = await deployWithdrawer();
       await call('bondAndRequest', [ETH], ETH);
       await depositBond(f.clients.challenger, f.deployment, 3n * ETH); // funds a second withdrawal would steal
       await advance(f, Number(f.params.withdrawalDelay));
@@ -240,18 +246,7 @@ describe('VerilayClaims', () => {
     });
 
     it('withdraw_receiverRefusesEther_revertsAndKeepsTheCredit', async () => {
-      const hash = await f.clients.stranger.wallet.deployContract({
-        abi: reentrantWithdrawerAbi,
-        bytecode: reentrantWithdrawerBytecode,
-        args: [claims()],
-      });
-      const attacker = (await f.clients.stranger.public.waitForTransactionReceipt({ hash })).contractAddress!;
-      const call = <N extends string>(functionName: N, args: unknown[] = [], value?: bigint) =>
-        transact(
-          f.clients.stranger,
-          { address: attacker, abi: reentrantWithdrawerAbi, functionName, args } as never,
-          { value },
-        );
+      const { attacker, call } = await deployWithdrawer();
       await call('bondAndRequest', [ETH], ETH);
       await advance(f, Number(f.params.withdrawalDelay));
       await call('execute');

@@ -1,4 +1,4 @@
-import type { ClaimFields } from './claim';
+import { pickClaimFields, type ClaimFields } from './claim';
 
 /** EIP-712 domain name and version of verilay claims. */
 export const CLAIM_DOMAIN_NAME = 'verilay';
@@ -30,13 +30,5 @@ export function claimDomain(chainId: number, verifyingContract: `0x${string}`): 
 
 /** The EIP-712 typed-data object of a claim (what wallets and viem sign). */
 export function claimTypedData(claim: ClaimFields, domain: ClaimDomain) {
-  const message = {
-    modelId: claim.modelId,
-    taskId: claim.taskId,
-    inputCommitment: claim.inputCommitment,
-    outputCommitment: claim.outputCommitment,
-    traceRoot: claim.traceRoot,
-    operator: claim.operator,
-  };
-  return { domain, types: CLAIM_TYPES, primaryType: 'Claim' as const, message };
+  return { domain, types: CLAIM_TYPES, primaryType: 'Claim' as const, message: pickClaimFields(claim) };
 }

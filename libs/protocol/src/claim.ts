@@ -7,6 +7,18 @@ export type ClaimStatus = (typeof CLAIM_STATUSES)[number];
 /** A claim as an operator signs it: the leaf fields (see `claimLeaf`). */
 export type ClaimFields = ClaimLeafFields;
 
+/** Exactly the signed fields of a claim-like object (drops signatures, task data, status...). */
+export function pickClaimFields(claim: ClaimFields): ClaimFields {
+  return {
+    modelId: claim.modelId,
+    taskId: claim.taskId,
+    inputCommitment: claim.inputCommitment,
+    outputCommitment: claim.outputCommitment,
+    traceRoot: claim.traceRoot,
+    operator: claim.operator,
+  };
+}
+
 /** A claim with the operator's EIP-712 signature over its fields. */
 export interface SignedClaim extends ClaimFields {
   readonly signature: `0x${string}`;

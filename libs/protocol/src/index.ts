@@ -10,6 +10,7 @@ export {
   type DisputeOutcome,
   type SignedClaim,
   type TaskInput,
+  pickClaimFields,
 } from './claim';
 export {
   CLAIM_EVENTS,

@@ -149,7 +149,7 @@ export async function buildCircuit(model: Model, options: BuildOptions = {}): Pr
   writeFileSync(join(work, MANIFEST), JSON.stringify(artifacts, null, 2));
   // Another process may have finished the same build meanwhile (parallel test workers): the first
   // complete build wins, so every caller uses one set of keys and no one deletes keys in use.
-  if (existsSync(manifest)) {
+  const theirs = () => {
     rmSync(work, { recursive: true, force: true });
     return {
       ...(JSON.parse(readFileSync(manifest, 'utf8')) as CircuitArtifacts),
@@ -157,19 +157,14 @@ export async function buildCircuit(model: Model, options: BuildOptions = {}): Pr
       timings,
       cacheHit: true,
     };
-  }
+  };
+  if (existsSync(manifest)) return theirs();
   rmSync(dir, { recursive: true, force: true });
   try {
     renameSync(work, dir);
   } catch (error) {
     if (!existsSync(manifest)) throw error;
-    rmSync(work, { recursive: true, force: true });
-    return {
-      ...(JSON.parse(readFileSync(manifest, 'utf8')) as CircuitArtifacts),
-      dir,
-      timings,
-      cacheHit: true,
-    };
+    return theirs();
   }
   return artifacts;
 }

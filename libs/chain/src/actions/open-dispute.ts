@@ -1,4 +1,4 @@
-import type { ClaimFields } from '@verilay/protocol';
+import { pickClaimFields, type ClaimFields } from '@verilay/protocol';
 import { parseEventLogs } from 'viem';
 import type { ChainClients } from '../chain-clients';
 import type { VerilayDeployment } from '../deployment';
@@ -50,13 +50,6 @@ export async function openDispute(
 }
 
 /** The claim as the contract's `ClaimFields` struct. */
-export function claimStruct(claim: ClaimFields) {
-  return {
-    modelId: claim.modelId,
-    taskId: claim.taskId,
-    inputCommitment: claim.inputCommitment,
-    outputCommitment: claim.outputCommitment,
-    traceRoot: claim.traceRoot,
-    operator: claim.operator,
-  } as const;
+export function claimStruct(claim: ClaimFields): ClaimFields {
+  return pickClaimFields(claim);
 }
