@@ -14,7 +14,7 @@ import {
   StaleClaimStatusError,
   type ProofJobEntity,
 } from '@verilay/storage';
-import { buildCircuit, Prover, releaseProverThreads } from '@verilay/zk';
+import { buildCircuit, Prover, releaseProverThreads, type InferenceProof } from '@verilay/zk';
 import { proveClaim, toSolidityProof } from '@verilay/chain';
 import { ChainContext } from '../chain/chain-context';
 import { claimFieldsOf } from '../chain/claim-fields';
@@ -129,6 +129,9 @@ export class ProofsService
     if (proof.inputCommitment !== claim.inputCommitment)
       throw new Error('the stored task input does not match the claim');
     const verdict = proof.outputCommitment === claim.outputCommitment ? 'claim-true' : 'claim-false';
+    // The claim moves first and the job completes last: whoever sees the job proven sees the
+    // claim final, and a crash in between re-runs the job (the second move is a no-op).
+    if (verdict === 'claim-true') await this.finalizeProvenClaim(job, claimFieldsOf(claim), proof.proof);
     await this.jobs.complete(job.id, verdict, JSON.stringify(proof), this.clock.now());
     this.logger.log({
       msg: 'proof done',
@@ -137,16 +140,23 @@ export class ProofsService
       verdict,
       seconds: ((performance.now() - started) / 1000).toFixed(2),
     });
+  }
+
+  private async finalizeProvenClaim(
+    job: ProofJobEntity,
+    fields: ReturnType<typeof claimFieldsOf>,
+    proof: InferenceProof['proof'],
+  ): Promise<void> {
     const current = (await this.claims.find(job.claimId))!.claim.status;
-    if (verdict !== 'claim-true' || !statusesAccepting('validityProven').includes(current)) return;
+    if (!statusesAccepting('validityProven').includes(current)) return;
     if (this.chain) {
       // On chain the proof is what makes the claim final (and rejects any dispute open on it); the
       // database follows only once the contract has accepted it.
       const mined = await proveClaim(
         this.chain.sequencer,
         this.chain.deployment,
-        claimFieldsOf(claim),
-        toSolidityProof(proof.proof),
+        fields,
+        toSolidityProof(proof),
       );
       this.logger.log({
         msg: 'claim proven on chain',
