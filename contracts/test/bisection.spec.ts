@@ -1,5 +1,7 @@
 import {
   chooseHalf,
+  claimTimeout,
+  submitValidityProof,
   finalizeBatch,
   openDispute,
   readClaimStatus,
@@ -161,6 +163,50 @@ describe('VerilayClaims bisection', () => {
         ),
         'InvalidTraceProof',
       );
+    });
+
+    it('submitValidityProof_onABisectionDispute_reverts', async () => {
+      const { made, disputeId } = await disputed();
+      const p = await model.steps[0].prove(made.input, made.salt);
+      await expectRevert(
+        submitValidityProof(
+          f.clients.challenger,
+          f.deployment,
+          disputeId,
+          p.outputCommitment,
+          toSolidityProof(p.proof),
+        ),
+        'NotValidityDispute',
+      );
+    });
+
+    it('revealMidpoint_whileAwaitingTheChoice_reverts', async () => {
+      const { made, disputeId } = await disputed();
+      const mid = Math.floor(model.model.layers.length / 2);
+      await revealMidpoint(
+        f.clients.sequencer,
+        f.deployment,
+        disputeId,
+        made.trace[mid],
+        made.traceTree.proof(mid),
+      );
+      await expectRevert(
+        revealMidpoint(
+          f.clients.sequencer,
+          f.deployment,
+          disputeId,
+          made.trace[mid],
+          made.traceTree.proof(mid),
+        ),
+        'WrongPhase',
+      );
+    });
+
+    it('timeout_resolvedDispute_reverts', async () => {
+      const { made, disputeId } = await disputed();
+      await playBisection(f, model, disputeId, made, { challenger: 'honest', defenderSilentAt: 0 });
+      await expectRevert(claimTimeout(f.clients.challenger, f.deployment, disputeId), 'WrongPhase');
+      await expectRevert(claimTimeout(f.clients.challenger, f.deployment, 999n), 'UnknownDispute');
     });
 
     it('chooseHalf_byStranger_reverts', async () => {
