@@ -1,0 +1,36 @@
+import type { TensorCommitter } from '@verilay/commitments';
+import { computeModelId, decodeModel, type Model } from '@verilay/inference';
+import { executeTask } from '@verilay/protocol';
+import type { ReplayJob, ReplayResult } from './replay-job';
+
+/** Decoded models by id, bounded (a thread keeps the few models it is replaying). */
+export class ModelCache {
+  private readonly models = new Map<string, Model>();
+  constructor(private readonly size = 16) {}
+
+  get(job: Pick<ReplayJob, 'modelId' | 'modelBytes'>): Model {
+    const key = job.modelId.toLowerCase();
+    let model = this.models.get(key);
+    if (!model) {
+      model = decodeModel(Buffer.from(job.modelBytes.slice(2), 'hex'));
+      // A job names its model twice (id and bytes); a mismatch is a bug or an attack, never a replay.
+      if (computeModelId(model) !== key) throw new Error(`model bytes do not hash to ${job.modelId}`);
+      this.models.set(key, model);
+      if (this.models.size > this.size) this.models.delete(this.models.keys().next().value!);
+    }
+    return model;
+  }
+}
+
+/** Runs one replay job (the work of every executor's thread). */
+export function replay(job: ReplayJob, models: ModelCache, committer: TensorCommitter): ReplayResult {
+  const task = executeTask(models.get(job), job.input, committer, BigInt(job.salt));
+  return {
+    id: job.id,
+    output: Array.from(task.output.data),
+    traceCommitments: task.traceCommitments,
+    inputCommitment: task.inputCommitment,
+    outputCommitment: task.outputCommitment,
+    traceRoot: task.traceRoot,
+  };
+}
