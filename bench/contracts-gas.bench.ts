@@ -27,12 +27,12 @@ import { BatchTree, claimLeaf, createTensorCommitter, TraceTree, type Hex32 } fr
 import { computeModelId, randomInput, randomModel, type Model } from '@verilay/inference';
 import { claimDomain, claimTypedData, executeTask, type ClaimFields } from '@verilay/protocol';
 import { buildCircuit, Prover, releaseProverThreads } from '@verilay/zk';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+import { sectionMarkers, writeSection } from './bench-sections';
+
 const CACHE = join(__dirname, '../../.verilay/test-cache');
-const START = '<!-- gas:start (bench/contracts-gas.bench.ts) -->';
-const END = '<!-- gas:end -->';
 
 export async function benchGas(): Promise<string> {
   const anvil = await startAnvil();
@@ -256,22 +256,12 @@ function fmt(n: bigint): string {
   return n.toLocaleString('en-US');
 }
 
-/** Replaces the gas section of docs/benchmarks.md (between its markers). */
-export function writeGasSection(file: string, table: string): void {
-  const doc = existsSync(file) ? readFileSync(file, 'utf8') : '';
-  const section = `${START}\n\n${table}\n\n${END}`;
-  const next = doc.includes(START)
-    ? doc.slice(0, doc.indexOf(START)) + section + doc.slice(doc.indexOf(END) + END.length)
-    : `${doc}\n${section}\n`;
-  writeFileSync(file, next);
-}
-
-export const GAS_SECTION_MARKERS = { START, END };
+export const GAS_SECTION_MARKERS = sectionMarkers('gas', 'bench/contracts-gas.bench.ts');
 
 if (require.main === module) {
   benchGas()
     .then((table) => {
-      writeGasSection(join(__dirname, '../../docs/benchmarks.md'), table);
+      writeSection(join(__dirname, '../../docs/benchmarks.md'), GAS_SECTION_MARKERS, table);
       console.log(table);
       process.exit(0);
     })

@@ -5,6 +5,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { benchClaimIntake } from './claim-intake.bench';
 import { benchGas, GAS_SECTION_MARKERS } from './contracts-gas.bench';
+import { benchReplay, REPLAY_SECTION_MARKERS } from './replay-throughput.bench';
 import { benchRuntime } from './runtime-throughput.bench';
 import { benchZk } from './zk-proving.bench';
 
@@ -15,6 +16,7 @@ async function main() {
   const intake = await benchClaimIntake();
   const zk = await benchZk();
   const gas = await benchGas();
+  const replayRows = await benchReplay();
   const commit = execSync('git rev-parse --short HEAD').toString().trim();
   const machine = `${cpus().length} × ${cpus()[0].model}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${process.platform}`;
   const doc = `# Benchmarks
@@ -52,6 +54,17 @@ proving key in memory (includes the runtime run and the output-commitment check)
 see docs/circuits.md for the constraint floor and the optimisation log for the prover.
 
 ${zk}
+
+## Replay throughput (libs/workers CPU executor)
+
+What a watcher (or the verifier defending a claim) does per claim it checks, on worker threads
+(bench/replay-throughput.bench.ts; \`npm run bench:replay\` refreshes this section alone).
+
+${REPLAY_SECTION_MARKERS.START}
+
+${replayRows}
+
+${REPLAY_SECTION_MARKERS.END}
 
 ## Contract gas (anvil, mined transactions)
 

@@ -1,0 +1,69 @@
+// Replay throughput of the CPU executor (libs/workers): how many 784-64-10 MLP tasks per second
+// a watcher or the verifier can re-execute and commit to, with 1 and 2 worker threads.
+// `npm run bench:replay` rewrites its section of docs/benchmarks.md; `npm run bench` includes it.
+import { toHex32 } from '@verilay/commitments';
+import { computeModelId, encodeModel, parseModel, randomInput } from '@verilay/inference';
+import { CpuExecutor, ReplayQueue, type ReplayJob } from '@verilay/workers';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { sectionMarkers, writeSection } from './bench-sections';
+
+export const REPLAY_SECTION_MARKERS = sectionMarkers('replay', 'bench/replay-throughput.bench.ts');
+const TASKS = 400;
+
+export async function benchReplay(): Promise<string> {
+  const model = parseModel(readFileSync(join(__dirname, '../../models/sample-mlp-784-64-10.json'), 'utf8'));
+  const modelBytes = `0x${Buffer.from(encodeModel(model)).toString('hex')}` as const;
+  const jobs = (round: number): ReplayJob[] =>
+    Array.from({ length: TASKS }, (_, i) => ({
+      id: `${round}-${i}`,
+      modelId: computeModelId(model),
+      modelBytes,
+      input: Array.from(randomInput(model, i + 1)),
+      salt: toHex32(BigInt(i + 1)),
+    }));
+  const rows: string[] = [];
+  let single = 0;
+  for (const threads of [1, 2]) {
+    const queue = new ReplayQueue(new CpuExecutor({ threads }));
+    try {
+      await Promise.all(
+        jobs(-1)
+          .slice(0, 20 * threads)
+          .map((j) => queue.submit(j)),
+      ); // warm: Poseidon, model cache
+      let best = 0;
+      for (let round = 0; round < 3; round++) {
+        const start = performance.now();
+        await Promise.all(jobs(round).map((j) => queue.submit(j)));
+        best = Math.max(best, TASKS / ((performance.now() - start) / 1000));
+      }
+      if (threads === 1) single = best;
+      rows.push(
+        `| ${threads} | ${best.toFixed(0)} | ${(1000 / best).toFixed(2)} ms | ${threads === 1 ? '1.00×' : `${(best / single).toFixed(2)}×`} |`,
+      );
+    } finally {
+      await queue.close();
+    }
+  }
+  return [
+    `784-64-10 int8 MLP, ${TASKS} tasks per round, best of 3 rounds; each task: integer run, Poseidon commitment of every trace tensor, trace Merkle root.`,
+    '',
+    '| worker threads | replays/s | per replay | speed-up |',
+    '|---:|---:|---:|---:|',
+    ...rows,
+  ].join('\n');
+}
+
+if (require.main === module) {
+  benchReplay()
+    .then((table) => {
+      writeSection(join(__dirname, '../../docs/benchmarks.md'), REPLAY_SECTION_MARKERS, table);
+      console.log(table);
+      process.exit(0);
+    })
+    .catch((e) => {
+      console.error(e);
+      process.exit(1);
+    });
+}
