@@ -142,6 +142,13 @@ describe('verifier on chain (e2e)', () => {
     expect(batch.postTx).toMatch(/^0x[0-9a-f]{64}$/);
     const tree = new BatchTree(Object.values(ids));
     expect(tree.root).toBe(batch.root);
+    // The batch's data, as a watcher fetches it: every claim with its signature.
+    const data = await client.getBatch(batch.chainIndex!);
+    expect(new BatchTree(data.claims.map((c) => c.claimId)).root).toBe(batch.root);
+    expect(data.claims.find((c) => c.claimId === ids.falseValidity)?.signature).toBe(
+      claims.falseValidity.signature,
+    );
+    await expect(client.getBatch(999)).rejects.toMatchObject({ code: 'BATCH_NOT_FOUND' });
 
     const dispute = async (c: ClaimSubmission, id: `0x${string}`) =>
       (

@@ -14,6 +14,7 @@ import {
 } from '@verilay/storage';
 import { DataSource } from 'typeorm';
 import { BatchingService } from './batching/batching.service';
+import { BatchesController } from './chain/batches.controller';
 import { ChainController } from './chain/chain.controller';
 import { ChainContext } from './chain/chain-context';
 import { ChainSequencerService } from './chain/chain-sequencer.service';
@@ -70,7 +71,7 @@ export class VerifierModule {
         ProofsController,
         HealthController,
         MetricsController,
-        ...(chain ? [ChainController] : []),
+        ...(chain ? [ChainController, BatchesController] : []),
       ],
       providers: [
         { provide: VerifierConfig, useValue: config },

@@ -2,6 +2,7 @@ export { buildClaim, type BuildClaimOptions } from './build-claim';
 export {
   VerifierApiError,
   VerifierClient,
+  type BatchView,
   type ChainView,
   type ClaimView,
   type ProofView,

@@ -1,5 +1,5 @@
 import { BaseError } from '@verilay/errors';
-import type { ClaimStatus, ClaimSubmission } from '@verilay/protocol';
+import type { ClaimFields, ClaimStatus, ClaimSubmission } from '@verilay/protocol';
 
 /** An error answer of the verifier API, with its machine-readable code. */
 export class VerifierApiError extends BaseError {
@@ -87,6 +87,17 @@ export interface ChainView {
   };
 }
 
+export interface BatchView {
+  readonly chainIndex: number;
+  readonly root: `0x${string}`;
+  readonly count: number;
+  readonly postTx: `0x${string}` | null;
+  readonly claims: readonly (ClaimFields & {
+    readonly claimId: `0x${string}`;
+    readonly signature: `0x${string}`;
+  })[];
+}
+
 export class VerifierClient {
   constructor(
     private readonly baseUrl: string,
@@ -124,6 +135,11 @@ export class VerifierClient {
 
   getProof(proofId: number): Promise<ProofView> {
     return this.request('GET', `/v1/proofs/${proofId}`);
+  }
+
+  /** The claims (with signatures) behind the batch at `chainIndex` of the claim contract. */
+  getBatch(chainIndex: number | bigint): Promise<BatchView> {
+    return this.request('GET', `/v1/batches/${chainIndex}`);
   }
 
   /** The verifier's chain: contracts, sequencer, and the EIP-712 domain operators sign claims for. */
