@@ -12,3 +12,12 @@ export { ProofJobEntity, type ProofJobStatus, type ProofVerdict } from './proof-
 export { ProofJobRepository } from './proof-job.repository';
 export { DisputeEntity, type DisputeStatus } from './dispute.entity';
 export { DisputeRepository } from './dispute.repository';
+export {
+  WatcherRepository,
+  watcherDataSourceOptions,
+  type ClaimVerdict,
+  type WatchedBatch,
+  type WatchedBatchStatus,
+  type WatcherDispute,
+  type WatcherDisputeStatus,
+} from './watcher.repository';

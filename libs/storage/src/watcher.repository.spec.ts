@@ -1,0 +1,61 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DataSource } from 'typeorm';
+import { watcherDataSourceOptions, WatcherRepository } from './watcher.repository';
+
+describe(WatcherRepository.name, () => {
+  let dir: string;
+  let db: DataSource;
+  let sut: WatcherRepository;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'verilay-watcher-db-'));
+    db = await new DataSource(watcherDataSourceOptions(join(dir, 'w.sqlite'))).initialize();
+    sut = new WatcherRepository(db);
+  });
+  afterEach(async () => {
+    await db.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const batch = (batchIndex: number, blockNumber: number) => ({
+    batchIndex,
+    root: `0x${batchIndex.toString(16).padStart(64, '0')}`,
+    blockNumber,
+    windowEnd: 1000,
+  });
+
+  it('moves the cursor with the range it stores, and stores a batch once', async () => {
+    expect(await sut.cursor(7n)).toBe(7n);
+    await sut.commitRange(10n, '0xa', [batch(0, 9), batch(1, 10)], []);
+    await sut.commitRange(12n, '0xb', [batch(1, 10)], []);
+    expect(await sut.cursor(7n)).toBe(13n);
+    expect((await sut.batchesToCheck()).map((b) => b.batchIndex)).toEqual([0, 1]);
+    expect(await sut.recentBlocks()).toEqual([
+      { number: 12, hash: '0xb' },
+      { number: 10, hash: '0xa' },
+    ]);
+  });
+
+  it('forgets what a reorg removed and rewinds the cursor to read it again', async () => {
+    await sut.commitRange(10n, '0xa', [batch(0, 9)], []);
+    await sut.commitRange(20n, '0xb', [batch(1, 15)], []);
+    await sut.recordVerdict(1, '0x01', 'wrong');
+    await sut.recordDispute({ disputeId: 4, claimId: '0x01', batchIndex: 1, blockNumber: 16, openTx: '0xt' });
+    await sut.rewind(10);
+    expect(await sut.cursor(0n)).toBe(11n);
+    expect((await sut.batchesToCheck()).map((b) => b.batchIndex)).toEqual([0]);
+    expect(await sut.verdict(1, '0x01')).toBeNull();
+    expect(await sut.disputes()).toEqual([]);
+    expect(await sut.recentBlocks()).toEqual([{ number: 10, hash: '0xa' }]);
+  });
+
+  it('records a dispute outcome from the chain only for an open dispute', async () => {
+    await sut.recordDispute({ disputeId: 4, claimId: '0x01', batchIndex: 1, blockNumber: 16, openTx: '0xt' });
+    await sut.commitRange(20n, '0xb', [], [{ disputeId: 4, challengerWon: true }]);
+    await sut.setDisputeStatus(4, 'withdrawn');
+    await sut.commitRange(21n, '0xc', [], [{ disputeId: 4, challengerWon: false }]);
+    expect((await sut.disputes()).map((d) => d.status)).toEqual(['withdrawn']);
+  });
+});

@@ -1,0 +1,171 @@
+import type { DataSource, DataSourceOptions } from 'typeorm';
+import { WatcherSchema1763769700000 } from './migrations/1763769700000-watcher-schema';
+import { inTransaction, serially } from './serial';
+
+export type WatchedBatchStatus = 'pending' | 'checked' | 'unavailable';
+export type ClaimVerdict = 'correct' | 'wrong' | 'skipped' | 'bad-data' | 'no-data';
+export type WatcherDisputeStatus = 'open' | 'won' | 'lost' | 'withdrawn';
+
+export interface WatchedBatch {
+  readonly batchIndex: number;
+  readonly root: string;
+  readonly blockNumber: number;
+  readonly windowEnd: number;
+  readonly status: WatchedBatchStatus;
+}
+
+export interface WatcherDispute {
+  readonly disputeId: number;
+  readonly claimId: string;
+  readonly batchIndex: number;
+  readonly blockNumber: number;
+  readonly status: WatcherDisputeStatus;
+  readonly openTx: string;
+}
+
+/** The watcher's database: a sqlite file of its own (schema by migrations, WAL, synchronous FULL). */
+export function watcherDataSourceOptions(database: string): DataSourceOptions {
+  return {
+    type: 'sqlite',
+    database,
+    entities: [],
+    migrations: [WatcherSchema1763769700000],
+    migrationsRun: true,
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    enableWAL: true,
+    busyTimeout: 5000,
+    logging: false,
+  };
+}
+
+/**
+ * What a watcher has seen and done, so a restart resumes exactly: the chain cursor and the hashes
+ * of processed blocks (to notice reorgs), the batches to check, verdicts, and its disputes.
+ */
+export class WatcherRepository {
+  constructor(private readonly db: DataSource) {}
+
+  async cursor(fallback: bigint): Promise<bigint> {
+    const rows = await this.query<{ value: string }>(
+      `SELECT "value" FROM "watcher_meta" WHERE "key" = 'cursor'`,
+    );
+    return rows.length ? BigInt(rows[0].value) : fallback;
+  }
+
+  /** Stores the events of a block range and moves the cursor past it, in one transaction. */
+  commitRange(
+    to: bigint,
+    toHash: string,
+    batches: readonly Omit<WatchedBatch, 'status'>[],
+    resolved: readonly { disputeId: number; challengerWon: boolean }[],
+  ): Promise<void> {
+    return inTransaction(this.db, async (m) => {
+      for (const b of batches)
+        await m.query(
+          `INSERT OR IGNORE INTO "watcher_batches" ("batchIndex", "root", "blockNumber", "windowEnd", "status") VALUES (?, ?, ?, ?, 'pending')`,
+          [b.batchIndex, b.root, b.blockNumber, b.windowEnd],
+        );
+      for (const r of resolved)
+        await m.query(
+          `UPDATE "watcher_disputes" SET "status" = ? WHERE "disputeId" = ? AND "status" = 'open'`,
+          [r.challengerWon ? 'won' : 'lost', r.disputeId],
+        );
+      await m.query(`INSERT OR REPLACE INTO "watcher_blocks" ("number", "hash") VALUES (?, ?)`, [
+        Number(to),
+        toHash,
+      ]);
+      await m.query(`DELETE FROM "watcher_blocks" WHERE "number" < ?`, [Number(to) - 10_000]);
+      await m.query(`INSERT OR REPLACE INTO "watcher_meta" ("key", "value") VALUES ('cursor', ?)`, [
+        (to + 1n).toString(),
+      ]);
+    });
+  }
+
+  /** Processed blocks with their hashes, newest first (where reorgs are looked for). */
+  recentBlocks(limit = 64): Promise<{ number: number; hash: string }[]> {
+    return this.query(`SELECT "number", "hash" FROM "watcher_blocks" ORDER BY "number" DESC LIMIT ?`, [
+      limit,
+    ]);
+  }
+
+  /**
+   * Forgets everything learned from blocks after `block` (a reorg replaced them): their batches,
+   * verdicts and disputes, and rewinds the cursor so they are read again from the new chain.
+   */
+  rewind(block: number): Promise<void> {
+    return inTransaction(this.db, async (m) => {
+      await m.query(
+        `DELETE FROM "watcher_claims" WHERE "batchIndex" IN (SELECT "batchIndex" FROM "watcher_batches" WHERE "blockNumber" > ?)`,
+        [block],
+      );
+      await m.query(`DELETE FROM "watcher_batches" WHERE "blockNumber" > ?`, [block]);
+      await m.query(`DELETE FROM "watcher_disputes" WHERE "blockNumber" > ?`, [block]);
+      await m.query(`DELETE FROM "watcher_blocks" WHERE "number" > ?`, [block]);
+      await m.query(`INSERT OR REPLACE INTO "watcher_meta" ("key", "value") VALUES ('cursor', ?)`, [
+        String(block + 1),
+      ]);
+    });
+  }
+
+  batchesToCheck(): Promise<WatchedBatch[]> {
+    return this.query(`SELECT * FROM "watcher_batches" WHERE "status" = 'pending' ORDER BY "batchIndex"`);
+  }
+
+  async setBatchStatus(
+    batchIndex: number,
+    status: WatchedBatchStatus,
+    note: string | null = null,
+  ): Promise<void> {
+    await this.query(`UPDATE "watcher_batches" SET "status" = ?, "note" = ? WHERE "batchIndex" = ?`, [
+      status,
+      note,
+      batchIndex,
+    ]);
+  }
+
+  async recordVerdict(
+    batchIndex: number,
+    claimId: string,
+    verdict: ClaimVerdict,
+    note: string | null = null,
+  ) {
+    await this.query(
+      `INSERT OR REPLACE INTO "watcher_claims" ("batchIndex", "claimId", "verdict", "note") VALUES (?, ?, ?, ?)`,
+      [batchIndex, claimId, verdict, note],
+    );
+  }
+
+  async verdict(batchIndex: number, claimId: string): Promise<ClaimVerdict | null> {
+    const rows = await this.query<{ verdict: ClaimVerdict }>(
+      `SELECT "verdict" FROM "watcher_claims" WHERE "batchIndex" = ? AND "claimId" = ?`,
+      [batchIndex, claimId],
+    );
+    return rows.length ? rows[0].verdict : null;
+  }
+
+  async recordDispute(d: Omit<WatcherDispute, 'status'>): Promise<void> {
+    await this.query(
+      `INSERT OR IGNORE INTO "watcher_disputes" ("disputeId", "claimId", "batchIndex", "blockNumber", "status", "openTx") VALUES (?, ?, ?, ?, 'open', ?)`,
+      [d.disputeId, d.claimId, d.batchIndex, d.blockNumber, d.openTx],
+    );
+  }
+
+  disputes(status?: WatcherDisputeStatus): Promise<WatcherDispute[]> {
+    return status
+      ? this.query(`SELECT * FROM "watcher_disputes" WHERE "status" = ? ORDER BY "disputeId"`, [status])
+      : this.query(`SELECT * FROM "watcher_disputes" ORDER BY "disputeId"`);
+  }
+
+  async setDisputeStatus(disputeId: number, status: WatcherDisputeStatus, note: string | null = null) {
+    await this.query(`UPDATE "watcher_disputes" SET "status" = ?, "note" = ? WHERE "disputeId" = ?`, [
+      status,
+      note,
+      disputeId,
+    ]);
+  }
+
+  private query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
+    return serially(this.db, () => this.db.query(sql, params));
+  }
+}
