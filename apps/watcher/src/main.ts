@@ -1,20 +1,23 @@
 import 'reflect-metadata';
 import { ConsoleLogger, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { connectWatcherChain } from './watcher-chain';
 import { loadWatcherConfig } from './watcher.config';
 import { WatcherModule } from './watcher.module';
 
 async function main() {
   const config = loadWatcherConfig(process.env);
-  const app = await NestFactory.createApplicationContext(WatcherModule.forRoot(config), {
-    logger: new ConsoleLogger({ json: config.logFormat === 'json', prefix: 'watcher' }),
-  });
+  const logger = new ConsoleLogger({ json: config.logFormat === 'json', prefix: 'watcher' });
+  const chain = await connectWatcherChain(config);
+  const app = await NestFactory.create(WatcherModule.forRoot(config, chain), { logger });
   app.enableShutdownHooks();
-  new Logger('watcher').log(
-    `started; verifier ${config.verifierUrl}. Chain following is not built yet: idle until stopped.`,
-  );
-  // Stay up (like the real watcher will) until SIGINT/SIGTERM.
-  setInterval(() => undefined, 1 << 30);
+  await app.listen(config.port, config.host);
+  new Logger('watcher').log({
+    msg: 'listening',
+    url: await app.getUrl(),
+    db: config.dbPath,
+    verifier: config.verifierUrl,
+  });
 }
 
 main().catch((e: unknown) => {

@@ -1,8 +1,28 @@
 import Joi from 'joi';
 
+/** The watcher's typed configuration; code reads this, never process.env. */
 export class WatcherConfig {
   readonly verifierUrl!: string;
   readonly logFormat!: 'text' | 'json';
+  /** Chain RPC; default: the verifier's embedded chain (GET /v1/chain). */
+  readonly rpcUrl?: string;
+  readonly claimsContract?: `0x${string}`;
+  readonly registryContract?: `0x${string}`;
+  readonly deployBlock?: number;
+  /** The challenger's key: it sends dispute bonds and moves. */
+  readonly key?: `0x${string}`;
+  readonly dbPath!: string;
+  /** Most wei the watcher keeps locked in open disputes at once. */
+  readonly bondBudget!: bigint;
+  /** Share of claims replayed (1: all). */
+  readonly sampleRate!: number;
+  /** Blocks behind the head it processes (the unsafe tail is re-read and reorgs are rewound). */
+  readonly confirmations!: number;
+  readonly pollMs!: number;
+  readonly port!: number;
+  readonly host!: string;
+  readonly threads!: number;
+  readonly zkCacheDir?: string;
 }
 
 export const WATCHER_ENV_SCHEMA = Joi.object({
@@ -10,15 +30,46 @@ export const WATCHER_ENV_SCHEMA = Joi.object({
     .uri({ scheme: ['http', 'https'] })
     .default('http://127.0.0.1:8080'),
   WATCHER_LOG_FORMAT: Joi.string().valid('text', 'json').default('text'),
-}).unknown(true);
+  WATCHER_RPC_URL: Joi.string().uri({ scheme: ['http', 'https'] }),
+  WATCHER_CLAIMS_CONTRACT: Joi.string().pattern(/^0x[0-9a-fA-F]{40}$/),
+  WATCHER_REGISTRY_CONTRACT: Joi.string().pattern(/^0x[0-9a-fA-F]{40}$/),
+  WATCHER_DEPLOY_BLOCK: Joi.number().integer().min(0),
+  WATCHER_KEY: Joi.string().pattern(/^0x[0-9a-fA-F]{64}$/),
+  WATCHER_DB: Joi.string().min(1).default('verilay-watcher.sqlite'),
+  WATCHER_BOND_BUDGET: Joi.string().pattern(/^\d+$/).default('1000000000000000000'),
+  WATCHER_SAMPLE_RATE: Joi.number().min(0).max(1).default(1),
+  WATCHER_CONFIRMATIONS: Joi.number().integer().min(0).max(1000).default(0),
+  WATCHER_POLL_MS: Joi.number().integer().min(50).max(600_000).default(1000),
+  WATCHER_PORT: Joi.number().port().default(8081),
+  WATCHER_HOST: Joi.string().hostname().default('127.0.0.1'),
+  WATCHER_THREADS: Joi.number().integer().min(1).max(64).default(2),
+  VERILAY_CACHE_DIR: Joi.string().min(1),
+})
+  .unknown(true)
+  // Contracts come together (or all from the verifier's embedded chain).
+  .and('WATCHER_RPC_URL', 'WATCHER_CLAIMS_CONTRACT', 'WATCHER_REGISTRY_CONTRACT');
 
 /** Validates the environment; a bad value throws an error naming the variable. */
 export function loadWatcherConfig(env: Record<string, string | undefined>): WatcherConfig {
-  const { error, value } = WATCHER_ENV_SCHEMA.validate(env, { abortEarly: false });
+  const { error, value } = WATCHER_ENV_SCHEMA.validate(env, { abortEarly: false, convert: true });
   if (error)
     throw new Error(`Invalid watcher configuration: ${error.details.map((d) => d.message).join('; ')}`);
   return Object.assign(new WatcherConfig(), {
     verifierUrl: value.WATCHER_VERIFIER_URL,
     logFormat: value.WATCHER_LOG_FORMAT,
+    rpcUrl: value.WATCHER_RPC_URL,
+    claimsContract: value.WATCHER_CLAIMS_CONTRACT,
+    registryContract: value.WATCHER_REGISTRY_CONTRACT,
+    deployBlock: value.WATCHER_DEPLOY_BLOCK,
+    key: value.WATCHER_KEY,
+    dbPath: value.WATCHER_DB,
+    bondBudget: BigInt(value.WATCHER_BOND_BUDGET),
+    sampleRate: value.WATCHER_SAMPLE_RATE,
+    confirmations: value.WATCHER_CONFIRMATIONS,
+    pollMs: value.WATCHER_POLL_MS,
+    port: value.WATCHER_PORT,
+    host: value.WATCHER_HOST,
+    threads: value.WATCHER_THREADS,
+    zkCacheDir: value.VERILAY_CACHE_DIR,
   });
 }

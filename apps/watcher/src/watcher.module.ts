@@ -1,13 +1,51 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { WatcherRepository, watcherDataSourceOptions } from '@verilay/storage';
+import { DataSource } from 'typeorm';
+import { CheckerService } from './checker.service';
+import { ClaimReplayer } from './claim-replayer.service';
+import { FollowerService } from './follower.service';
+import { PlayerService } from './player.service';
+import { WatcherChain } from './watcher-chain';
+import { WatcherHttpController } from './watcher-http.controller';
+import { WatcherLoop } from './watcher-loop.service';
+import { WatcherMetrics } from './watcher-metrics.service';
 import { WatcherConfig } from './watcher.config';
 
-/**
- * The challenger app. For now it boots with a validated config and does nothing else: following
- * the chain, replaying claims and disputing them arrives with the on-chain contracts (issue 5).
- */
+/** Closes the watcher's database after every service has stopped. */
+class WatcherDatabase {
+  constructor(readonly source: DataSource) {}
+  async onApplicationShutdown(): Promise<void> {
+    if (this.source.isInitialized) await this.source.destroy();
+  }
+}
+
+/** The challenger app: follows the chain, replays claims, disputes and plays to the end. */
 @Module({})
 export class WatcherModule {
-  static forRoot(config: WatcherConfig): DynamicModule {
-    return { module: WatcherModule, providers: [{ provide: WatcherConfig, useValue: config }] };
+  static forRoot(config: WatcherConfig, chain: WatcherChain): DynamicModule {
+    return {
+      module: WatcherModule,
+      controllers: [WatcherHttpController],
+      providers: [
+        { provide: WatcherConfig, useValue: config },
+        { provide: WatcherChain, useValue: chain },
+        {
+          provide: WatcherDatabase,
+          useFactory: async () =>
+            new WatcherDatabase(await new DataSource(watcherDataSourceOptions(config.dbPath)).initialize()),
+        },
+        {
+          provide: WatcherRepository,
+          useFactory: (db: WatcherDatabase) => new WatcherRepository(db.source),
+          inject: [WatcherDatabase],
+        },
+        WatcherMetrics,
+        ClaimReplayer,
+        FollowerService,
+        CheckerService,
+        PlayerService,
+        WatcherLoop,
+      ],
+    };
   }
 }

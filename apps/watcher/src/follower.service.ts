@@ -1,0 +1,77 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { readClaimsEvents } from '@verilay/chain';
+import { WatcherRepository } from '@verilay/storage';
+import { WatcherChain } from './watcher-chain';
+import { WatcherConfig } from './watcher.config';
+import { WatcherMetrics } from './watcher-metrics.service';
+
+const RANGE = 2_000n;
+
+/**
+ * Follows the claim contract from a cursor in the watcher's database. Before reading on, it checks
+ * that the last processed block is still on the chain; if a reorg replaced it, it walks back to
+ * the newest block that is, forgets what it learned after it, and reads the new chain from there.
+ * Each range's events and the cursor are stored in one transaction: nothing is missed or doubled.
+ */
+@Injectable()
+export class FollowerService {
+  private readonly logger = new Logger(FollowerService.name);
+
+  constructor(
+    private readonly chain: WatcherChain,
+    private readonly repository: WatcherRepository,
+    private readonly config: WatcherConfig,
+    private readonly metrics: WatcherMetrics,
+  ) {}
+
+  async follow(): Promise<void> {
+    const client = this.chain.clients.public;
+    await this.rewindReorg();
+    const head = await client.getBlockNumber({ cacheTime: 0 });
+    const safe = head - BigInt(this.config.confirmations);
+    let cursor = await this.repository.cursor(this.chain.deployment.deployBlock);
+    while (cursor <= safe) {
+      const to = cursor + RANGE - 1n < safe ? cursor + RANGE - 1n : safe;
+      const events = await readClaimsEvents(this.chain.clients, this.chain.deployment, cursor, to);
+      const toBlock = await client.getBlock({ blockNumber: to });
+      const batches = [];
+      const resolved = [];
+      for (const e of events) {
+        if (e.eventName === 'BatchPosted')
+          batches.push({
+            batchIndex: Number(e.args.batchIndex),
+            root: e.args.root!,
+            blockNumber: Number(e.blockNumber),
+            windowEnd: Number(e.args.windowEnd),
+          });
+        else if (e.eventName === 'DisputeResolved')
+          resolved.push({ disputeId: Number(e.args.disputeId), challengerWon: e.args.challengerWon! });
+      }
+      await this.repository.commitRange(to, toBlock.hash, batches, resolved);
+      for (const b of batches)
+        this.logger.log({ msg: 'batch seen', batchIndex: b.batchIndex, block: b.blockNumber });
+      cursor = to + 1n;
+    }
+    this.metrics.lagBlocks.set(Number(head - (cursor - 1n)));
+  }
+
+  private async rewindReorg(): Promise<void> {
+    const recent = await this.repository.recentBlocks();
+    if (recent.length === 0) return;
+    const client = this.chain.clients.public;
+    for (const [i, stored] of recent.entries()) {
+      const onChain = await client.getBlock({ blockNumber: BigInt(stored.number) }).catch(() => null);
+      if (onChain?.hash === stored.hash) {
+        if (i === 0) return; // the newest processed block is still there: no reorg
+        await this.repository.rewind(stored.number);
+        this.metrics.reorgs.inc();
+        this.logger.warn({ msg: 'reorg: rewound', to: stored.number, replaced: recent[0].number });
+        return;
+      }
+    }
+    // Deeper than every stored block: read everything again from the deployment.
+    await this.repository.rewind(Number(this.chain.deployment.deployBlock) - 1);
+    this.metrics.reorgs.inc();
+    this.logger.warn({ msg: 'reorg deeper than the stored blocks: reading from the deployment again' });
+  }
+}

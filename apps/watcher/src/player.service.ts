@@ -1,0 +1,181 @@
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  chooseHalf,
+  claimTimeout,
+  readDispute,
+  submitStepProof,
+  submitValidityProof,
+  toSolidityProof,
+  verilayClaimsAbi,
+  withdraw,
+  type Mined,
+} from '@verilay/chain';
+import { VerifierClient } from '@verilay/client';
+import type { Model } from '@verilay/inference';
+import { pickClaimFields } from '@verilay/protocol';
+import { WatcherRepository, type WatcherDispute } from '@verilay/storage';
+import { buildCircuit, Prover, releaseProverThreads } from '@verilay/zk';
+import { ClaimReplayer } from './claim-replayer.service';
+import { WatcherChain } from './watcher-chain';
+import { WatcherConfig } from './watcher.config';
+import { WatcherMetrics } from './watcher-metrics.service';
+
+/**
+ * Plays the watcher's disputes to the end as the challenger: a validity proof of the true output
+ * (small models), or the bisection choices its own replay dictates and the true step's proof;
+ * claims the defender's timeout; then withdraws its winnings. Every move is derived from the
+ * chain's state and a fresh replay, so a restart simply carries on.
+ */
+@Injectable()
+export class PlayerService implements OnApplicationShutdown {
+  private readonly logger = new Logger(PlayerService.name);
+  private readonly verifier: VerifierClient;
+  private readonly provers = new Map<string, Promise<Prover>>();
+
+  constructor(
+    private readonly chain: WatcherChain,
+    private readonly repository: WatcherRepository,
+    private readonly replayer: ClaimReplayer,
+    private readonly config: WatcherConfig,
+    private readonly metrics: WatcherMetrics,
+  ) {
+    this.verifier = new VerifierClient(config.verifierUrl, 15_000);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await releaseProverThreads();
+  }
+
+  async playAll(): Promise<void> {
+    for (const row of await this.repository.disputes('open')) {
+      try {
+        await this.play(row);
+      } catch (error) {
+        this.logger.error({
+          msg: 'dispute move failed (retried next tick)',
+          disputeId: row.disputeId,
+          claimId: row.claimId,
+          error: describe(error),
+        });
+      }
+    }
+    for (const row of [
+      ...(await this.repository.disputes('won')),
+      ...(await this.repository.disputes('lost')),
+    ])
+      await this.collect(row).catch((error) =>
+        this.logger.error({
+          msg: 'withdrawal failed (retried next tick)',
+          disputeId: row.disputeId,
+          error: describe(error),
+        }),
+      );
+  }
+
+  private async play(row: WatcherDispute): Promise<void> {
+    const { clients, deployment } = this.chain;
+    const id = BigInt(row.disputeId);
+    const d = await readDispute(clients, deployment, id);
+    if (d.phaseName === 'resolved') {
+      await this.repository.setDisputeStatus(row.disputeId, d.challengerWon ? 'won' : 'lost');
+      this.metrics.disputes.inc({ event: d.challengerWon ? 'won' : 'lost' });
+      this.logger.log({
+        msg: d.challengerWon ? 'dispute won' : 'dispute lost',
+        disputeId: row.disputeId,
+        claimId: row.claimId,
+      });
+      return;
+    }
+    const now = (await clients.public.getBlock()).timestamp;
+    const challengerTurn = d.phaseName === 'await-choice';
+    if (!challengerTurn && now - d.turnStartedAt > d.defenderClock)
+      return this.moved(row, 'defender timed out', await claimTimeout(clients, deployment, id));
+
+    const claim = pickClaimFields(await this.verifier.getClaim(row.claimId));
+    const replay = await this.replayer.replay(row.claimId, claim);
+    if (!replay.ok) throw new Error(`cannot replay the disputed claim: ${replay.reason}`);
+    const truth = replay.result.traceCommitments;
+
+    if (d.phaseName === 'await-validity-proof') {
+      const proof = await (
+        await this.prover(replay.model, claim.modelId, null)
+      ).prove(replay.input, replay.salt);
+      if (proof.outputCommitment === d.hHi)
+        throw new Error('our proof confirms the claimed output: the replay was wrong');
+      return this.moved(
+        row,
+        'validity proof of the true output',
+        await submitValidityProof(
+          clients,
+          deployment,
+          id,
+          proof.outputCommitment,
+          toSolidityProof(proof.proof),
+        ),
+      );
+    }
+    if (d.phaseName === 'await-choice') {
+      const mid = Math.floor((d.lo + d.hi) / 2);
+      const agree = d.hMid === truth[mid];
+      return this.moved(
+        row,
+        `${agree ? 'agree' : 'disagree'} at step ${mid}`,
+        await chooseHalf(clients, deployment, id, agree),
+      );
+    }
+    if (d.phaseName === 'await-step-proof' && d.hLo === truth[d.lo] && d.hHi !== truth[d.lo + 1]) {
+      const proof = await (
+        await this.prover(replay.model, claim.modelId, d.lo)
+      ).prove(replay.input, replay.salt);
+      return this.moved(
+        row,
+        `proof of step ${d.lo}`,
+        await submitStepProof(clients, deployment, id, proof.outputCommitment, toSolidityProof(proof.proof)),
+      );
+    }
+    // Otherwise it is the defender's move: wait for it or for its clock to run out.
+  }
+
+  private async collect(row: WatcherDispute): Promise<void> {
+    const { clients, deployment } = this.chain;
+    const credit = await clients.public.readContract({
+      address: deployment.claims,
+      abi: verilayClaimsAbi,
+      functionName: 'credit',
+      args: [clients.account.address],
+    });
+    if (credit > 0n) {
+      const mined = await withdraw(clients, deployment);
+      this.logger.log({ msg: 'winnings withdrawn', amountWei: credit.toString(), tx: mined.hash });
+    }
+    await this.repository.setDisputeStatus(row.disputeId, 'withdrawn', row.status);
+  }
+
+  private prover(model: Model, modelId: string, step: number | null): Promise<Prover> {
+    const key = `${modelId}:${step ?? 'whole'}`;
+    let prover = this.provers.get(key);
+    if (!prover) {
+      prover = buildCircuit(model, { cacheDir: this.config.zkCacheDir, step: step ?? undefined }).then((a) =>
+        Prover.load(model, a),
+      );
+      prover.catch(() => this.provers.delete(key));
+      this.provers.set(key, prover);
+    }
+    return prover;
+  }
+
+  private moved(row: WatcherDispute, move: string, mined: Mined<unknown>): void {
+    this.logger.log({
+      msg: 'dispute move',
+      disputeId: row.disputeId,
+      claimId: row.claimId,
+      move,
+      tx: mined.hash,
+      gasUsed: Number(mined.gasUsed),
+    });
+  }
+}
+
+function describe(e: unknown): string {
+  return e instanceof Error ? ((e as { shortMessage?: string }).shortMessage ?? e.message) : String(e);
+}

@@ -1,0 +1,33 @@
+import { Controller, Get, Header } from '@nestjs/common';
+import { WatcherRepository } from '@verilay/storage';
+import { WatcherChain } from './watcher-chain';
+import { WatcherLoop } from './watcher-loop.service';
+import { WatcherMetrics } from './watcher-metrics.service';
+
+@Controller()
+export class WatcherHttpController {
+  constructor(
+    private readonly chain: WatcherChain,
+    private readonly repository: WatcherRepository,
+    private readonly loop: WatcherLoop,
+    private readonly metrics: WatcherMetrics,
+  ) {}
+
+  /** ok once a full pass has run; with the cursor and the open disputes. */
+  @Get('health')
+  async health() {
+    const cursor = await this.repository.cursor(this.chain.deployment.deployBlock);
+    return {
+      status: this.loop.lastPassAt > 0 ? 'ok' : 'starting',
+      challenger: this.chain.clients.account.address,
+      nextBlock: cursor.toString(),
+      openDisputes: (await this.repository.disputes('open')).length,
+    };
+  }
+
+  @Get('metrics')
+  @Header('content-type', 'text/plain; version=0.0.4')
+  metricsText() {
+    return this.metrics.registry.metrics();
+  }
+}

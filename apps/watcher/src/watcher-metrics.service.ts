@@ -1,0 +1,34 @@
+import { Injectable } from '@nestjs/common';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+
+/** Prometheus metrics of one watcher. */
+@Injectable()
+export class WatcherMetrics {
+  readonly registry = new Registry();
+  readonly claimsChecked = new Counter({
+    name: 'verilay_watcher_claims_checked_total',
+    help: 'Claims replayed, by verdict (correct, wrong, bad-data, no-data, skipped)',
+    labelNames: ['verdict'],
+    registers: [this.registry],
+  });
+  readonly disputes = new Counter({
+    name: 'verilay_watcher_disputes_total',
+    help: 'Disputes opened, won and lost by this watcher',
+    labelNames: ['event'],
+    registers: [this.registry],
+  });
+  readonly lagBlocks = new Gauge({
+    name: 'verilay_watcher_lag_blocks',
+    help: 'Blocks between the chain head and the last block processed',
+    registers: [this.registry],
+  });
+  readonly reorgs = new Counter({
+    name: 'verilay_watcher_reorgs_total',
+    help: 'Reorgs noticed (processed blocks replaced on chain)',
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'verilay_watcher_' });
+  }
+}
