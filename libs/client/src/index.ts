@@ -8,4 +8,6 @@ export {
   type ProofView,
   type TaskInputView,
 } from './verifier-client';
-export { freePort, VerifierProcess } from './verifier-process';
+export { AppProcess, freePort } from './app-process';
+export { VerifierProcess } from './verifier-process';
+export { WatcherProcess, type WatcherHealth } from './watcher-process';

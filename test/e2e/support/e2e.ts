@@ -19,3 +19,6 @@ export async function eventually<T>(
     await sleep(100);
   }
 }
+
+export const WATCHER_ENTRY = join(ROOT, 'dist/apps/watcher/src/main.js');
+export const CLI_ENTRY = join(ROOT, 'dist/apps/cli/src/main.js');

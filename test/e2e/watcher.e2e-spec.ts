@@ -1,0 +1,164 @@
+// A challenger's watcher against a verifier on its embedded chain, both as real processes: honest
+// claims finalize untouched; wrong ones are disputed and slashed, even across a SIGKILL of the
+// watcher in mid-dispute; two watchers do not both bond the same claim.
+import { createChainClients, devAccount, devPrivateKey, verilayClaimsAbi } from '@verilay/chain';
+import { buildClaim, freePort, VerifierProcess, WatcherProcess, type ChainView } from '@verilay/client';
+import { createTensorCommitter, toHex32 } from '@verilay/commitments';
+import { modelToJson, randomInput, randomModel, type Model } from '@verilay/inference';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { CLI_ENTRY, eventually, ROOT, VERIFIER_ENTRY, WATCHER_ENTRY } from './support/e2e';
+
+const CACHE = join(ROOT, '.verilay/test-cache');
+
+describe('watcher (e2e)', () => {
+  const validity = randomModel({ seed: 5, kind: 'mlp', sizes: [6, 4, 3], argmax: true, name: 'validity' });
+  const bisection = randomModel({ seed: 6, kind: 'mlp', sizes: [6, 4, 3], argmax: true, name: 'bisection' });
+  let dir: string;
+  let verifier: VerifierProcess;
+  let chain: ChainView;
+  const watchers: WatcherProcess[] = [];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'verilay-watcher-e2e-'));
+    verifier = await VerifierProcess.start(VERIFIER_ENTRY, {
+      VERIFIER_DB: join(dir, 'verifier.sqlite'),
+      VERIFIER_ANVIL_PORT: String(await freePort()),
+      VERIFIER_CHALLENGE_WINDOW_MS: '45000',
+      VERIFIER_DISPUTE_CLOCK_S: '12',
+      VERIFIER_BATCH_INTERVAL_MS: '200',
+      VERILAY_CACHE_DIR: CACHE,
+    });
+    chain = await verifier.client.chain();
+    const register = async (model: Model, ...flags: string[]) => {
+      const file = join(dir, `${model.name}.json`);
+      writeFileSync(file, JSON.stringify(modelToJson(model)));
+      await promisify(execFile)(process.execPath, [
+        CLI_ENTRY,
+        'model',
+        'register',
+        file,
+        '--verifier',
+        verifier.url,
+        '--dev-registrar',
+        '--cache-dir',
+        CACHE,
+        ...flags,
+      ]);
+      await verifier.client.registerModel(modelToJson(model));
+    };
+    await register(validity);
+    await register(bisection, '--steps', '--no-whole');
+  }, 600_000);
+
+  afterAll(async () => {
+    for (const w of watchers) await w.stop();
+    await verifier?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const watcherEnv = (i: number) => ({
+    WATCHER_VERIFIER_URL: verifier.url,
+    WATCHER_KEY: devPrivateKey(3 + i),
+    WATCHER_DB: join(dir, `watcher-${i}.sqlite`),
+    WATCHER_POLL_MS: '300',
+    WATCHER_THREADS: '1',
+    VERILAY_CACHE_DIR: CACHE,
+  });
+
+  it('disputes and slashes wrong claims, leaves honest ones final, and survives a SIGKILL mid-dispute', async () => {
+    const ports = [await freePort(), await freePort()];
+    watchers[0] = await WatcherProcess.start(WATCHER_ENTRY, watcherEnv(0), ports[0]);
+    watchers[1] = await WatcherProcess.start(WATCHER_ENTRY, watcherEnv(1), ports[1]);
+
+    const committer = await createTensorCommitter();
+    let task = 0;
+    const claim = (model: Model, seed: number, lie: boolean) =>
+      buildClaim({
+        model,
+        input: randomInput(model, seed),
+        taskId: toHex32(BigInt(++task)),
+        account: devAccount(2),
+        domain: chain.domain,
+        committer,
+        salt: 77n,
+        ...(lie ? { lie: (out: Int32Array) => out.map((v) => v + 1) } : {}),
+      });
+    const submissions = [
+      await claim(validity, 1, false),
+      await claim(bisection, 2, false),
+      await claim(validity, 3, true),
+      await claim(bisection, 4, true),
+    ];
+    const ids = (await verifier.client.submitClaims(submissions)).claims.map((c) => c.claimId);
+
+    const reader = createChainClients({ rpcUrl: chain.rpcUrl!, chainId: chain.chainId }, devAccount(7));
+    const leaf = (id: string) =>
+      reader.public.readContract({
+        address: chain.claims,
+        abi: verilayClaimsAbi,
+        functionName: 'leafRecord',
+        args: [id as `0x${string}`],
+      });
+    // Both lying claims get disputed...
+    await eventually(
+      async () =>
+        (await leaf(ids[2])).openDisputeId && (await leaf(ids[3])).openDisputeId ? true : undefined,
+      60_000,
+      'disputes opened',
+    );
+    // ...and whichever watcher holds them is killed in the middle, then restarted on its database.
+    await watchers[0].kill();
+    await watchers[1].kill();
+    watchers[0] = await WatcherProcess.start(WATCHER_ENTRY, watcherEnv(0), ports[0]);
+    watchers[1] = await WatcherProcess.start(WATCHER_ENTRY, watcherEnv(1), ports[1]);
+
+    const status = async () =>
+      Promise.all(ids.map(async (id) => (await verifier.client.getClaim(id)).status));
+    let last: string[] = [];
+    await eventually(
+      async () => {
+        last = await status();
+        return last.join() === 'final,final,slashed,slashed' ? last : undefined;
+      },
+      150_000,
+      'honest claims final, lying ones slashed',
+    ).catch((e) => {
+      throw new Error(`${e.message}: ${last.join()}\n${watchers[0].output().slice(-2000)}`);
+    });
+
+    // One dispute per lying claim: no second bond, no dispute on an honest claim.
+    expect(
+      await reader.public.readContract({
+        address: chain.claims,
+        abi: verilayClaimsAbi,
+        functionName: 'disputeCount',
+      }),
+    ).toBe(2n);
+    for (const id of [ids[2], ids[3]]) expect((await leaf(id)).state).toBe(3); // Slashed
+    // The winnings are withdrawn: no credit left with the contract.
+    await eventually(
+      async () => {
+        const credits = await Promise.all(
+          [3, 4].map((i) =>
+            reader.public.readContract({
+              address: chain.claims,
+              abi: verilayClaimsAbi,
+              functionName: 'credit',
+              args: [devAccount(i).address],
+            }),
+          ),
+        );
+        return credits.every((c) => c === 0n) ? true : undefined;
+      },
+      20_000,
+      'winnings withdrawn',
+    );
+    const metrics = (await watchers[0].metrics()) + (await watchers[1].metrics());
+    expect(metrics).toMatch(/verilay_watcher_claims_checked_total\{verdict="correct"\} [1-9]/);
+    expect(metrics).toMatch(/verilay_watcher_lag_blocks \d+/);
+  }, 300_000);
+});
