@@ -7,7 +7,7 @@ describe('verilay demo (the README main job)', () => {
   it('starts a verifier, submits signed claims and shows each one reach final', async () => {
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      [join(ROOT, 'dist/apps/cli/src/main.js'), 'demo', '--claims', '3', '--window-ms', '1500'],
+      [join(ROOT, 'dist/apps/cli/src/main.js'), 'demo', '--claims', '3', '--window-ms', '10000'],
       {
         timeout: 60_000,
       },

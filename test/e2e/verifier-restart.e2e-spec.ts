@@ -49,7 +49,7 @@ describe('verifier restarts', () => {
     env = {
       VERIFIER_DB: join(dir, 'verifier.sqlite'),
       VERIFIER_CHAIN: 'off',
-      VERIFIER_CHALLENGE_WINDOW_MS: '4000',
+      VERIFIER_CHALLENGE_WINDOW_MS: '6000',
       VERIFIER_BATCH_INTERVAL_MS: '100',
     };
   });
@@ -91,7 +91,7 @@ describe('verifier restarts', () => {
     const ids = (await verifier.client.submitClaims(await claims(2))).claims.map((c) => c.claimId);
     await eventually(allIn('posted', ids), 5000, 'claims posted');
     await verifier.kill();
-    await sleep(4500); // the window ends while nobody runs
+    await sleep(6500); // the window ends while nobody runs
     verifier = await VerifierProcess.start(VERIFIER_ENTRY, env, verifier.port);
     expectFinalOnce(await eventually(allIn('final', ids), 3000, 'claims final'));
   });

@@ -1,7 +1,6 @@
 import { BaseError } from '@verilay/errors';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import solc from 'solc';
 
 /**
  * Compiler settings of verilay's contracts; changing them changes every bytecode (and gas figure).
@@ -33,8 +32,14 @@ export class SolidityCompileError extends BaseError {
   }
 }
 
+/** solc-js is a large WebAssembly module: loaded on first use, not by everyone importing this lib. */
+function solc(): typeof import('solc').default {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('solc');
+}
+
 export function solcVersion(): string {
-  return solc.version();
+  return solc().version();
 }
 
 /**
@@ -62,7 +67,7 @@ export function compileSolidity(
     }
     return { error: `not found under ${importRoots.join(', ')}: ${path}` };
   };
-  const output = JSON.parse(solc.compile(JSON.stringify(input), { import: findImport })) as SolcOutput;
+  const output = JSON.parse(solc().compile(JSON.stringify(input), { import: findImport })) as SolcOutput;
   const errors = (output.errors ?? []).filter((e) => e.severity === 'error');
   if (errors.length > 0) throw new SolidityCompileError(errors.map((e) => e.formattedMessage));
   const byName: Record<string, CompiledContract> = {};
