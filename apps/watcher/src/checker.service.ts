@@ -19,6 +19,7 @@ import { WatcherMetrics } from './watcher-metrics.service';
 export class CheckerService {
   private readonly logger = new Logger(CheckerService.name);
   private readonly verifier: VerifierClient;
+  private readonly reported = new Set<string>();
 
   constructor(
     private readonly chain: WatcherChain,
@@ -134,14 +135,17 @@ export class CheckerService {
       args: [claimId as `0x${string}`],
     });
     if (facts.openDisputeId !== 0n) {
-      // Someone is disputing it already: no second bond. If they lose, the claim reopens and
-      // this watcher will dispute it then.
-      this.logger.log({
-        msg: 'claim already disputed by another challenger',
-        claimId,
-        disputeId: Number(facts.openDisputeId),
-      });
-      return false;
+      // Disputed already: by us (our record was lost in a crash; the follower adopts it from the
+      // chain), or by someone else: no second bond. If they lose, the claim reopens and this
+      // watcher disputes it then.
+      const mine = (await this.repository.disputes()).some(
+        (d) => d.disputeId === Number(facts.openDisputeId),
+      );
+      if (!mine && !this.reported.has(claimId)) {
+        this.reported.add(claimId);
+        this.logger.log({ msg: 'claim already disputed', claimId, disputeId: Number(facts.openDisputeId) });
+      }
+      return mine;
     }
     const open = (await this.repository.disputes('open')).length;
     if (BigInt(open + 1) * challengerBond > this.config.bondBudget) {

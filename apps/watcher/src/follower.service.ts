@@ -36,6 +36,7 @@ export class FollowerService {
       const toBlock = await client.getBlock({ blockNumber: to });
       const batches = [];
       const resolved = [];
+      const opened = [];
       for (const e of events) {
         if (e.eventName === 'BatchPosted')
           batches.push({
@@ -44,10 +45,26 @@ export class FollowerService {
             blockNumber: Number(e.blockNumber),
             windowEnd: Number(e.args.windowEnd),
           });
+        else if (e.eventName === 'DisputeOpened' && e.args.challenger === this.chain.clients.account.address)
+          opened.push({
+            disputeId: Number(e.args.disputeId),
+            claimId: e.args.leaf!.toLowerCase(),
+            batchIndex: Number(e.args.batchIndex),
+            blockNumber: Number(e.blockNumber),
+            openTx: e.transactionHash,
+          });
         else if (e.eventName === 'DisputeResolved')
           resolved.push({ disputeId: Number(e.args.disputeId), challengerWon: e.args.challengerWon! });
       }
-      await this.repository.commitRange(to, toBlock.hash, batches, resolved);
+      const ours = new Set([
+        ...(await this.repository.disputes('open')).map((d) => d.disputeId),
+        ...opened.map((d) => d.disputeId),
+      ]);
+      await this.repository.commitRange(to, toBlock.hash, batches, resolved, opened);
+      for (const r of resolved.filter((r) => ours.has(r.disputeId))) {
+        this.metrics.disputes.inc({ event: r.challengerWon ? 'won' : 'lost' });
+        this.logger.log({ msg: r.challengerWon ? 'dispute won' : 'dispute lost', disputeId: r.disputeId });
+      }
       for (const b of batches)
         this.logger.log({ msg: 'batch seen', batchIndex: b.batchIndex, block: b.blockNumber });
       cursor = to + 1n;

@@ -59,8 +59,16 @@ export class WatcherRepository {
     toHash: string,
     batches: readonly Omit<WatchedBatch, 'status'>[],
     resolved: readonly { disputeId: number; challengerWon: boolean }[],
+    opened: readonly Omit<WatcherDispute, 'status'>[] = [],
   ): Promise<void> {
     return inTransaction(this.db, async (m) => {
+      // Our own disputes as the chain records them: a crash between sending openDispute and
+      // storing it must not leave a dispute nobody plays.
+      for (const d of opened)
+        await m.query(
+          `INSERT OR IGNORE INTO "watcher_disputes" ("disputeId", "claimId", "batchIndex", "blockNumber", "status", "openTx") VALUES (?, ?, ?, ?, 'open', ?)`,
+          [d.disputeId, d.claimId, d.batchIndex, d.blockNumber, d.openTx],
+        );
       for (const b of batches)
         await m.query(
           `INSERT OR IGNORE INTO "watcher_batches" ("batchIndex", "root", "blockNumber", "windowEnd", "status") VALUES (?, ?, ?, ?, 'pending')`,
