@@ -24,17 +24,18 @@ const program = new Command()
 program
   .command('demo')
   .description(
-    'Start a verifier on a fresh sqlite file, register the sample model, submit signed claims and follow them to final',
+    'The whole story on embedded defaults: a verifier on its own anvil chain, a small model with its Groth16 verifier, a watcher, honest and wrong claims: honest ones turn final, wrong ones are disputed and slashed',
   )
-  .option('--claims <n>', 'how many claims to submit', integer(1, 1000), 6)
+  .option('--claims <n>', 'how many claims the operator submits', integer(1, 100), 4)
+  .option('--wrong <n>', 'how many of them are wrong', integer(0, 100), 1)
   .option(
     '--window-ms <ms>',
     'challenge window (the contract allows 10 s at least)',
     integer(10_000, 600_000),
-    10_000,
+    20_000,
   )
-  .option('--model <file>', 'model document to use', undefined)
-  .option('--db <file>', 'sqlite file (default: a fresh temporary file)')
+  .option('--model <file>', 'model document to use (default: a built-in 16-8-4 MLP)', undefined)
+  .option('--db <file>', "the verifier's sqlite file (default: a fresh temporary file)")
   .action((opts) => runDemo(opts));
 
 const model = program.command('model').description('Model files');
