@@ -6,6 +6,8 @@ import { buildClaim, freePort, VerifierProcess, WatcherProcess, type ChainView }
 import { createTensorCommitter, toHex32 } from '@verilay/commitments';
 import { modelToJson, randomInput, randomModel, type Model } from '@verilay/inference';
 import { execFile } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -168,4 +170,59 @@ describe('watcher (e2e)', () => {
     for (const w of watchers) expect(await w.health()).toMatchObject({ status: 'ok', openDisputes: 0 });
     expect(metrics).toMatch(/verilay_watcher_lag_blocks \d+/);
   }, 300_000);
+
+  it('is not fooled by task data that does not match the claim: no bond on an honest claim', async () => {
+    // A verifier (or anything in between) that serves tampered inputs.
+    const proxy = createServer(async (req, res) => {
+      const upstream = await fetch(`${verifier.url}${req.url}`);
+      let body = await upstream.text();
+      if (/^\/v1\/tasks\/0x[0-9a-f]+\/input$/.test(req.url ?? '') && upstream.ok) {
+        const task = JSON.parse(body) as { data: number[] };
+        task.data[0] = task.data[0] === 0 ? 1 : 0;
+        body = JSON.stringify(task);
+      }
+      res.writeHead(upstream.status, { 'content-type': 'application/json' }).end(body);
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', () => r()));
+    const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    try {
+      watchers[2] = await WatcherProcess.start(WATCHER_ENTRY, {
+        ...watcherEnv(2),
+        WATCHER_VERIFIER_URL: proxyUrl,
+      });
+      const committer = await createTensorCommitter();
+      const honest = await buildClaim({
+        model: validity,
+        input: randomInput(validity, 40),
+        taskId: toHex32(40n),
+        account: devAccount(2),
+        domain: chain.domain,
+        committer,
+        salt: 5n,
+      });
+      const [{ claimId }] = (await verifier.client.submitClaims([honest])).claims;
+      await eventually(
+        async () =>
+          (await watchers[2].metrics()).match(
+            /verilay_watcher_claims_checked_total\{verdict="bad-data"\} [1-9]/,
+          )
+            ? true
+            : undefined,
+        60_000,
+        'the tampered data to be noticed',
+      );
+      const reader = createChainClients({ rpcUrl: chain.rpcUrl!, chainId: chain.chainId }, devAccount(7));
+      expect(
+        await reader.public.readContract({
+          address: chain.claims,
+          abi: verilayClaimsAbi,
+          functionName: 'disputeCount',
+        }),
+      ).toBe(2n);
+      expect(watchers[2].output()).toMatch(/does not match the input commitment/);
+      expect((await verifier.client.getClaim(claimId)).status).not.toBe('challenged');
+    } finally {
+      proxy.close();
+    }
+  }, 120_000);
 });
