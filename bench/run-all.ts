@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { benchClaimIntake } from './claim-intake.bench';
 import { benchGas, GAS_SECTION_MARKERS } from './contracts-gas.bench';
 import { benchReplay, REPLAY_SECTION_MARKERS } from './replay-throughput.bench';
+import { benchDisputeLatency, LATENCY_SECTION_MARKERS } from './dispute-latency.bench';
 import { benchRuntime } from './runtime-throughput.bench';
 import { benchZk } from './zk-proving.bench';
 
@@ -17,6 +18,7 @@ async function main() {
   const zk = await benchZk();
   const gas = await benchGas();
   const replayRows = await benchReplay();
+  const latency = await benchDisputeLatency();
   const commit = execSync('git rev-parse --short HEAD').toString().trim();
   const machine = `${cpus().length} × ${cpus()[0].model}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${process.platform}`;
   const doc = `# Benchmarks
@@ -65,6 +67,17 @@ ${REPLAY_SECTION_MARKERS.START}
 ${replayRows}
 
 ${REPLAY_SECTION_MARKERS.END}
+
+## From a wrong batch to its dispute (verifier and watcher processes)
+
+How long a wrong claim stays undisputed after its batch is posted (bench/dispute-latency.bench.ts;
+\`npm run bench:latency\` refreshes this section alone).
+
+${LATENCY_SECTION_MARKERS.START}
+
+${latency}
+
+${LATENCY_SECTION_MARKERS.END}
 
 ## Contract gas (anvil, mined transactions)
 
