@@ -12,6 +12,7 @@ import {
   ProofJobRepository,
   verifierDataSourceOptions,
 } from '@verilay/storage';
+import { CpuExecutor, ReplayQueue } from '@verilay/workers';
 import { DataSource } from 'typeorm';
 import { BatchingService } from './batching/batching.service';
 import { BatchesController } from './chain/batches.controller';
@@ -53,6 +54,8 @@ export class VerifierModule {
       ? [
           { provide: ChainContext, useValue: chain },
           repository(DisputeRepository),
+          // One replay thread: disputes are rare, and the verifier's cores serve intake.
+          { provide: ReplayQueue, useFactory: () => new ReplayQueue(new CpuExecutor({ threads: 1 })) },
           DisputeDefender,
           ChainSequencerService,
         ]

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import {
   provideSignature,
   readDispute,
@@ -7,12 +7,12 @@ import {
   submitValidityProof,
   toSolidityProof,
 } from '@verilay/chain';
-import { TraceTree, type TensorCommitter } from '@verilay/commitments';
+import { TraceTree } from '@verilay/commitments';
 import type { Model } from '@verilay/inference';
-import { executeTask } from '@verilay/protocol';
+import { encodeModel } from '@verilay/inference';
+import { ReplayQueue } from '@verilay/workers';
 import { ClaimRepository, DisputeRepository, type DisputeEntity } from '@verilay/storage';
 import { buildCircuit, Prover, releaseProverThreads } from '@verilay/zk';
-import { TENSOR_COMMITTER } from '../claims/claims.service';
 import { Clock } from '../clock';
 import { VerifierConfig } from '../config/verifier.config';
 import { ModelsService } from '../models/models.service';
@@ -36,7 +36,7 @@ export class DisputeDefender implements OnApplicationShutdown {
     private readonly claims: ClaimRepository,
     private readonly disputes: DisputeRepository,
     private readonly models: ModelsService,
-    @Inject(TENSOR_COMMITTER) private readonly committer: TensorCommitter,
+    private readonly replays: ReplayQueue,
     private readonly clock: Clock,
     private readonly config: VerifierConfig,
     private readonly metrics: MetricsService,
@@ -44,6 +44,7 @@ export class DisputeDefender implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await releaseProverThreads();
+    await this.replays.close();
   }
 
   /** One move in every open dispute where it is our turn; a failing dispute does not stop the others. */
@@ -81,7 +82,14 @@ export class DisputeDefender implements OnApplicationShutdown {
     if (!input || !model) return this.concede(row, input ? 'model unknown here' : 'no task data to replay');
     const data = JSON.parse(input.data) as number[];
     const salt = input.salt ? BigInt(input.salt) : 0n;
-    const task = executeTask(model, data, this.committer, salt);
+    // Replayed on the verifier's own worker threads (libs/workers), like a watcher does.
+    const task = await this.replays.submit({
+      id: `dispute-${row.disputeId}-${c.claimId}`,
+      modelId: c.modelId as `0x${string}`,
+      modelBytes: `0x${Buffer.from(encodeModel(model)).toString('hex')}`,
+      input: data,
+      salt: `0x${salt.toString(16)}`,
+    });
     if (task.inputCommitment !== c.inputCommitment)
       return this.concede(row, 'task data does not match the claim');
     // Never defend a false claim: our own final step proof would prove it false.
