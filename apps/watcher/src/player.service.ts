@@ -11,10 +11,9 @@ import {
   type Mined,
 } from '@verilay/chain';
 import { VerifierClient } from '@verilay/client';
-import type { Model } from '@verilay/inference';
 import { pickClaimFields } from '@verilay/protocol';
 import { WatcherRepository, type WatcherDispute } from '@verilay/storage';
-import { buildCircuit, Prover, releaseProverThreads } from '@verilay/zk';
+import { ProverPool, releaseProverThreads } from '@verilay/zk';
 import { ClaimReplayer } from './claim-replayer.service';
 import { WatcherChain } from './watcher-chain';
 import { WatcherConfig } from './watcher.config';
@@ -30,7 +29,7 @@ import { WatcherMetrics } from './watcher-metrics.service';
 export class PlayerService implements OnApplicationShutdown {
   private readonly logger = new Logger(PlayerService.name);
   private readonly verifier: VerifierClient;
-  private readonly provers = new Map<string, Promise<Prover>>();
+  private readonly provers: ProverPool;
 
   constructor(
     private readonly chain: WatcherChain,
@@ -40,6 +39,7 @@ export class PlayerService implements OnApplicationShutdown {
     private readonly metrics: WatcherMetrics,
   ) {
     this.verifier = new VerifierClient(config.verifierUrl, 15_000);
+    this.provers = new ProverPool({ cacheDir: config.zkCacheDir });
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -97,9 +97,7 @@ export class PlayerService implements OnApplicationShutdown {
     const truth = replay.result.traceCommitments;
 
     if (d.phaseName === 'await-validity-proof') {
-      const proof = await (
-        await this.prover(replay.model, claim.modelId, null)
-      ).prove(replay.input, replay.salt);
+      const proof = await (await this.provers.get(replay.model)).prove(replay.input, replay.salt);
       if (proof.outputCommitment === d.hHi)
         throw new Error('our proof confirms the claimed output: the replay was wrong');
       return this.moved(
@@ -124,9 +122,7 @@ export class PlayerService implements OnApplicationShutdown {
       );
     }
     if (d.phaseName === 'await-step-proof' && d.hLo === truth[d.lo] && d.hHi !== truth[d.lo + 1]) {
-      const proof = await (
-        await this.prover(replay.model, claim.modelId, d.lo)
-      ).prove(replay.input, replay.salt);
+      const proof = await (await this.provers.get(replay.model, d.lo)).prove(replay.input, replay.salt);
       return this.moved(
         row,
         `proof of step ${d.lo}`,
@@ -149,19 +145,6 @@ export class PlayerService implements OnApplicationShutdown {
       this.logger.log({ msg: 'winnings withdrawn', amountWei: credit.toString(), tx: mined.hash });
     }
     await this.repository.setDisputeStatus(row.disputeId, 'withdrawn', row.status);
-  }
-
-  private prover(model: Model, modelId: string, step: number | null): Promise<Prover> {
-    const key = `${modelId}:${step ?? 'whole'}`;
-    let prover = this.provers.get(key);
-    if (!prover) {
-      prover = buildCircuit(model, { cacheDir: this.config.zkCacheDir, step: step ?? undefined }).then((a) =>
-        Prover.load(model, a),
-      );
-      prover.catch(() => this.provers.delete(key));
-      this.provers.set(key, prover);
-    }
-    return prover;
   }
 
   private moved(row: WatcherDispute, move: string, mined: Mined<unknown>): void {

@@ -13,3 +13,4 @@ export {
   type InferenceProof,
   type VerificationKey,
 } from './prover';
+export { ProverPool } from './prover-pool';

@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { buildCircuit, type CircuitArtifacts } from './build-circuit';
 import { snarkjsCli } from './paths';
 import { Prover, releaseProverThreads, verifyInferenceProof, type InferenceProof } from './prover';
+import { ProverPool } from './prover-pool';
 
 describe(Prover.name, () => {
   const model = randomModel({ seed: 31, kind: 'mlp', sizes: [16, 8, 4], argmax: true });
@@ -27,6 +28,16 @@ describe(Prover.name, () => {
   afterAll(async () => {
     await releaseProverThreads();
     rmSync(cacheDir, { recursive: true, force: true });
+  });
+
+  it('ProverPool keeps one warm prover per model and step', async () => {
+    const pool = new ProverPool({ cacheDir, size: 2 });
+    const first = await pool.get(model);
+    expect(await pool.get(model)).toBe(first);
+    expect(first.artifacts.circuitHash).toBe(artifacts.circuitHash);
+    const other = randomModel({ seed: 32, kind: 'mlp', sizes: [4, 2] });
+    await expect(pool.get(other, 9)).rejects.toThrow(/step 9 is not a layer/); // a failed build is not kept
+    expect(await pool.get(model)).toBe(first);
   });
 
   it('builds once, then hits the cache', async () => {

@@ -8,11 +8,10 @@ import {
   toSolidityProof,
 } from '@verilay/chain';
 import { TraceTree } from '@verilay/commitments';
-import type { Model } from '@verilay/inference';
 import { encodeModel } from '@verilay/inference';
 import { ReplayQueue } from '@verilay/workers';
 import { ClaimRepository, DisputeRepository, type DisputeEntity } from '@verilay/storage';
-import { buildCircuit, Prover, releaseProverThreads } from '@verilay/zk';
+import { ProverPool, releaseProverThreads } from '@verilay/zk';
 import { Clock } from '../clock';
 import { VerifierConfig } from '../config/verifier.config';
 import { ModelsService } from '../models/models.service';
@@ -29,7 +28,7 @@ import { claimFieldsOf } from './claim-fields';
 @Injectable()
 export class DisputeDefender implements OnApplicationShutdown {
   private readonly logger = new Logger(DisputeDefender.name);
-  private readonly provers = new Map<string, Promise<Prover>>();
+  private readonly provers: ProverPool;
 
   constructor(
     private readonly chain: ChainContext,
@@ -40,7 +39,9 @@ export class DisputeDefender implements OnApplicationShutdown {
     private readonly clock: Clock,
     private readonly config: VerifierConfig,
     private readonly metrics: MetricsService,
-  ) {}
+  ) {
+    this.provers = new ProverPool({ cacheDir: config.zkCacheDir });
+  }
 
   async onApplicationShutdown(): Promise<void> {
     await releaseProverThreads();
@@ -96,7 +97,7 @@ export class DisputeDefender implements OnApplicationShutdown {
     if (task.outputCommitment !== c.outputCommitment) return this.concede(row, 'replay gives another output');
 
     if (d.phaseName === 'await-validity-proof') {
-      const p = await (await this.prover(model, c.modelId, null)).prove(data, salt);
+      const p = await (await this.provers.get(model)).prove(data, salt);
       const mined = await submitValidityProof(
         sequencer,
         deployment,
@@ -121,7 +122,7 @@ export class DisputeDefender implements OnApplicationShutdown {
       return this.moved(row, `revealed step ${mid}`, mined);
     }
     if (d.phaseName === 'await-step-proof') {
-      const p = await (await this.prover(model, c.modelId, d.lo)).prove(data, salt);
+      const p = await (await this.provers.get(model, d.lo)).prove(data, salt);
       const mined = await submitStepProof(
         sequencer,
         deployment,
@@ -131,19 +132,6 @@ export class DisputeDefender implements OnApplicationShutdown {
       );
       return this.moved(row, `step ${d.lo} proven`, mined);
     }
-  }
-
-  private prover(model: Model, modelId: string, step: number | null): Promise<Prover> {
-    const key = `${modelId}:${step ?? 'whole'}`;
-    let prover = this.provers.get(key);
-    if (!prover) {
-      prover = buildCircuit(model, { cacheDir: this.config.zkCacheDir, step: step ?? undefined }).then((a) =>
-        Prover.load(model, a),
-      );
-      prover.catch(() => this.provers.delete(key));
-      this.provers.set(key, prover);
-    }
-    return prover;
   }
 
   private moved(row: DisputeEntity, move: string, mined: { hash: string; gasUsed: bigint }): void {

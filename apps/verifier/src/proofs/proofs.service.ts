@@ -6,7 +6,6 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import type { Model } from '@verilay/inference';
 import { IllegalTransitionError, statusesAccepting } from '@verilay/protocol';
 import {
   ClaimRepository,
@@ -14,7 +13,7 @@ import {
   StaleClaimStatusError,
   type ProofJobEntity,
 } from '@verilay/storage';
-import { buildCircuit, Prover, releaseProverThreads, type InferenceProof } from '@verilay/zk';
+import { ProverPool, releaseProverThreads, type InferenceProof } from '@verilay/zk';
 import { proveClaim, toSolidityProof } from '@verilay/chain';
 import { ChainContext } from '../chain/chain-context';
 import { claimFieldsOf } from '../chain/claim-fields';
@@ -37,7 +36,7 @@ export class ProofsService
   implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
 {
   private readonly logger = new Logger(ProofsService.name);
-  private readonly provers = new Map<string, Promise<Prover>>();
+  private readonly provers: ProverPool;
   private draining?: Promise<void>;
   private stopped = false;
 
@@ -48,7 +47,13 @@ export class ProofsService
     private readonly clock: Clock,
     private readonly config: VerifierConfig,
     @Optional() private readonly chain?: ChainContext,
-  ) {}
+  ) {
+    this.provers = new ProverPool({
+      cacheDir: config.zkCacheDir,
+      size: PROVERS,
+      onProgress: (modelId, step, detail) => this.logger.log({ msg: 'circuit build', modelId, step, detail }),
+    });
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     const requeued = await this.jobs.requeueInterrupted(this.clock.now());
@@ -120,7 +125,7 @@ export class ProofsService
     if (!record || !input) throw new Error('claim or task input disappeared');
     const { claim } = record;
     const model = await this.models.get(claim.modelId);
-    const prover = await this.prover(claim.modelId, model);
+    const prover = await this.provers.get(model);
     const started = performance.now();
     const proof = await prover.prove(
       JSON.parse(input.data) as number[],
@@ -171,19 +176,5 @@ export class ProofsService
       .catch((e: unknown) => {
         if (!(e instanceof StaleClaimStatusError || e instanceof IllegalTransitionError)) throw e;
       });
-  }
-
-  private prover(modelId: string, model: Model): Promise<Prover> {
-    let prover = this.provers.get(modelId);
-    if (!prover) {
-      prover = buildCircuit(model, {
-        cacheDir: this.config.zkCacheDir,
-        onProgress: (step, detail) => this.logger.log({ msg: 'circuit build', modelId, step, detail }),
-      }).then((artifacts) => Prover.load(model, artifacts));
-      prover.catch(() => this.provers.delete(modelId)); // a failed build is retried on the next request
-      this.provers.set(modelId, prover);
-      if (this.provers.size > PROVERS) this.provers.delete(this.provers.keys().next().value!);
-    }
-    return prover;
   }
 }
