@@ -1,3 +1,4 @@
+import { errorMessage } from '@verilay/errors';
 import { Injectable, Logger } from '@nestjs/common';
 import { ContractRevertError, modelRegistryAbi, openDispute, verilayClaimsAbi } from '@verilay/chain';
 import { VerifierApiError, VerifierClient, type BatchView } from '@verilay/client';
@@ -39,7 +40,7 @@ export class CheckerService {
         this.logger.error({
           msg: 'batch check failed (retried next tick)',
           batchIndex: batch.batchIndex,
-          error: describe(error),
+          error: errorMessage(error),
         });
       }
     }
@@ -74,6 +75,23 @@ export class CheckerService {
       return this.logger.error({ msg: 'batch data does not match the chain', batchIndex: batch.batchIndex });
     }
     const tree = new BatchTree(leaves);
+    // One registry read per model of the batch, not per claim (a batch is mostly one model).
+    const verifiers = new Map<string, Promise<`0x${string}`>>();
+    const wholeVerifiers = (modelId: `0x${string}`) => {
+      if (!verifiers.has(modelId))
+        verifiers.set(
+          modelId,
+          this.chain.clients.public
+            .readContract({
+              address: this.chain.deployment.registry,
+              abi: modelRegistryAbi,
+              functionName: 'model',
+              args: [modelId],
+            })
+            .then(([whole]) => whole),
+        );
+      return verifiers.get(modelId)!;
+    };
     const now = Number((await this.chain.clients.public.getBlock()).timestamp);
     let waiting = 0;
     for (const claim of data.claims) {
@@ -97,12 +115,7 @@ export class CheckerService {
       const wrongOutput = replay.result.outputCommitment !== claim.outputCommitment;
       const wrongTrace = replay.result.traceRoot !== claim.traceRoot;
       // A validity dispute looks at the output only; a bisection also at every trace step.
-      const [wholeVerifier] = await this.chain.clients.public.readContract({
-        address: this.chain.deployment.registry,
-        abi: modelRegistryAbi,
-        functionName: 'model',
-        args: [claim.modelId],
-      });
+      const wholeVerifier = await wholeVerifiers(claim.modelId);
       const wrong =
         wrongOutput || (wrongTrace && wholeVerifier === '0x0000000000000000000000000000000000000000');
       if (!wrong) {
@@ -199,8 +212,4 @@ export class CheckerService {
     await this.repository.recordVerdict(batchIndex, claimId, verdict, note ?? null);
     this.metrics.claimsChecked.inc({ verdict });
   }
-}
-
-function describe(e: unknown): string {
-  return e instanceof Error ? ((e as { shortMessage?: string }).shortMessage ?? e.message) : String(e);
 }

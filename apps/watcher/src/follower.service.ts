@@ -1,11 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { readClaimsEvents } from '@verilay/chain';
+import { readEventRanges, type ClaimsEvent } from '@verilay/chain';
 import { WatcherRepository } from '@verilay/storage';
 import { WatcherChain } from './watcher-chain';
 import { WatcherConfig } from './watcher.config';
 import { WatcherMetrics } from './watcher-metrics.service';
-
-const RANGE = 2_000n;
 
 /**
  * Follows the claim contract from a cursor in the watcher's database. Before reading on, it checks
@@ -29,47 +27,52 @@ export class FollowerService {
     await this.rewindReorg();
     const head = await client.getBlockNumber({ cacheTime: 0 });
     const safe = head - BigInt(this.config.confirmations);
-    let cursor = await this.repository.cursor(this.chain.deployment.deployBlock);
-    while (cursor <= safe) {
-      const to = cursor + RANGE - 1n < safe ? cursor + RANGE - 1n : safe;
-      const events = await readClaimsEvents(this.chain.clients, this.chain.deployment, cursor, to);
-      const toBlock = await client.getBlock({ blockNumber: to });
-      const batches = [];
-      const resolved = [];
-      const opened = [];
-      for (const e of events) {
-        if (e.eventName === 'BatchPosted')
-          batches.push({
-            batchIndex: Number(e.args.batchIndex),
-            root: e.args.root!,
-            blockNumber: Number(e.blockNumber),
-            windowEnd: Number(e.args.windowEnd),
-          });
-        else if (e.eventName === 'DisputeOpened' && e.args.challenger === this.chain.clients.account.address)
-          opened.push({
-            disputeId: Number(e.args.disputeId),
-            claimId: e.args.leaf!.toLowerCase(),
-            batchIndex: Number(e.args.batchIndex),
-            blockNumber: Number(e.blockNumber),
-            openTx: e.transactionHash,
-          });
-        else if (e.eventName === 'DisputeResolved')
-          resolved.push({ disputeId: Number(e.args.disputeId), challengerWon: e.args.challengerWon! });
-      }
-      const ours = new Set([
-        ...(await this.repository.disputes('open')).map((d) => d.disputeId),
-        ...opened.map((d) => d.disputeId),
-      ]);
-      await this.repository.commitRange(to, toBlock.hash, batches, resolved, opened);
-      for (const r of resolved.filter((r) => ours.has(r.disputeId))) {
-        this.metrics.disputes.inc({ event: r.challengerWon ? 'won' : 'lost' });
-        this.logger.log({ msg: r.challengerWon ? 'dispute won' : 'dispute lost', disputeId: r.disputeId });
-      }
-      for (const b of batches)
-        this.logger.log({ msg: 'batch seen', batchIndex: b.batchIndex, block: b.blockNumber });
-      cursor = to + 1n;
-    }
+    const from = await this.repository.cursor(this.chain.deployment.deployBlock);
+    const cursor = await readEventRanges(
+      this.chain.clients,
+      this.chain.deployment,
+      { from, to: safe },
+      (events, range) => this.storeRange(events, range.to),
+    );
     this.metrics.lagBlocks.set(Number(head - (cursor - 1n)));
+  }
+
+  /** Stores one range's batches and our disputes' news, and the cursor past it, in one transaction. */
+  private async storeRange(events: readonly ClaimsEvent[], to: bigint): Promise<void> {
+    const toBlock = await this.chain.clients.public.getBlock({ blockNumber: to });
+    const batches = [];
+    const resolved = [];
+    const opened = [];
+    for (const e of events) {
+      if (e.eventName === 'BatchPosted')
+        batches.push({
+          batchIndex: Number(e.args.batchIndex),
+          root: e.args.root!,
+          blockNumber: Number(e.blockNumber),
+          windowEnd: Number(e.args.windowEnd),
+        });
+      else if (e.eventName === 'DisputeOpened' && e.args.challenger === this.chain.clients.account.address)
+        opened.push({
+          disputeId: Number(e.args.disputeId),
+          claimId: e.args.leaf!.toLowerCase(),
+          batchIndex: Number(e.args.batchIndex),
+          blockNumber: Number(e.blockNumber),
+          openTx: e.transactionHash,
+        });
+      else if (e.eventName === 'DisputeResolved')
+        resolved.push({ disputeId: Number(e.args.disputeId), challengerWon: e.args.challengerWon! });
+    }
+    const ours = new Set([
+      ...(await this.repository.disputes('open')).map((d) => d.disputeId),
+      ...opened.map((d) => d.disputeId),
+    ]);
+    await this.repository.commitRange(to, toBlock.hash, batches, resolved, opened);
+    for (const r of resolved.filter((r) => ours.has(r.disputeId))) {
+      this.metrics.disputes.inc({ event: r.challengerWon ? 'won' : 'lost' });
+      this.logger.log({ msg: r.challengerWon ? 'dispute won' : 'dispute lost', disputeId: r.disputeId });
+    }
+    for (const b of batches)
+      this.logger.log({ msg: 'batch seen', batchIndex: b.batchIndex, block: b.blockNumber });
   }
 
   private async rewindReorg(): Promise<void> {

@@ -1,3 +1,4 @@
+import { errorMessage } from '@verilay/errors';
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import {
   chooseHalf,
@@ -55,7 +56,7 @@ export class PlayerService implements OnApplicationShutdown {
           msg: 'dispute move failed (retried next tick)',
           disputeId: row.disputeId,
           claimId: row.claimId,
-          error: describe(error),
+          error: errorMessage(error),
         });
       }
     }
@@ -67,7 +68,7 @@ export class PlayerService implements OnApplicationShutdown {
         this.logger.error({
           msg: 'withdrawal failed (retried next tick)',
           disputeId: row.disputeId,
-          error: describe(error),
+          error: errorMessage(error),
         }),
       );
   }
@@ -157,8 +158,4 @@ export class PlayerService implements OnApplicationShutdown {
       gasUsed: Number(mined.gasUsed),
     });
   }
-}
-
-function describe(e: unknown): string {
-  return e instanceof Error ? ((e as { shortMessage?: string }).shortMessage ?? e.message) : String(e);
 }

@@ -45,7 +45,7 @@ export {
   type OnChainClaimStatus,
 } from './actions/read-claim-status';
 export { readClaimsEvents, type ClaimsEvent } from './actions/read-events';
-export { followClaimsEvents, type EventFollower, type FollowOptions } from './follow-events';
+export { readEventRanges, type EventRangeOptions } from './read-event-ranges';
 export {
   iGroth16VerifierAbi,
   modelRegistryAbi,

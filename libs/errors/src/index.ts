@@ -1,1 +1,2 @@
 export { BaseError, type BaseErrorOptions } from './base.error';
+export { errorMessage } from './error-message';

@@ -1,3 +1,4 @@
+import { errorMessage } from '@verilay/errors';
 import {
   Injectable,
   Logger,
@@ -8,7 +9,7 @@ import {
   ContractRevertError,
   finalizeBatch,
   postBatch,
-  readClaimsEvents,
+  readEventRanges,
   verilayClaimsAbi,
   type ClaimsEvent,
 } from '@verilay/chain';
@@ -20,8 +21,6 @@ import { ChainContext } from './chain-context';
 import { DisputeDefender } from './dispute-defender.service';
 
 const CURSOR_KEY = 'chain.cursor';
-/** Blocks per eth_getLogs call. */
-const LOG_RANGE = 2_000n;
 
 /**
  * The verifier's side of the claim contract. Each tick: posts the database's new batches (or
@@ -61,7 +60,7 @@ export class ChainSequencerService implements OnApplicationBootstrap, BeforeAppl
   /** One pass; never overlaps itself. Failures are logged and retried on the next tick. */
   tick(): Promise<void> {
     this.running ??= this.pass()
-      .catch((e: unknown) => this.logger.error({ msg: 'chain pass failed', error: describe(e) }))
+      .catch((e: unknown) => this.logger.error({ msg: 'chain pass failed', error: errorMessage(e) }))
       .finally(() => (this.running = undefined));
     return this.running;
   }
@@ -129,26 +128,29 @@ export class ChainSequencerService implements OnApplicationBootstrap, BeforeAppl
   private async followEvents(): Promise<void> {
     const { sequencer, deployment } = this.chain;
     const stored = await this.meta.get(CURSOR_KEY);
-    let cursor = stored ? BigInt(stored) : deployment.deployBlock;
     const head = await sequencer.public.getBlockNumber({ cacheTime: 0 });
-    while (cursor <= head && !this.stopped) {
-      const to = cursor + LOG_RANGE - 1n < head ? cursor + LOG_RANGE - 1n : head;
-      for (const event of await readClaimsEvents(sequencer, deployment, cursor, to)) {
-        // One bad event must not block the ones after it forever: log it with its tx and go on.
-        await this.onEvent(event).catch((e: unknown) =>
-          this.logger.error({
-            msg: 'chain event not applied',
-            event: event.eventName,
-            tx: event.transactionHash,
-            error: describe(e),
-          }),
-        );
-      }
-      // INVARIANT: the cursor moves only after every event up to `to` is stored, and handlers are
-      // idempotent, so a crash re-reads at most one range and applies nothing twice.
-      cursor = to + 1n;
-      await this.meta.set(CURSOR_KEY, cursor.toString());
-    }
+    const from = stored ? BigInt(stored) : deployment.deployBlock;
+    await readEventRanges(
+      sequencer,
+      deployment,
+      { from, to: head, stopped: () => this.stopped },
+      async (events, range) => {
+        for (const event of events) {
+          // One bad event must not block the ones after it forever: log it with its tx and go on.
+          await this.onEvent(event).catch((e: unknown) =>
+            this.logger.error({
+              msg: 'chain event not applied',
+              event: event.eventName,
+              tx: event.transactionHash,
+              error: errorMessage(e),
+            }),
+          );
+        }
+        // INVARIANT: the cursor moves only after every event up to `to` is stored, and handlers are
+        // idempotent, so a crash re-reads at most one range and applies nothing twice.
+        await this.meta.set(CURSOR_KEY, (range.to + 1n).toString());
+      },
+    );
   }
 
   private async onEvent(event: ClaimsEvent): Promise<void> {
@@ -226,8 +228,4 @@ export class ChainSequencerService implements OnApplicationBootstrap, BeforeAppl
       finalized: finalized.length,
     });
   }
-}
-
-function describe(e: unknown): string {
-  return e instanceof Error ? ((e as { shortMessage?: string }).shortMessage ?? e.message) : String(e);
 }

@@ -1,3 +1,4 @@
+import { errorMessage } from '@verilay/errors';
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import {
   provideSignature,
@@ -58,7 +59,7 @@ export class DisputeDefender implements OnApplicationShutdown {
           msg: 'defence move failed (retried next tick)',
           disputeId: row.disputeId,
           claimId: row.claimId,
-          error: describe(e),
+          error: errorMessage(e),
         });
       }
     }
@@ -151,8 +152,4 @@ export class DisputeDefender implements OnApplicationShutdown {
     this.metrics.disputes.inc({ event: 'conceded' });
     this.logger.warn({ msg: 'dispute conceded', disputeId: row.disputeId, claimId: row.claimId, reason });
   }
-}
-
-function describe(e: unknown): string {
-  return e instanceof Error ? ((e as { shortMessage?: string }).shortMessage ?? e.message) : String(e);
 }
