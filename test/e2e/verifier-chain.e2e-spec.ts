@@ -20,14 +20,11 @@ import { BatchTree, createTensorCommitter, toHex32, type TensorCommitter } from 
 import { computeModelId, modelToJson, randomInput, randomModel, type Model } from '@verilay/inference';
 import { executeTask, type ClaimSubmission } from '@verilay/protocol';
 import { buildCircuit, Prover, releaseProverThreads } from '@verilay/zk';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { eventually, ROOT, sleep, VERIFIER_ENTRY } from './support/e2e';
+import { eventually, registerOnChain, sleep, TEST_CACHE as CACHE, VERIFIER_ENTRY } from './support/e2e';
 
-const CACHE = join(ROOT, '.verilay/test-cache');
 const CLOCK_S = 15;
 
 describe('verifier on chain (e2e)', () => {
@@ -68,23 +65,7 @@ describe('verifier on chain (e2e)', () => {
     const connection = { rpcUrl: chain.rpcUrl!, chainId: chain.chainId };
     challenger = createChainClients(connection, devAccount(3));
     // Register both models on chain with the CLI (the embedded deployment's registrar).
-    const cli = async (model: Model, ...flags: string[]) => {
-      const file = join(dir, `${model.name}.json`);
-      writeFileSync(file, JSON.stringify(modelToJson(model)));
-      const { stdout } = await promisify(execFile)(process.execPath, [
-        join(ROOT, 'dist/apps/cli/src/main.js'),
-        'model',
-        'register',
-        file,
-        '--verifier',
-        verifier.url,
-        '--dev-registrar',
-        '--cache-dir',
-        CACHE,
-        ...flags,
-      ]);
-      return JSON.parse(stdout) as { modelId: string; wholeVerifier: string | null; stepVerifiers: string[] };
-    };
+    const cli = (model: Model, ...flags: string[]) => registerOnChain(dir, verifier.url, model, ...flags);
     const registeredWhole = await cli(validity);
     expect(registeredWhole).toMatchObject({ modelId: computeModelId(validity), stepVerifiers: [] });
     const registeredSteps = await cli(bisection, '--steps', '--no-whole');

@@ -5,16 +5,18 @@ import { createChainClients, devAccount, devPrivateKey, verilayClaimsAbi } from 
 import { buildClaim, freePort, VerifierProcess, WatcherProcess, type ChainView } from '@verilay/client';
 import { createTensorCommitter, toHex32 } from '@verilay/commitments';
 import { modelToJson, randomInput, randomModel, type Model } from '@verilay/inference';
-import { execFile } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { CLI_ENTRY, eventually, ROOT, VERIFIER_ENTRY, WATCHER_ENTRY } from './support/e2e';
-
-const CACHE = join(ROOT, '.verilay/test-cache');
+import {
+  eventually,
+  registerOnChain,
+  TEST_CACHE as CACHE,
+  VERIFIER_ENTRY,
+  WATCHER_ENTRY,
+} from './support/e2e';
 
 describe('watcher (e2e)', () => {
   const validity = randomModel({ seed: 5, kind: 'mlp', sizes: [6, 4, 3], argmax: true, name: 'validity' });
@@ -36,20 +38,7 @@ describe('watcher (e2e)', () => {
     });
     chain = await verifier.client.chain();
     const register = async (model: Model, ...flags: string[]) => {
-      const file = join(dir, `${model.name}.json`);
-      writeFileSync(file, JSON.stringify(modelToJson(model)));
-      await promisify(execFile)(process.execPath, [
-        CLI_ENTRY,
-        'model',
-        'register',
-        file,
-        '--verifier',
-        verifier.url,
-        '--dev-registrar',
-        '--cache-dir',
-        CACHE,
-        ...flags,
-      ]);
+      await registerOnChain(dir, verifier.url, model, ...flags);
       await verifier.client.registerModel(modelToJson(model));
     };
     await register(validity);

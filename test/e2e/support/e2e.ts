@@ -1,4 +1,8 @@
+import { modelToJson, type Model } from '@verilay/inference';
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 
 export const ROOT = join(__dirname, '../../..');
 export const VERIFIER_ENTRY = join(ROOT, 'dist/apps/verifier/src/main.js');
@@ -22,3 +26,33 @@ export async function eventually<T>(
 
 export const WATCHER_ENTRY = join(ROOT, 'dist/apps/watcher/src/main.js');
 export const CLI_ENTRY = join(ROOT, 'dist/apps/cli/src/main.js');
+
+/** The circuit cache the contract specs, the e2e tests and their CLI calls share. */
+export const TEST_CACHE = join(ROOT, '.verilay/test-cache');
+
+/**
+ * `verilay model register` on a verifier's embedded chain, as its deployer: writes the model to
+ * `dir`, builds its circuits in the test cache, deploys the verifiers and registers them.
+ */
+export async function registerOnChain(
+  dir: string,
+  verifierUrl: string,
+  model: Model,
+  ...flags: string[]
+): Promise<{ modelId: string; wholeVerifier: string | null; stepVerifiers: string[] }> {
+  const file = join(dir, `${model.name}.json`);
+  writeFileSync(file, JSON.stringify(modelToJson(model)));
+  const { stdout } = await promisify(execFile)(process.execPath, [
+    CLI_ENTRY,
+    'model',
+    'register',
+    file,
+    '--verifier',
+    verifierUrl,
+    '--dev-registrar',
+    '--cache-dir',
+    TEST_CACHE,
+    ...flags,
+  ]);
+  return JSON.parse(stdout);
+}
