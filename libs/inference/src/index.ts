@@ -17,7 +17,7 @@ export { InvalidInputError, InvalidModelError } from './errors';
 export { MAX_POOL_WINDOW, MAX_REQUANT_SHIFT, MAX_TENSOR_SIZE } from './analyze-model';
 export { MODEL_FORMAT, buildModel, modelToJson, parseModel } from './parse-model';
 export { computeModelId, decodeModel, encodeModel } from './canonical-model';
-export { requantizeValue } from './requantize';
+export { quantizeMultiplier, requantizeValue, type FixedPointMultiplier } from './requantize';
 export { run, toInputTensor, type RunResult } from './run';
 export { tensorSize, type Tensor } from './tensor';
 export {

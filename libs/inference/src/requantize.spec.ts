@@ -1,4 +1,4 @@
-import { requantizeValue } from './requantize';
+import { quantizeMultiplier, requantizeValue } from './requantize';
 import { referenceRequantize } from './reference-runtime.spec-helper';
 import fc from 'fast-check';
 
@@ -60,5 +60,43 @@ describe(requantizeValue.name, () => {
             Number(referenceRequantize(BigInt(sign * x), m, s, 0, 'int32')),
           );
     }
+  });
+});
+
+describe(quantizeMultiplier.name, () => {
+  it.each([
+    // real, bits, multiplier, shift
+    [0.5, 24, 1, 1],
+    [1, 24, 1, 0],
+    [3, 24, 3, 0],
+    [0.1, 24, 13421773, 27], // 0.1 * 2^27 = 13421772.8 -> 13421773 (24 bits)
+    [0.1, 8, 205, 11], // 0.1 * 2^11 = 204.8 -> 205
+    [2 ** -40, 24, 1, 40],
+    [(2 ** 31 - 1) / 2 ** 62, 31, 2 ** 31 - 1, 62],
+  ] as const)('quantizeMultiplier(%d, %d bits) = %d / 2^%d', (real, bits, multiplier, shift) => {
+    expect(quantizeMultiplier(real, bits)).toEqual({ multiplier, shift });
+  });
+
+  it('rejects what has no fixed point', () => {
+    expect(() => quantizeMultiplier(0)).toThrow(RangeError);
+    expect(() => quantizeMultiplier(-0.5)).toThrow(RangeError);
+    expect(() => quantizeMultiplier(Number.NaN)).toThrow(RangeError);
+    expect(() => quantizeMultiplier(2 ** 31)).toThrow(/too large/);
+    expect(() => quantizeMultiplier(2 ** -70)).toThrow(/below 2\^-63/);
+    expect(() => quantizeMultiplier(0.5, 32)).toThrow(/bits/);
+  });
+
+  it('is within half a unit of the last place of the real factor', () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: 2 ** -30, max: 2 ** 7, noNaN: true }), // below 2^(bits - 1)
+        fc.integer({ min: 8, max: 31 }),
+        (real, bits) => {
+          const { multiplier, shift } = quantizeMultiplier(real, bits);
+          expect(multiplier).toBeLessThan(2 ** bits);
+          expect(Math.abs(multiplier / 2 ** shift - real)).toBeLessThanOrEqual(2 ** -shift / 2);
+        },
+      ),
+    );
   });
 });

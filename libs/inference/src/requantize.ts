@@ -33,3 +33,39 @@ export function requantizeValue(
   const y = q + zeroPoint;
   return y < min ? min : y > max ? max : y;
 }
+
+/** A real rescale factor as verilay's fixed point: `real ≈ multiplier / 2^shift`. */
+export interface FixedPointMultiplier {
+  readonly multiplier: number;
+  readonly shift: number;
+}
+
+const MAX_MULTIPLIER = 2 ** 31 - 1;
+
+/**
+ * Converts a real rescale factor (e.g. `inputScale * weightScale / outputScale` of a quantized
+ * layer) to `multiplier / 2^shift` with `multiplier` of at most `bits` significant bits (1..31)
+ * and the largest `shift` (≤ 62) that allows: the nearest such fixed point (ties up).
+ *
+ * The default, 24 bits, is float32's precision: ONNX stores scales as float32, so a longer
+ * multiplier reproduces no more of the source model, and every extra bit of `shift` costs one
+ * range-check constraint per element in the circuits.
+ */
+export function quantizeMultiplier(real: number, bits = 24): FixedPointMultiplier {
+  if (!Number.isInteger(bits) || bits < 1 || bits > 31)
+    throw new RangeError(`multiplier bits must be an integer in [1, 31], got ${bits}`);
+  if (!Number.isFinite(real) || real <= 0)
+    throw new RangeError(`a rescale factor must be a positive finite number, got ${real}`);
+  const limit = Math.min(2 ** bits - 1, MAX_MULTIPLIER);
+  // real * 2^shift is exact in float64 (a power-of-two scaling), so only the final round rounds.
+  let shift = 62;
+  while (shift > 0 && Math.round(real * 2 ** shift) > limit) shift--;
+  const multiplier = Math.round(real * 2 ** shift);
+  if (multiplier > limit)
+    throw new RangeError(`rescale factor ${real} is too large for a ${bits}-bit multiplier`);
+  if (multiplier === 0) throw new RangeError(`rescale factor ${real} is below 2^-63`);
+  // Drop trailing zero bits: the same value with a smaller shift is a cheaper circuit.
+  let [m, s] = [multiplier, shift];
+  while (s > 0 && m % 2 === 0) [m, s] = [m / 2, s - 1];
+  return { multiplier: m, shift: s };
+}

@@ -1,0 +1,7 @@
+export {
+  encodeRaw,
+  ONNX_ELEMENT_CODES,
+  OnnxGraphBuilder,
+  type OnnxAttributeValue,
+  type OnnxElementType,
+} from './onnx-graph-builder';
