@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { runDemo } from './commands/demo.command';
+import { modelImport } from './commands/model-import.command';
 import { modelInfo } from './commands/model-info.command';
 import { modelRegister } from './commands/model-register.command';
+import { runModel } from './commands/run.command';
 import { modelBuild, prove, verify } from './commands/zk.commands';
 
 const integer = (min: number, max: number) => (value: string) => {
@@ -41,8 +43,26 @@ program
 const model = program.command('model').description('Model files');
 model
   .command('info <model-file>')
-  .description('Layers, tensor shapes and bounds, parameter count and modelId of a model document')
+  .description(
+    'Layers, tensor shapes and bounds, parameter count, modelId, and the estimated constraints of its circuits',
+  )
   .action((file: string) => modelInfo(file));
+model
+  .command('import <model.onnx>')
+  .description(
+    'Convert a quantized ONNX model (QLinearMatMul/QLinearConv, MatMulInteger/ConvInteger, Q/DQ at the edges; docs/onnx-import.md) into a verilay model document',
+  )
+  .requiredOption('--out <model-file>', 'where to write the verilay model document')
+  .option('--name <name>', 'model name (default: the ONNX graph name)')
+  .option(
+    '--multiplier-bits <bits>',
+    'significant bits of each requantization multiplier (more: closer to the float scales, larger circuits)',
+    integer(1, 31),
+    24,
+  )
+  .option('--output <value>', 'the graph value that ends the model (default: the first graph output)')
+  .option('--force', 'overwrite --out if it exists')
+  .action((file: string, opts) => modelImport(file, opts));
 model
   .command('build <model-file>')
   .description(
@@ -86,6 +106,15 @@ model
   .option('--no-whole', 'register no whole-inference verifier (models too big for one circuit)')
   .addOption(cacheDirOption())
   .action((file: string, opts) => modelRegister(file, opts));
+
+program
+  .command('run <model-file>')
+  .description(
+    'Run a model on an input with the integer runtime and print what a claim states: output, input and output commitments, trace root',
+  )
+  .requiredOption('--input <file>', 'JSON array of input values, or { "data": [...], "salt": "0x..." }')
+  .option('--trace', 'also print the commitment of every trace step')
+  .action((file: string, opts) => runModel(file, opts));
 
 program
   .command('prove')

@@ -86,6 +86,12 @@ export async function buildCircuit(model: Model, options: BuildOptions = {}): Pr
     };
   }
 
+  // Fail before the slow compile when the estimate (within 1% of the compiled count, see
+  // circuit-cost.spec.ts) is already well past the ceremony; the exact check follows the compile.
+  const ptau = options.ptau ?? { path: devPtauPath(), power: DEV_PTAU_POWER };
+  if (generated.estimatedConstraints > 1.05 * 2 ** ptau.power)
+    throw new CeremonyTooSmallError(generated.estimatedConstraints, ptau.power, 'about ');
+
   // Build in a scratch directory and rename it into place: a crash never leaves a half build
   // that looks complete.
   const work = `${dir}.tmp-${process.pid}`;
@@ -106,7 +112,6 @@ export async function buildCircuit(model: Model, options: BuildOptions = {}): Pr
   );
   const r1cs = parseR1cs(readFileSync(compiled.r1csPath));
   const constraints = r1cs.constraints.length;
-  const ptau = options.ptau ?? { path: devPtauPath(), power: DEV_PTAU_POWER };
   // Groth16's domain must hold the constraints plus one per public input (and the constant).
   if (constraints + r1cs.nPubInputs + r1cs.nOutputs + 1 > 2 ** ptau.power)
     throw new CeremonyTooSmallError(constraints, ptau.power);

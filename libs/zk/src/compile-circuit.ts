@@ -51,7 +51,9 @@ export async function compileCircuit(
     const err = e as { stdout?: string; stderr?: string };
     throw new CircuitCompileError(name, `${err.stdout ?? ''}${err.stderr ?? ''}`);
   }
-  const count = (label: string) => Number(new RegExp(`${label}: (\\d+)`).exec(stripAnsi(stdout))?.[1] ?? NaN);
+  // Anchored at a line start: "linear constraints" also ends "non-linear constraints".
+  const count = (label: string) =>
+    Number(new RegExp(`^${label}: (\\d+)`, 'm').exec(stripAnsi(stdout))?.[1] ?? NaN);
   return {
     dir,
     r1csPath: join(dir, `${name}.r1cs`),

@@ -19,8 +19,8 @@ export class WitnessError extends BaseError {
 /** A circuit needs a larger powers-of-tau file than the one available. */
 export class CeremonyTooSmallError extends BaseError {
   readonly code = 'CEREMONY_TOO_SMALL';
-  constructor(constraints: number, power: number) {
-    super(`The circuit has ${constraints} constraints; the powers of tau supports 2^${power}`, {
+  constructor(constraints: number, power: number, about = '') {
+    super(`The circuit has ${about}${constraints} constraints; the powers of tau supports 2^${power}`, {
       details: `Make a larger one: POWER=${Math.ceil(Math.log2(constraints + 1))} npm run ptau (see docs/trusted-setup.md).`,
     });
   }

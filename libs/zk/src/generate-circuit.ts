@@ -6,6 +6,7 @@ import {
   type Model,
   type TensorInfo,
 } from '@verilay/inference';
+import { templateCost } from './circuit-cost';
 
 export interface GeneratedCircuit {
   /** circom 2 source of the main component. */
@@ -19,7 +20,12 @@ export interface GeneratedCircuit {
   readonly inputIndex: number;
   /** Trace index of the tensor it commits as output. */
   readonly outputIndex: number;
+  /** Constraints the compiled circuit will have (non-linear + linear), from templateCost. */
+  readonly estimatedConstraints: number;
 }
+
+/** Emits one line of the template body, adding the constraints it will compile to. */
+type Emit = (line: string, constraints?: number) => void;
 
 const bitlen = (v: bigint) => (v <= 0n ? 0 : v.toString(2).length);
 /** Bits so that 0 <= v < 2^bits for every v <= max (at least 1: Num2Bits(0) is not a range check). */
@@ -41,7 +47,11 @@ export function generateModelCircuit(model: Model, options: { step?: number } = 
     throw new RangeError(`step ${step} is not a layer of this model (0..${model.layers.length - 1})`);
 
   const out: string[] = [];
-  const emit = (line: string) => out.push(`    ${line}`);
+  let constraints = 0;
+  const emit: Emit = (line: string, cost = 0) => {
+    out.push(`    ${line}`);
+    constraints += cost;
+  };
   const first = model.tensors[from];
   emit(`signal input x[${tensorSize(first.shape)}];`);
   emit('signal input salt;');
@@ -69,7 +79,10 @@ export function generateModelCircuit(model: Model, options: { step?: number } = 
   const commit = (name: string, t: TensorInfo, signal: string, check: 0 | 1, salt: string) => {
     const d = DTYPES[t.dtype];
     const n = tensorSize(t.shape);
-    emit(`component ${name} = TensorCommit(${n}, ${d.bits}, ${d.min}, ${d.code}, ${check});`);
+    emit(
+      `component ${name} = TensorCommit(${n}, ${d.bits}, ${d.min}, ${d.code}, ${check});`,
+      templateCost.tensorCommit(n, d.bits, d.min, check === 1),
+    );
     emit(`for (var j = 0; j < ${n}; j++) { ${name}.in[j] <== ${signal}[j]; }`);
     emit(`${name}.salt <== ${salt};`);
   };
@@ -105,12 +118,13 @@ export function generateModelCircuit(model: Model, options: { step?: number } = 
     publicSignals: ['inputCommitment', 'outputCommitment'],
     inputIndex: from,
     outputIndex: to,
+    estimatedConstraints: constraints,
   };
 }
 
 /** Emits a layer whose output is trace tensor i + 1; `relu` fuses a following ReLU into a requantize. */
 function emitLayer(
-  emit: (line: string) => void,
+  emit: Emit,
   i: number,
   layer: Layer,
   input: TensorInfo,
@@ -136,7 +150,7 @@ function emitLayer(
       emit(`for (var o = 0; o < ${layer.outFeatures}; o++) {`);
       emit(`    var acc = b${i}[o];`);
       emit(`    for (var k = 0; k < ${layer.inFeatures}; k++) { acc += w${i}[o][k] * ${x}[k]; }`);
-      emit(`    ${y}[o] <== acc;`);
+      emit(`    ${y}[o] <== acc;`, n);
       emit('}');
       return y;
     }
@@ -162,7 +176,7 @@ function emitLayer(
         `        if (iy >= 0 && iy < ${h} && ix >= 0 && ix < ${w}) { acc += w${i}[((o * ${c} + ci) * ${kh} + a) * ${kw} + bb] * ${x}[(ci * ${h} + iy) * ${w} + ix]; }`,
       );
       emit('    } } }');
-      emit(`    ${y}[(o * ${oh} + r) * ${ow} + c] <== acc;`);
+      emit(`    ${y}[(o * ${oh} + r) * ${ow} + c] <== acc;`, n);
       emit('} } }');
       return y;
     }
@@ -194,6 +208,7 @@ function emitLayer(
         emit(`component round${i}[${n}];`);
         emit(
           `for (var j = 0; j < ${n}; j++) { round${i}[j] = RoundShift(${m}, ${s}, ${qlo}, ${qBits}); round${i}[j].x <== ${x}[j]; }`,
+          n * templateCost.roundShift(s, qBits),
         );
         q = (j) => `round${i}[${j}].q`;
       }
@@ -202,9 +217,10 @@ function emitLayer(
         emit(`component clamp${i}[${n}];`);
         emit(
           `for (var j = 0; j < ${n}; j++) { clamp${i}[j] = ${clamp}; clamp${i}[j].t <== ${q('j')} + ${zp}; ${y}[j] <== clamp${i}[j].y; }`,
+          n * (clamp.startsWith('ClampBoth') ? templateCost.clampBoth(cmp) : templateCost.clampOneSide(cmp)),
         );
       } else {
-        emit(`for (var j = 0; j < ${n}; j++) { ${y}[j] <== ${q('j')} + ${zp}; }`);
+        emit(`for (var j = 0; j < ${n}; j++) { ${y}[j] <== ${q('j')} + ${zp}; }`, n);
       }
       return y;
     }
@@ -218,6 +234,7 @@ function emitLayer(
       emit(`component relu${i}[${n}];`);
       emit(
         `for (var j = 0; j < ${n}; j++) { relu${i}[j] = Relu(${bitsFor(abs(lo) > hi ? abs(lo) : hi)}); relu${i}[j].x <== ${x}[j]; ${y}[j] <== relu${i}[j].y; }`,
+        n * templateCost.clampOneSide(bitsFor(abs(lo) > hi ? abs(lo) : hi)),
       );
       return y;
     }
@@ -233,7 +250,14 @@ function emitLayer(
           ? `MaxOf(${k}, ${bitsFor(hi - lo)})`
           : `DivRound(${k}, ${lo}, ${bitsFor(hi - lo)}, ${bitsFor(BigInt(k - 1))})`;
       emit(`signal ${y}[${n}];`);
-      emit(`component pool${i}[${n}];`);
+      const bits = bitsFor(hi - lo);
+      emit(
+        `component pool${i}[${n}];`,
+        n *
+          (layer.op === 'maxpool'
+            ? templateCost.maxOf(k, bits)
+            : templateCost.divRound(bits, bitsFor(BigInt(k - 1)))),
+      );
       emit(
         `for (var ci = 0; ci < ${c}; ci++) { for (var r = 0; r < ${oh}; r++) { for (var col = 0; col < ${ow}; col++) {`,
       );
@@ -254,7 +278,10 @@ function emitLayer(
     case 'argmax': {
       const len = tensorSize(input.shape);
       emit(`signal ${y}[1];`);
-      emit(`component argmax${i} = ArgMax(${len}, ${bitsFor(hi - lo)});`);
+      emit(
+        `component argmax${i} = ArgMax(${len}, ${bitsFor(hi - lo)});`,
+        templateCost.argMax(len, bitsFor(hi - lo)),
+      );
       emit(`for (var j = 0; j < ${len}; j++) { argmax${i}.in[j] <== ${x}[j]; }`);
       emit(`${y}[0] <== argmax${i}.out;`);
       return y;

@@ -14,3 +14,4 @@ export {
   type VerificationKey,
 } from './prover';
 export { ProverPool } from './prover-pool';
+export { DEV_PTAU_POWER } from './paths';

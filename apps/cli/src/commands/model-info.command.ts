@@ -1,12 +1,21 @@
 import { computeModelId, parseModel } from '@verilay/inference';
+import { DEV_PTAU_POWER, generateModelCircuit } from '@verilay/zk';
 import { readFileSync } from 'node:fs';
 
+/** `verilay model info <model-file>`: layers, bounds, parameters, modelId and circuit sizes. */
 export function modelInfo(file: string): void {
   const model = parseModel(readFileSync(file, 'utf8'));
   const params = model.layers.reduce(
     (n, l) => n + ('weights' in l ? l.weights.length + l.bias.length : 0),
     0,
   );
+  // Estimates from the circuit generator (within 1% of circom's count, see libs/zk circuit-cost).
+  const whole = generateModelCircuit(model).estimatedConstraints;
+  const steps = model.layers.map((_, step) => generateModelCircuit(model, { step }).estimatedConstraints);
+  const capacity = 2 ** DEV_PTAU_POWER;
+  // Groth16's domain holds the constraints plus the public signals and the constant (4 here).
+  const fits = (n: number) => (n + 4 <= capacity ? 'fits' : 'exceeds');
+
   console.log(`model     ${model.name}`);
   console.log(`modelId   ${computeModelId(model)}`);
   console.log(`params    ${params}`);
@@ -14,7 +23,15 @@ export function modelInfo(file: string): void {
   model.layers.forEach((layer, i) => {
     const t = model.tensors[i + 1];
     console.log(
-      `  ${String(i).padStart(2)} ${layer.op.padEnd(10)} -> [${t.shape}] ${t.dtype} in [${t.min}, ${t.max}]`,
+      `  ${String(i).padStart(2)} ${layer.op.padEnd(10)} -> [${t.shape}] ${t.dtype} in [${t.min}, ${t.max}]` +
+        `   step circuit ~${steps[i]} constraints`,
     );
   });
+  const largest = Math.max(...steps);
+  console.log(
+    `circuit   ~${whole} constraints for the whole inference (${fits(whole)} the 2^${DEV_PTAU_POWER} development ceremony)`,
+  );
+  console.log(
+    `steps     ~${largest} constraints in the largest step circuit, layer ${steps.indexOf(largest)} (${fits(largest)} 2^${DEV_PTAU_POWER})`,
+  );
 }

@@ -8,6 +8,7 @@ import {
   type VerificationKey,
 } from '@verilay/zk';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { readInput } from './input-file';
 
 const readModel = (file: string): Model => parseModel(readFileSync(file, 'utf8'));
 const progress = (start: number) => (step: string, detail?: string) =>
@@ -41,15 +42,6 @@ export async function modelBuild(file: string, opts: { step?: number; cacheDir?:
       2,
     ),
   );
-}
-
-/** An input file: a JSON array of values, or { "data": [...], "salt": "0x..." }. */
-function readInput(file: string): { data: number[]; salt: bigint } {
-  const doc = JSON.parse(readFileSync(file, 'utf8')) as number[] | { data: number[]; salt?: string };
-  if (Array.isArray(doc)) return { data: doc, salt: 0n };
-  if (!doc || !Array.isArray(doc.data))
-    throw new Error(`${file}: expected an array of values or { "data": [...], "salt"? }`);
-  return { data: doc.data, salt: doc.salt ? BigInt(doc.salt) : 0n };
 }
 
 /** `verilay prove --model <file> --input <file> [--out proof.json]`. */
