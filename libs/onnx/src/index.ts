@@ -5,3 +5,10 @@ export {
   type OnnxAttributeValue,
   type OnnxElementType,
 } from './onnx-graph-builder';
+export {
+  importOnnx,
+  type OnnxImportOptions,
+  type OnnxImportResult,
+  type QuantizationParams,
+} from './import-onnx';
+export { OnnxImportError, type OnnxNodeRef } from './onnx-import.error';

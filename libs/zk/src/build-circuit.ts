@@ -44,7 +44,7 @@ const MANIFEST = 'build.json';
  * runtime cross-checks run on -O1 builds where every signal stays visible; the proof tests run on
  * these -O2 builds.
  */
-const OPTIMIZATION = 2;
+export const OPTIMIZATION = 2;
 
 /** The hash a build is cached under: the generated source, the template library and the toolchain. */
 export function circuitHash(source: string): string {

@@ -20,7 +20,7 @@ export interface GeneratedCircuit {
   readonly inputIndex: number;
   /** Trace index of the tensor it commits as output. */
   readonly outputIndex: number;
-  /** Constraints the compiled circuit will have (non-linear + linear), from templateCost. */
+  /** Constraints of the circuit as buildCircuit compiles it (--O2: non-linear only), from templateCost. */
   readonly estimatedConstraints: number;
 }
 
@@ -81,7 +81,7 @@ export function generateModelCircuit(model: Model, options: { step?: number } = 
     const n = tensorSize(t.shape);
     emit(
       `component ${name} = TensorCommit(${n}, ${d.bits}, ${d.min}, ${d.code}, ${check});`,
-      templateCost.tensorCommit(n, d.bits, d.min, check === 1),
+      templateCost.tensorCommit(n, d.bits, check === 1, salt !== '0'),
     );
     emit(`for (var j = 0; j < ${n}; j++) { ${name}.in[j] <== ${signal}[j]; }`);
     emit(`${name}.salt <== ${salt};`);
@@ -150,7 +150,7 @@ function emitLayer(
       emit(`for (var o = 0; o < ${layer.outFeatures}; o++) {`);
       emit(`    var acc = b${i}[o];`);
       emit(`    for (var k = 0; k < ${layer.inFeatures}; k++) { acc += w${i}[o][k] * ${x}[k]; }`);
-      emit(`    ${y}[o] <== acc;`, n);
+      emit(`    ${y}[o] <== acc;`);
       emit('}');
       return y;
     }
@@ -176,7 +176,7 @@ function emitLayer(
         `        if (iy >= 0 && iy < ${h} && ix >= 0 && ix < ${w}) { acc += w${i}[((o * ${c} + ci) * ${kh} + a) * ${kw} + bb] * ${x}[(ci * ${h} + iy) * ${w} + ix]; }`,
       );
       emit('    } } }');
-      emit(`    ${y}[(o * ${oh} + r) * ${ow} + c] <== acc;`, n);
+      emit(`    ${y}[(o * ${oh} + r) * ${ow} + c] <== acc;`);
       emit('} } }');
       return y;
     }
@@ -220,7 +220,7 @@ function emitLayer(
           n * (clamp.startsWith('ClampBoth') ? templateCost.clampBoth(cmp) : templateCost.clampOneSide(cmp)),
         );
       } else {
-        emit(`for (var j = 0; j < ${n}; j++) { ${y}[j] <== ${q('j')} + ${zp}; }`, n);
+        emit(`for (var j = 0; j < ${n}; j++) { ${y}[j] <== ${q('j')} + ${zp}; }`);
       }
       return y;
     }
