@@ -50,15 +50,36 @@ describe(requantizeValue.name, () => {
   });
 
   it('takes the exact fast path and the BigInt path consistently at the 2^53 boundary', () => {
-    // The fast path holds while |x| <= floor(2^53 / m) - 2^s: test both sides of that threshold.
+    // The fast path holds while |x * m| < 2^53: test both sides of that threshold, with shifts
+    // below and above 53 and products on and off the rounding boundary.
     const m = 2 ** 20 + 1;
-    for (const s of [1, 2, 10, 23, 24, 25]) {
-      const threshold = Math.floor(2 ** 53 / m) - 2 ** s;
+    const threshold = Math.floor((2 ** 53 - 1) / m);
+    for (const s of [1, 2, 10, 23, 24, 25, 40, 53, 54, 62])
       for (let x = threshold - 3; x <= threshold + 3; x++)
         for (const sign of [1, -1])
           expect(requantizeValue(sign * x, m, s, 0, 'int32')).toBe(
             Number(referenceRequantize(BigInt(sign * x), m, s, 0, 'int32')),
           );
+  });
+
+  it('rounds exact halves up with large shifts on the fast path', () => {
+    // 24-bit multipliers with shifts in the 30s and 40s are what ONNX import produces.
+    const m = 12_582_913; // 3 * 2^22 + 1, 24 bits
+    for (const s of [30, 35, 41, 47]) {
+      fc.assert(
+        fc.property(fc.integer({ min: -(2 ** 28), max: 2 ** 28 }), (x) => {
+          for (const v of [x, x + 1, x - 1])
+            expect(requantizeValue(v, m, s, 0, 'int32')).toBe(
+              Number(referenceRequantize(BigInt(v), m, s, 0, 'int32')),
+            );
+        }),
+        { numRuns: 500 },
+      );
+      // Exact ties: x * m = (2k + 1) * 2^(s-1) needs m | (2k+1) 2^(s-1); use m = 1 instead.
+      for (const k of [-3, -2, -1, 0, 1, 2]) {
+        const x = (2 * k + 1) * 2 ** (s - 1);
+        if (Math.abs(x) < 2 ** 31) expect(requantizeValue(x, 1, s, 0, 'int32')).toBe(k + 1); // (k + 1/2) rounds up to k + 1
+      }
     }
   });
 });

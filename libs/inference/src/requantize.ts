@@ -9,7 +9,8 @@ const TWO_53 = 2 ** 53;
  *
  * i.e. round half toward +infinity, then saturate; with shift = 0 there is no rounding term.
  * |x| < 2^31 and multiplier < 2^31 (checked at model load), so the product is below 2^62 and is
- * computed exactly: with plain numbers when it stays below 2^53, with BigInt otherwise.
+ * computed exactly: with plain numbers when it stays below 2^53 (whatever the shift), with BigInt
+ * otherwise.
  */
 export function requantizeValue(
   x: number,
@@ -19,16 +20,22 @@ export function requantizeValue(
   dtype: DType,
 ): number {
   const { min, max } = DTYPES[dtype];
+  const p = x * multiplier;
   let q: number;
-  if (Math.abs(x) <= Math.floor(TWO_53 / multiplier) - 2 ** shift) {
-    // SAFETY: |x * multiplier| + 2^(shift-1) < 2^53, so the product and the sum are exact, and
-    // division by a power of two only changes the exponent: the quotient is exact before floor.
-    const p = x * multiplier;
-    q = shift === 0 ? p : Math.floor((p + 2 ** (shift - 1)) / 2 ** shift);
+  if (Math.abs(p) < TWO_53) {
+    // SAFETY: rounding is monotonic and 2^53 is a double, so |fl(x * m)| < 2^53 implies the true
+    // product is below 2^53 and p is exact. p / 2^s only moves the exponent (exact), so `a` is
+    // floor(p / 2^s) exactly; p rounds up iff p >= (2a + 1) * 2^(s-1), a double because 2a + 1
+    // has at most 54 - s bits. No sum of p with 2^(s-1) is ever formed, so any shift works.
+    if (shift === 0) q = p;
+    else {
+      const a = Math.floor(p / 2 ** shift);
+      q = p >= (2 * a + 1) * 2 ** (shift - 1) ? a + 1 : a;
+    }
   } else {
-    const p = BigInt(x) * BigInt(multiplier);
+    const big = BigInt(x) * BigInt(multiplier);
     // BigInt >> is an arithmetic shift: floor division by 2^shift, also for negative numbers.
-    q = Number(shift === 0 ? p : (p + (1n << BigInt(shift - 1))) >> BigInt(shift));
+    q = Number(shift === 0 ? big : (big + (1n << BigInt(shift - 1))) >> BigInt(shift));
   }
   const y = q + zeroPoint;
   return y < min ? min : y > max ? max : y;
