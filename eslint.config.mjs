@@ -19,6 +19,7 @@ const PURE_LIBS = [
   'libs/inference/src/**/*.ts',
   'libs/commitments/src/**/*.ts',
   'libs/protocol/src/**/*.ts',
+  'libs/onnx/src/**/*.ts',
 ];
 // Every lib has one public entry; nothing reaches into another lib's files.
 const NO_DEEP = [

@@ -7,6 +7,7 @@ import { benchClaimIntake } from './claim-intake.bench';
 import { benchGas, GAS_SECTION_MARKERS } from './contracts-gas.bench';
 import { benchReplay, REPLAY_SECTION_MARKERS } from './replay-throughput.bench';
 import { benchDisputeLatency, LATENCY_SECTION_MARKERS } from './dispute-latency.bench';
+import { benchMnist, MNIST_SECTION_MARKERS } from './mnist.bench';
 import { benchRuntime } from './runtime-throughput.bench';
 import { benchZk } from './zk-proving.bench';
 
@@ -16,6 +17,7 @@ async function main() {
   const runtime = await benchRuntime();
   const intake = await benchClaimIntake();
   const zk = await benchZk();
+  const mnist = await benchMnist();
   const gas = await benchGas();
   const replayRows = await benchReplay();
   const latency = await benchDisputeLatency();
@@ -56,6 +58,18 @@ proving key in memory (includes the runtime run and the output-commitment check)
 see docs/circuits.md for the constraint floor and the optimisation log for the prover.
 
 ${zk}
+
+## Real models: MNIST, next to other zkML systems
+
+The shipped models of models/mnist on the held-out digits, and a Groth16 proof of the MLP, with
+published figures of other systems for MNIST-sized models (bench/mnist.bench.ts;
+\`npm run bench:mnist\` refreshes this section alone).
+
+${MNIST_SECTION_MARKERS.START}
+
+${mnist}
+
+${MNIST_SECTION_MARKERS.END}
 
 ## Replay throughput (libs/workers CPU executor)
 
