@@ -2,7 +2,7 @@
 // ts-jest transpiles each file alone (isolatedModules in tsconfig); `npm run check` type-checks.
 module.exports = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/libs', '<rootDir>/apps', '<rootDir>/contracts'],
+  roots: ['<rootDir>/libs', '<rootDir>/apps', '<rootDir>/contracts', '<rootDir>/scripts'],
   testRegex: '\\.spec\\.ts$',
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
   moduleNameMapper: { '^@verilay/(.*)$': '<rootDir>/libs/$1/src/index.ts' },
