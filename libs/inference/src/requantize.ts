@@ -1,6 +1,8 @@
 import { DTYPES, type DType } from './dtype';
 
 const TWO_53 = 2 ** 53;
+/** 2^k for k = 0..63: a table lookup instead of Math.pow per element. */
+const POW2 = Array.from({ length: 64 }, (_, k) => 2 ** k);
 
 /**
  * The one rounding rule of verilay (docs/model-format.md):
@@ -29,8 +31,8 @@ export function requantizeValue(
     // has at most 54 - s bits. No sum of p with 2^(s-1) is ever formed, so any shift works.
     if (shift === 0) q = p;
     else {
-      const a = Math.floor(p / 2 ** shift);
-      q = p >= (2 * a + 1) * 2 ** (shift - 1) ? a + 1 : a;
+      const a = Math.floor(p / POW2[shift]);
+      q = p >= (2 * a + 1) * POW2[shift - 1] ? a + 1 : a;
     }
   } else {
     const big = BigInt(x) * BigInt(multiplier);
