@@ -117,7 +117,7 @@ export async function benchMnist(): Promise<string> {
   });
   await releaseProverThreads();
   const setup = (manifest.timings.setup ?? 0) + (manifest.timings.contribute ?? 0);
-  const ours = `| **verilay** (this repo) | Groth16 (circom2 -O2, snarkjs) | mnist-mlp 784-64-10, ${params(mlp).toLocaleString('en')} params | this machine (below), 2 cores | **${median(proveTimes).toFixed(2)} s** | ${artifacts.constraints.toLocaleString('en')} constraints; verify ${median(verifyTimes).toFixed(2)} s (snarkjs) or 195,611 gas on chain; proof 256 bytes of calldata; peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB |`;
+  const ours = `| **verilay** (this repo) | Groth16 (circom2 -O2, snarkjs) | mnist-mlp 784-64-10, ${params(mlp).toLocaleString('en')} params | this VM (machine line at the top of this page), 2 cores | **${median(proveTimes).toFixed(2)} s** | ${artifacts.constraints.toLocaleString('en')} constraints; verify ${median(verifyTimes).toFixed(2)} s (snarkjs) or 195,611 gas on chain; proof 256 bytes of calldata; peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB |`;
   console.error(`mnist: mlp proof ${median(proveTimes).toFixed(2)} s`);
 
   return `modelId of mnist-mlp: \`${computeModelId(mlp)}\`; accuracy in float and after quantization,

@@ -31,7 +31,7 @@ export function modelImport(
   const q = imported.inputQuantization;
   if (q)
     console.log(
-      `quantize inputs as round(x / ${q.scale}) + ${q.zeroPoint}, saturated to ${q.dtype} (the graph's input QuantizeLinear)`,
+      `quantize inputs as round(x / ${q.scale}) + ${q.zeroPoint} (half to even, as ONNX Runtime), saturated to ${q.dtype} (the graph's input QuantizeLinear)`,
     );
   const d = imported.outputQuantization;
   if (d) console.log(`outputs dequantize as (y - ${d.zeroPoint}) * ${d.scale}`);
