@@ -15,24 +15,11 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadMnist, PIXELS } from '../scripts/mnist/mnist-data';
 import { sectionMarkers, writeSection } from './bench-sections';
+import { median, seconds, withPeakRss } from './measure';
 
 export const MNIST_SECTION_MARKERS = sectionMarkers('mnist', 'bench/mnist.bench.ts');
 
 const ROOT = join(__dirname, '../..');
-const seconds = (start: number) => (performance.now() - start) / 1000;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-
-/** Peak resident memory while `f` runs, sampled every 20 ms. */
-async function withPeakRss<T>(f: () => Promise<T>): Promise<[T, number]> {
-  let peak = process.memoryUsage().rss;
-  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
-  try {
-    return [await f(), Math.max(peak, process.memoryUsage().rss)];
-  } finally {
-    clearInterval(timer);
-  }
-}
-
 const params = (model: Model) =>
   model.layers.reduce((n, l) => n + ('weights' in l ? l.weights.length + l.bias.length : 0), 0);
 

@@ -2,21 +2,8 @@ import { parseModel, randomInput, randomModel, type Model } from '@verilay/infer
 import { buildCircuit, circuitInput, Prover, releaseProverThreads, WitnessCalculator } from '@verilay/zk';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { median, seconds, withPeakRss } from './measure';
 import * as snarkjs from 'snarkjs';
-
-/** Peak resident memory while `f` runs, sampled every 20 ms. */
-async function withPeakRss<T>(f: () => Promise<T>): Promise<[T, number]> {
-  let peak = process.memoryUsage().rss;
-  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
-  try {
-    return [await f(), Math.max(peak, process.memoryUsage().rss)];
-  } finally {
-    clearInterval(timer);
-  }
-}
-
-const seconds = (start: number) => (performance.now() - start) / 1000;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 /**
  * Groth16 numbers per model: constraints, build steps (from the build manifest: a cold build's

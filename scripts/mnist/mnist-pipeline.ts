@@ -14,25 +14,19 @@ import { trainSgd, type EpochLog, type TrainingRecipe } from './sgd-training';
 
 export type MnistModelName = 'mnist-mlp' | 'mnist-cnn';
 
+/** One recipe for both models; only the seed differs. */
+const RECIPE = {
+  epochs: 20,
+  batchSize: 32,
+  learningRate: 0.05,
+  momentum: 0.9,
+  weightDecay: 1e-4,
+  maxShift: 1,
+} as const;
+
 export const RECIPES: Readonly<Record<MnistModelName, TrainingRecipe>> = {
-  'mnist-mlp': {
-    seed: 1,
-    epochs: 20,
-    batchSize: 32,
-    learningRate: 0.05,
-    momentum: 0.9,
-    weightDecay: 1e-4,
-    maxShift: 1,
-  },
-  'mnist-cnn': {
-    seed: 2,
-    epochs: 20,
-    batchSize: 32,
-    learningRate: 0.05,
-    momentum: 0.9,
-    weightDecay: 1e-4,
-    maxShift: 1,
-  },
+  'mnist-mlp': { seed: 1, ...RECIPE },
+  'mnist-cnn': { seed: 2, ...RECIPE },
 };
 
 /** The float checkpoint of each model: a float32 ONNX file (`<name>.float.onnx`). */

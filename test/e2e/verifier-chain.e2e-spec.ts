@@ -23,7 +23,15 @@ import { buildCircuit, Prover, releaseProverThreads } from '@verilay/zk';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { eventually, registerOnChain, sleep, TEST_CACHE as CACHE, VERIFIER_ENTRY } from './support/e2e';
+import {
+  batchOnChain,
+  eventually,
+  finalAtVerifier,
+  registerOnChain,
+  sleep,
+  TEST_CACHE as CACHE,
+  VERIFIER_ENTRY,
+} from './support/e2e';
 
 const CLOCK_S = 15;
 
@@ -110,16 +118,7 @@ describe('verifier on chain (e2e)', () => {
     ) as Record<keyof typeof claims, `0x${string}`>;
 
     // All four go into one batch, posted on chain.
-    const batch = await eventually(
-      async () => {
-        const view = await client.getClaim(ids.trueValidity);
-        return view.batch?.chainIndex !== null && view.batch?.chainIndex !== undefined
-          ? view.batch
-          : undefined;
-      },
-      30_000,
-      'the batch on chain',
-    );
+    const batch = await batchOnChain(client, ids.trueValidity);
     expect(batch.postTx).toMatch(/^0x[0-9a-f]{64}$/);
     const tree = new BatchTree(Object.values(ids));
     expect(tree.root).toBe(batch.root);
@@ -219,20 +218,9 @@ describe('verifier on chain (e2e)', () => {
   it('makes a claim final on chain at once with a requested validity proof', async () => {
     const c = await claimOf(validity, 9, false);
     const [{ claimId }] = (await client.submitClaims([c])).claims;
-    const batch = await eventually(
-      async () => {
-        const b = (await client.getClaim(claimId)).batch;
-        return b?.chainIndex !== null && b?.chainIndex !== undefined ? b : undefined;
-      },
-      30_000,
-      'the batch on chain',
-    );
+    const batch = await batchOnChain(client, claimId);
     await client.requestProof(claimId);
-    await eventually(
-      async () => ((await client.getClaim(claimId)).status === 'final' ? true : undefined),
-      60_000,
-      'final',
-    );
+    await finalAtVerifier(client, claimId, 60_000);
     // Final on chain too, long before its 60 s window ends.
     const onChain = await readClaimStatus(
       challenger,

@@ -1,3 +1,4 @@
+import type { ClaimView, VerifierClient } from '@verilay/client';
 import { modelToJson, type Model } from '@verilay/inference';
 import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -55,4 +56,29 @@ export async function registerOnChain(
     ...flags,
   ]);
   return JSON.parse(stdout);
+}
+
+/** Waits until the verifier has posted the claim's batch on chain; returns the batch. */
+export async function batchOnChain(
+  client: VerifierClient,
+  claimId: `0x${string}`,
+  timeoutMs = 30_000,
+): Promise<NonNullable<ClaimView['batch']>> {
+  return eventually(
+    async () => {
+      const b = (await client.getClaim(claimId)).batch;
+      return b?.chainIndex !== null && b?.chainIndex !== undefined ? b : undefined;
+    },
+    timeoutMs,
+    'the batch on chain',
+  );
+}
+
+/** Waits until the verifier reports the claim `final`. */
+export async function finalAtVerifier(client: VerifierClient, claimId: `0x${string}`, timeoutMs: number) {
+  await eventually(
+    async () => ((await client.getClaim(claimId)).status === 'final' ? true : undefined),
+    timeoutMs,
+    'final',
+  );
 }

@@ -1,0 +1,15 @@
+/** Seconds since `start` (a performance.now() reading). */
+export const seconds = (start: number) => (performance.now() - start) / 1000;
+
+export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
+/** Peak resident memory while `f` runs, sampled every 20 ms. */
+export async function withPeakRss<T>(f: () => Promise<T>): Promise<[T, number]> {
+  let peak = process.memoryUsage().rss;
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+  try {
+    return [await f(), Math.max(peak, process.memoryUsage().rss)];
+  } finally {
+    clearInterval(timer);
+  }
+}
