@@ -175,6 +175,70 @@ describe(importOnnx.name, () => {
     });
   });
 
+  describe('hostile constants (the file is untrusted)', () => {
+    // A 120-byte file whose weights claim [2^26, 1, 0, 1]: the product matches "no data", and the
+    // importer used to allocate 2^26 entries from the first dimension (a fatal out-of-memory).
+    it.each([
+      [[2 ** 26, 1, 0, 1], /dimension below 1/],
+      [[-1, 1, -1, 2], /dimension below 1/],
+      [[2 ** 12, 2 ** 12, 1, 1], /more than the 4194304/],
+    ])('rejects weights of shape %j before allocating anything', (dims, reason) => {
+      const bytes = patch(convWith({}), (m) => {
+        const w = m.graph!.initializer!.find((t) => t.name === 'w')!;
+        w.dims = dims;
+        w.rawData = new Uint8Array(0);
+      });
+      expectRejection(bytes, 'conv', 'ConvInteger', reason);
+    });
+
+    it('rejects an int8/uint8 value outside its range in int32_data (ONNX Runtime would wrap it)', () => {
+      const bytes = patch(
+        dense().initializer('zp', 'uint8', [], [0]).output('acc', 'int32').toBytes(),
+        (m) => {
+          const mm = m.graph!.node!.find((n) => n.name === 'mm')!;
+          mm.input = ['x', 'B', 'zp'];
+          const zp = m.graph!.initializer!.find((t) => t.name === 'zp')!;
+          zp.rawData = new Uint8Array(0);
+          zp.int32Data = [300];
+        },
+      );
+      expectRejection(bytes, 'mm', 'MatMulInteger', /outside \[0, 255\]/);
+    });
+
+    const qLinearMatMul = (xs: number, ws: number, ys: number) =>
+      new OnnxGraphBuilder('g')
+        .input('x', 'int8', [1, 2])
+        .initializer('xs', 'float', [], [xs])
+        .initializer('xz', 'int8', [], [0])
+        .initializer('w', 'int8', [2, 1], [1, 1])
+        .initializer('ws', 'float', [], [ws])
+        .initializer('wz', 'int8', [], [0])
+        .initializer('ys', 'float', [], [ys])
+        .initializer('yz', 'int8', [], [0])
+        .node('QLinearMatMul', ['x', 'xs', 'xz', 'w', 'ws', 'wz', 'ys', 'yz'], ['y'], {}, 'qmm')
+        .output('y', 'int8')
+        .toBytes();
+
+    // ONNX Runtime computes with float32 scales: where float32 underflows or overflows, its
+    // results leave the exact fixed point (it gave 0 where verilay gave 9), so these are refused.
+    it('rejects a subnormal scale', () => {
+      expectRejection(qLinearMatMul(1, 1, 1.4e-45), 'qmm', 'QLinearMatMul', /normal float32/);
+    });
+
+    it('rejects a scale so large that an int32 times it overflows float32', () => {
+      expectRejection(qLinearMatMul(1, 1, 1e37), 'qmm', 'QLinearMatMul', /normal float32/);
+    });
+
+    it('rejects input and weight scales whose float32 product underflows', () => {
+      expectRejection(
+        qLinearMatMul(1e-23, 1e-23, 1e-30),
+        'qmm',
+        'QLinearMatMul',
+        /below float32's normal range/,
+      );
+    });
+  });
+
   describe('MatMulInteger and Add', () => {
     it('rejects weights that do not fit int8 after subtracting the zero point', () => {
       const bytes = new OnnxGraphBuilder('g')
@@ -401,6 +465,17 @@ describe(importOnnx.name, () => {
         .output('y', 'int8')
         .toBytes();
       expectRejection(bytes, 'reshape', 'Reshape', /reshapes \[1, 8\] to \[1, 2, 4\]/);
+    });
+
+    it('rejects a Reshape to [N], which drops the batch dimension later ops count', () => {
+      // ORT: Flatten(axis 1) of a 1-D [4] is [4, 1], and ArgMax(axis 1) of that is four zeros.
+      const bytes = new OnnxGraphBuilder('g')
+        .input('x', 'int8', [1, 4])
+        .initializer('shape', 'int64', [1], [4])
+        .node('Reshape', ['x', 'shape'], ['y'], {}, 'reshape')
+        .output('y', 'int8')
+        .toBytes();
+      expectRejection(bytes, 'reshape', 'Reshape', /only a flatten to \[1, N\]/);
     });
 
     it('rejects ArgMax on an axis other than the features', () => {

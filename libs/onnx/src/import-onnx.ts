@@ -9,6 +9,7 @@ import {
   type Model,
   type RequantizeLayer,
 } from '@verilay/inference';
+import { errorMessage } from '@verilay/errors';
 import { onnx } from 'onnx-proto';
 import { OnnxImportError, type OnnxNodeRef } from './onnx-import.error';
 import { onnxTypeName, protoInt, readTensor, type ConstTensor } from './onnx-tensor';
@@ -88,6 +89,11 @@ interface Node {
 }
 
 const T = onnx.TensorProto.DataType;
+/** parseModel's limit on a model name. */
+const MAX_NAME_LENGTH = 200;
+/** Scales must be normal float32 values (see `scale`). */
+const MIN_SCALE = 2 ** -126;
+const MAX_SCALE = 2 ** 64;
 const INT32_MIN = DTYPES.int32.min;
 const INT32_MAX = DTYPES.int32.max;
 const QDTYPES: Readonly<Record<number, QDType>> = { [T.INT8]: 'int8', [T.UINT8]: 'uint8' };
@@ -116,7 +122,13 @@ export function importOnnx(bytes: Uint8Array, options: OnnxImportOptions = {}): 
     throw new OnnxImportError(null, 'not an ONNX model (the protobuf does not decode)', { cause });
   }
   if (!proto.graph) throw new OnnxImportError(null, 'the model has no graph');
-  return new ChainImporter(proto.graph, bits).run(options);
+  try {
+    return new ChainImporter(proto.graph, bits).run(options);
+  } catch (cause) {
+    // The file is untrusted: whatever slipped past the checks still ends as an import error.
+    if (cause instanceof OnnxImportError) throw cause;
+    throw new OnnxImportError(null, `the graph cannot be imported: ${errorMessage(cause)}`, { cause });
+  }
 }
 
 /** Walks the chain from the graph input to the output, one node at a time. */
@@ -335,6 +347,7 @@ class ChainImporter {
     // Left to right in float64 from the float32 values of the file: the MNIST exporter writes the
     // same expression, so its files import to the identical model.
     const real = (Math.fround(aScale) * Math.fround(bScale)) / Math.fround(yScale);
+    this.checkScaleProduct(node, aScale, bScale);
     this.rescale(node, real, yZp.value, yZp.dtype, out);
     return {
       kind: 'int',
@@ -364,6 +377,7 @@ class ChainImporter {
       this.foldBias(node, index, b.values);
     }
     const real = (Math.fround(xScale) * Math.fround(wScale)) / Math.fround(yScale);
+    this.checkScaleProduct(node, xScale, wScale);
     this.rescale(node, real, yZp.value, yZp.dtype, out);
     return { kind: 'int', name: out, shape, dtype: yZp.dtype, zeroPoint: yZp.value, scale: yScale };
   }
@@ -468,11 +482,12 @@ class ChainImporter {
     const known = dims.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
     if (dims.filter((d) => d === -1).length === 1 && known > 0 && n % known === 0)
       dims = dims.map((d) => (d === -1 ? n / known : d));
-    const ok = (dims.length === 1 && dims[0] === n) || (dims.length === 2 && dims[0] === 1 && dims[1] === n);
+    // [N] would drop the batch dimension, which every later op (Flatten, ArgMax axis 1) counts.
+    const ok = dims.length === 2 && dims[0] === 1 && dims[1] === n;
     if (!ok)
       throw new OnnxImportError(
         node.ref,
-        `reshapes [${from.join(', ')}] to [${target.values.join(', ')}]; only a flatten to [1, N] or [N] is supported`,
+        `reshapes [${from.join(', ')}] to [${target.values.join(', ')}]; only a flatten to [1, N] (or [-1, N]) is supported`,
       );
     return this.flattenTo(node, x, out);
   }
@@ -713,7 +728,8 @@ class ChainImporter {
     if (!this.input) throw new OnnxImportError(null, 'the graph input is never quantized');
     let model: Model;
     try {
-      model = buildModel({ name, input: this.input, layers: this.layers });
+      // The same limit parseModel applies, so the written document reads back.
+      model = buildModel({ name: name?.slice(0, MAX_NAME_LENGTH), input: this.input, layers: this.layers });
     } catch (cause) {
       if (!(cause instanceof InvalidModelError)) throw cause;
       const path = String(cause.meta.path);
@@ -801,9 +817,25 @@ class ChainImporter {
 
   private scale(node: Node, index: number, role: string): number {
     const value = this.scalar(node, index, role, [T.FLOAT]).values[0];
-    if (!(value > 0) || !Number.isFinite(value))
-      throw new OnnxImportError(node.ref, `${role} is ${value}; a scale must be positive and finite`);
+    // ONNX Runtime computes with these in float32: a subnormal scale, or one that lets an int32
+    // times it overflow float32 (2^31 · 2^64 < 2^128), makes its results differ from the exact
+    // fixed point verilay proves, so neither is accepted.
+    if (!(value >= MIN_SCALE && value <= MAX_SCALE))
+      throw new OnnxImportError(
+        node.ref,
+        `${role} is ${value}; a scale must be a normal float32 in [2^-126, 2^64]`,
+      );
     return value;
+  }
+
+  /** ONNX Runtime multiplies the input and weight scales in float32: the product must stay normal. */
+  private checkScaleProduct(node: Node, inputScale: number, weightScale: number) {
+    const product = Math.fround(inputScale * weightScale);
+    if (!(product >= MIN_SCALE))
+      throw new OnnxImportError(
+        node.ref,
+        `the product of the input and weight scales (${inputScale} · ${weightScale}) is below float32's normal range`,
+      );
   }
 
   private weightScale(node: Node, index: number, role: string): number {

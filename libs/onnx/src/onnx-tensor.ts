@@ -1,3 +1,4 @@
+import { MAX_TENSOR_SIZE } from '@verilay/inference';
 import { onnx } from 'onnx-proto';
 
 const T = onnx.TensorProto.DataType;
@@ -47,7 +48,13 @@ export function onnxTypeName(code: number): string {
 export function readTensor(t: onnx.ITensorProto): ConstTensor {
   const type = t.dataType ?? 0;
   const dims = (t.dims ?? []).map(protoInt);
+  // SAFETY: dims come from an untrusted file and size every allocation downstream; a negative
+  // pair or a zero would let a tiny file claim a huge tensor with a product matching no data.
+  const bad = dims.find((d) => !Number.isSafeInteger(d) || d < 1);
+  if (bad !== undefined) throw new RangeError(`its shape [${dims.join(', ')}] has a dimension below 1`);
   const size = dims.reduce((a, b) => a * b, 1);
+  if (size > MAX_TENSOR_SIZE)
+    throw new RangeError(`it has ${size} elements, more than the ${MAX_TENSOR_SIZE} a constant may have`);
   if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL || (t.externalData?.length ?? 0) > 0)
     throw new RangeError('its data is stored outside the file (external data)');
   const raw = t.rawData && t.rawData.length > 0 ? t.rawData : null;
@@ -57,10 +64,10 @@ export function readTensor(t: onnx.ITensorProto): ConstTensor {
       values = raw ? fromRaw(raw, 4, (v, o) => v.getFloat32(o, true)) : [...(t.floatData ?? [])];
       break;
     case T.UINT8:
-      values = raw ? fromRaw(raw, 1, (v, o) => v.getUint8(o)) : [...(t.int32Data ?? [])];
+      values = raw ? fromRaw(raw, 1, (v, o) => v.getUint8(o)) : inRange([...(t.int32Data ?? [])], 0, 255);
       break;
     case T.INT8:
-      values = raw ? fromRaw(raw, 1, (v, o) => v.getInt8(o)) : [...(t.int32Data ?? [])];
+      values = raw ? fromRaw(raw, 1, (v, o) => v.getInt8(o)) : inRange([...(t.int32Data ?? [])], -128, 127);
       break;
     case T.INT32:
       values = raw ? fromRaw(raw, 4, (v, o) => v.getInt32(o, true)) : [...(t.int32Data ?? [])];
@@ -76,6 +83,16 @@ export function readTensor(t: onnx.ITensorProto): ConstTensor {
   if (values.length !== size)
     throw new RangeError(`it holds ${values.length} values for shape [${dims.join(', ')}]`);
   return { type, dims, values };
+}
+
+/**
+ * int8/uint8 values in `int32_data` must be in range: ONNX Runtime would wrap an out-of-range one
+ * modulo 256 while we would read it whole, two different models from one file.
+ */
+function inRange(values: number[], min: number, max: number): number[] {
+  const i = values.findIndex((v) => v < min || v > max);
+  if (i >= 0) throw new RangeError(`value ${i} (${values[i]}) is outside [${min}, ${max}]`);
+  return values;
 }
 
 function fromRaw(raw: Uint8Array, width: number, read: (view: DataView, offset: number) => number): number[] {

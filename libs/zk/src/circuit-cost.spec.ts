@@ -74,7 +74,6 @@ describe('estimated circuit constraints', () => {
       const compiled = await compileCircuit(circuit.source, 'c', dest, OPTIMIZATION);
       const actual = parseR1cs(readFileSync(compiled.r1csPath)).constraints.length;
       expect(compiled.nonLinearConstraints + compiled.linearConstraints).toBe(actual);
-      console.log(label, circuit.estimatedConstraints, actual);
       expect(Math.abs(circuit.estimatedConstraints - actual) / actual).toBeLessThanOrEqual(0.01);
     },
     60_000,
