@@ -34,5 +34,9 @@ export function modelImport(
       `quantize inputs as round(x / ${q.scale}) + ${q.zeroPoint} (half to even, as ONNX Runtime), saturated to ${q.dtype} (the graph's input QuantizeLinear)`,
     );
   const d = imported.outputQuantization;
-  if (d) console.log(`outputs dequantize as (y - ${d.zeroPoint}) * ${d.scale}`);
+  const argmax = model.layers[model.layers.length - 1].op === 'argmax';
+  if (d)
+    console.log(
+      `${argmax ? 'logits (the input of the final argmax)' : 'outputs'} dequantize as (y - ${d.zeroPoint}) * ${d.scale}`,
+    );
 }
