@@ -1,4 +1,5 @@
 import { DTYPES, INT32_MAX } from './dtype';
+import { requantizeValue } from './requantize';
 import { InvalidModelError } from './errors';
 import type { Layer, ModelSpec, TensorInfo } from './model';
 import { tensorSize } from './tensor';
@@ -111,8 +112,11 @@ function analyzeLayer(path: string, layer: Layer, x: TensorInfo): TensorInfo {
     case 'requantize': {
       if (x.dtype !== 'int32' && absMax(x) > INT32_MAX)
         throw new InvalidModelError(path, 'requantize input exceeds int32');
-      const { min, max } = DTYPES[layer.dtype];
-      return { shape: x.shape, dtype: layer.dtype, min, max };
+      // requantize is monotone non-decreasing in x (multiplier >= 1): the image of the input
+      // interval is [f(min), f(max)], which is never wider than the output dtype.
+      const f = (v: number) =>
+        requantizeValue(v, layer.multiplier, layer.shift, layer.zeroPoint, layer.dtype);
+      return { shape: x.shape, dtype: layer.dtype, min: f(x.min), max: f(x.max) };
     }
     case 'relu':
       return { ...x, min: Math.max(x.min, 0), max: Math.max(x.max, 0) };

@@ -43,6 +43,24 @@ describe(parseModel.name, () => {
     expect(sut.tensors[4]).toEqual({ shape: [1], dtype: 'int32', min: 0, max: 1 });
   });
 
+  it('maps an interval through requantize (monotone), within the output dtype', () => {
+    // [-886, 899] * 1/2 rounded half up: [-443, 450], saturated to int8: [-128, 127].
+    expect(parseModel(JSON.stringify(tiny())).tensors[2]).toMatchObject({ min: -128, max: 127 });
+    const narrow = tiny();
+    narrow.layers[1] = { op: 'requantize', multiplier: 1, shift: 4, dtype: 'int8' };
+    // [-886, 899] / 16: floor(-886/16 + 1/2) = -55, floor(899/16 + 1/2) = 56.
+    expect(parseModel(JSON.stringify(narrow)).tensors[2]).toMatchObject({ min: -55, max: 56 });
+    // A shift by a zero point (how ONNX import subtracts an input zero point): uint8 [0, 255] - 128.
+    const shifted = parseModel(
+      JSON.stringify({
+        format: 'verilay.model.v1',
+        input: { shape: [2], dtype: 'uint8' },
+        layers: [{ op: 'requantize', multiplier: 1, shift: 0, zeroPoint: -128, dtype: 'int16' }],
+      }),
+    );
+    expect(shifted.tensors[1]).toMatchObject({ dtype: 'int16', min: -128, max: 127 });
+  });
+
   it('round-trips through modelToJson', () => {
     const model = randomModel({ seed: 1, kind: 'cnn', sizes: [1, 6, 6, 2, 3], argmax: true });
     const again = parseModel(JSON.parse(JSON.stringify(modelToJson(model))));

@@ -213,6 +213,36 @@ describe('importOnnx against ONNX Runtime', () => {
       expect(r.elements).toBe(SAMPLES * 2 * outputs);
       totals.ConvInteger.elements += r.elements;
     });
+
+    it('a wide padded ConvInteger on uint8 with zero point 128 imports and matches exactly', async () => {
+      // The usual ORT-quantized conv: 64 uint8 channels, "same" padding, nonzero zero point. The
+      // shift layer's interval is the image of uint8 ([-128, 127]), so the accumulator bound is
+      // 576 * 127 * 128 (~9.4M), not 576 * 127 * 32768 (past int32), and the model loads.
+      const int = randomInts(77);
+      const [c, m] = [64, 2];
+      const bytes = new OnnxGraphBuilder('wide')
+        .input('x', 'uint8', [null, c, 4, 4])
+        .initializer('w', 'int8', [m, c, 3, 3], int(m * c * 9, -127, 127))
+        .initializer('x_zp', 'uint8', [], [128])
+        .node(
+          'ConvInteger',
+          ['x', 'w', 'x_zp'],
+          ['acc'],
+          { kernel_shape: [3, 3], pads: [1, 1, 1, 1] },
+          'conv',
+        )
+        .output('acc', 'int32')
+        .toBytes();
+      const data = Array.from({ length: SAMPLES }, () => int(c * 16, 0, 255));
+
+      const sut = await runCase(bytes, 'acc', { type: 'uint8', dims: [c, 4, 4], data });
+
+      expect(sut.sut.model.tensors[1]).toMatchObject({ dtype: 'int16', min: -128, max: 127 });
+      const r = compare(sut);
+      expect(r.firstMismatch).toBeUndefined();
+      expect(r.elements).toBe(SAMPLES * m * 16);
+      totals.ConvInteger.elements += r.elements;
+    });
   });
 
   describe('requantizing ops agree within ±1', () => {
