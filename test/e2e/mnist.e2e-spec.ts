@@ -3,7 +3,7 @@
 // and verifies an inference; the verifier app proves a claim of it on its embedded chain, where
 // the Groth16 verifier makes the claim final at once.
 import { createChainClients, devAccount, readClaimStatus } from '@verilay/chain';
-import { buildClaim, freePort, VerifierProcess, type ChainView } from '@verilay/client';
+import { buildClaim, chainDeployment, freePort, VerifierProcess, type ChainView } from '@verilay/client';
 import { BatchTree, createTensorCommitter, toHex32 } from '@verilay/commitments';
 import { computeModelId, modelToJson, parseModel, run, type Model } from '@verilay/inference';
 import { releaseProverThreads } from '@verilay/zk';
@@ -108,15 +108,9 @@ describe('the shipped MNIST MLP, end to end', () => {
       await client.requestProof(claimId);
       await finalAtVerifier(client, claimId, 120_000);
       const reader = createChainClients({ rpcUrl: chain.rpcUrl!, chainId: chain.chainId }, devAccount(3));
-      const deployment = {
-        chainId: chain.chainId,
-        claims: chain.claims,
-        registry: chain.registry,
-        deployBlock: BigInt(chain.deployBlock),
-      };
       const onChain = await readClaimStatus(
         reader,
-        deployment,
+        chainDeployment(chain),
         BigInt(batch.chainIndex!),
         claimId,
         new BatchTree([claimId]).proof(claimId),

@@ -15,7 +15,14 @@ import {
   type ChainClients,
   type VerilayDeployment,
 } from '@verilay/chain';
-import { buildClaim, VerifierProcess, freePort, type ChainView, type VerifierClient } from '@verilay/client';
+import {
+  buildClaim,
+  chainDeployment,
+  VerifierProcess,
+  freePort,
+  type ChainView,
+  type VerifierClient,
+} from '@verilay/client';
 import { BatchTree, createTensorCommitter, toHex32, type TensorCommitter } from '@verilay/commitments';
 import { computeModelId, modelToJson, randomInput, randomModel, type Model } from '@verilay/inference';
 import { executeTask, type ClaimSubmission } from '@verilay/protocol';
@@ -64,12 +71,7 @@ describe('verifier on chain (e2e)', () => {
     });
     client = verifier.client;
     chain = await client.chain();
-    deployment = {
-      chainId: chain.chainId,
-      claims: chain.claims,
-      registry: chain.registry,
-      deployBlock: BigInt(chain.deployBlock),
-    };
+    deployment = chainDeployment(chain);
     const connection = { rpcUrl: chain.rpcUrl!, chainId: chain.chainId };
     challenger = createChainClients(connection, devAccount(3));
     // Register both models on chain with the CLI (the embedded deployment's registrar).

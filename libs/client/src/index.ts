@@ -1,5 +1,6 @@
 export { buildClaim, type BuildClaimOptions } from './build-claim';
 export {
+  chainDeployment,
   VerifierApiError,
   VerifierClient,
   type BatchView,

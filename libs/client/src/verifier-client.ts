@@ -1,3 +1,4 @@
+import type { VerilayDeployment } from '@verilay/chain';
 import { BaseError } from '@verilay/errors';
 import type { ClaimFields, ClaimStatus, ClaimSubmission } from '@verilay/protocol';
 
@@ -84,6 +85,16 @@ export interface ChainView {
     readonly version: string;
     readonly chainId: number;
     readonly verifyingContract: `0x${string}`;
+  };
+}
+
+/** The contracts a verifier's `GET /v1/chain` names, as libs/chain actions take them. */
+export function chainDeployment(view: ChainView): VerilayDeployment {
+  return {
+    chainId: view.chainId,
+    claims: view.claims,
+    registry: view.registry,
+    deployBlock: BigInt(view.deployBlock),
   };
 }
 

@@ -16,6 +16,7 @@ export type {
 export { InvalidInputError, InvalidModelError } from './errors';
 export { MAX_POOL_WINDOW, MAX_REQUANT_SHIFT, MAX_TENSOR_SIZE } from './analyze-model';
 export { MODEL_FORMAT, buildModel, modelToJson, parseModel } from './parse-model';
+export { parameterCount } from './parameter-count';
 export { computeModelId, decodeModel, encodeModel } from './canonical-model';
 export { quantizeMultiplier, requantizeValue, type FixedPointMultiplier } from './requantize';
 export { run, toInputTensor, type RunResult } from './run';

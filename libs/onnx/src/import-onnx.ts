@@ -344,11 +344,7 @@ class ChainImporter {
     const yScale = this.scale(node, 6, 'y_scale');
     const yZp = this.requiredZeroPoint(node, 7, 'y_zero_point');
     const { outputs } = this.dense(node, x, 3, 5, aZp, null);
-    // Left to right in float64 from the float32 values of the file: the MNIST exporter writes the
-    // same expression, so its files import to the identical model.
-    const real = (Math.fround(aScale) * Math.fround(bScale)) / Math.fround(yScale);
-    this.checkScaleProduct(node, aScale, bScale);
-    this.rescale(node, real, yZp.value, yZp.dtype, out);
+    this.rescale(node, this.qLinearFactor(node, aScale, bScale, yScale), yZp.value, yZp.dtype, out);
     return {
       kind: 'int',
       name: out,
@@ -376,9 +372,7 @@ class ChainImporter {
         );
       this.foldBias(node, index, b.values);
     }
-    const real = (Math.fround(xScale) * Math.fround(wScale)) / Math.fround(yScale);
-    this.checkScaleProduct(node, xScale, wScale);
-    this.rescale(node, real, yZp.value, yZp.dtype, out);
+    this.rescale(node, this.qLinearFactor(node, xScale, wScale, yScale), yZp.value, yZp.dtype, out);
     return { kind: 'int', name: out, shape, dtype: yZp.dtype, zeroPoint: yZp.value, scale: yScale };
   }
 
@@ -828,14 +822,19 @@ class ChainImporter {
     return value;
   }
 
-  /** ONNX Runtime multiplies the input and weight scales in float32: the product must stay normal. */
-  private checkScaleProduct(node: Node, inputScale: number, weightScale: number) {
-    const product = Math.fround(inputScale * weightScale);
-    if (!(product >= MIN_SCALE))
+  /**
+   * The rescale factor of QLinearMatMul/QLinearConv: left to right in float64 from the float32
+   * values of the file (the MNIST exporter writes the same expression, so its files import to the
+   * identical model). ONNX Runtime multiplies the input and weight scales in float32, so that
+   * product must stay normal.
+   */
+  private qLinearFactor(node: Node, inputScale: number, weightScale: number, outputScale: number): number {
+    if (!(Math.fround(inputScale * weightScale) >= MIN_SCALE))
       throw new OnnxImportError(
         node.ref,
         `the product of the input and weight scales (${inputScale} · ${weightScale}) is below float32's normal range`,
       );
+    return (Math.fround(inputScale) * Math.fround(weightScale)) / Math.fround(outputScale);
   }
 
   private weightScale(node: Node, index: number, role: string): number {

@@ -46,6 +46,15 @@ const MANIFEST = 'build.json';
  */
 export const OPTIMIZATION = 2;
 
+/**
+ * Whether a circuit fits a powers of tau of 2^power: Groth16's domain holds the constraints, one
+ * per public signal, and the constant. Every verilay circuit has two public signals (the input
+ * and output commitments).
+ */
+export function fitsCeremony(constraints: number, power = DEV_PTAU_POWER, publicSignals = 2): boolean {
+  return constraints + publicSignals + 1 <= 2 ** power;
+}
+
 /** The hash a build is cached under: the generated source, the template library and the toolchain. */
 export function circuitHash(source: string): string {
   const circom2 = JSON.parse(readFileSync(require.resolve('circom2/package.json'), 'utf8')).version;
@@ -113,7 +122,7 @@ export async function buildCircuit(model: Model, options: BuildOptions = {}): Pr
   const r1cs = parseR1cs(readFileSync(compiled.r1csPath));
   const constraints = r1cs.constraints.length;
   // Groth16's domain must hold the constraints plus one per public input (and the constant).
-  if (constraints + r1cs.nPubInputs + r1cs.nOutputs + 1 > 2 ** ptau.power)
+  if (!fitsCeremony(constraints, ptau.power, r1cs.nPubInputs + r1cs.nOutputs))
     throw new CeremonyTooSmallError(constraints, ptau.power);
   progress('constraints', `${constraints} (${compiled.nonLinearConstraints} non-linear)`);
 

@@ -231,10 +231,11 @@ function emitLayer(
         emit(`for (var j = 0; j < ${n}; j++) { ${y}[j] <== 0; }`);
         return y;
       }
+      const bits = bitsFor(abs(lo) > hi ? abs(lo) : hi);
       emit(`component relu${i}[${n}];`);
       emit(
-        `for (var j = 0; j < ${n}; j++) { relu${i}[j] = Relu(${bitsFor(abs(lo) > hi ? abs(lo) : hi)}); relu${i}[j].x <== ${x}[j]; ${y}[j] <== relu${i}[j].y; }`,
-        n * templateCost.clampOneSide(bitsFor(abs(lo) > hi ? abs(lo) : hi)),
+        `for (var j = 0; j < ${n}; j++) { relu${i}[j] = Relu(${bits}); relu${i}[j].x <== ${x}[j]; ${y}[j] <== relu${i}[j].y; }`,
+        n * templateCost.clampOneSide(bits),
       );
       return y;
     }

@@ -4,7 +4,13 @@ export { generateModelCircuit, type GeneratedCircuit } from './generate-circuit'
 export { circuitInput } from './circuit-input';
 export { firstUnsatisfied, parseR1cs, parseSym, type R1cs } from './r1cs';
 export { WitnessCalculator, type CircuitInput } from './witness-calculator';
-export { buildCircuit, circuitHash, type BuildOptions, type CircuitArtifacts } from './build-circuit';
+export {
+  buildCircuit,
+  circuitHash,
+  fitsCeremony,
+  type BuildOptions,
+  type CircuitArtifacts,
+} from './build-circuit';
 export {
   Prover,
   releaseProverThreads,

@@ -1,5 +1,12 @@
 import { createChainClients, depositBond, devAccount, devPrivateKey, verilayClaimsAbi } from '@verilay/chain';
-import { buildClaim, freePort, VerifierProcess, WatcherProcess, type ClaimView } from '@verilay/client';
+import {
+  buildClaim,
+  chainDeployment,
+  freePort,
+  VerifierProcess,
+  WatcherProcess,
+  type ClaimView,
+} from '@verilay/client';
 import { createTensorCommitter, toHex32 } from '@verilay/commitments';
 import { modelToJson, parseModel, randomInput, randomModel, type Model } from '@verilay/inference';
 import type { ClaimStatus } from '@verilay/protocol';
@@ -96,7 +103,7 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
       } as never) as Promise<T>;
     await depositBond(
       createChainClients({ rpcUrl: chain.rpcUrl!, chainId: chain.chainId }, operator),
-      { ...chain, deployBlock: BigInt(chain.deployBlock) },
+      chainDeployment(chain),
       10n ** 18n,
     );
     const bondBefore = (await read<{ bond: bigint }>('account', [operator.address])).bond;

@@ -1,24 +1,18 @@
-import { computeModelId, parseModel } from '@verilay/inference';
-import { DEV_PTAU_POWER, generateModelCircuit } from '@verilay/zk';
+import { computeModelId, parameterCount, parseModel } from '@verilay/inference';
+import { DEV_PTAU_POWER, fitsCeremony, generateModelCircuit } from '@verilay/zk';
 import { readFileSync } from 'node:fs';
 
 /** `verilay model info <model-file>`: layers, bounds, parameters, modelId and circuit sizes. */
 export function modelInfo(file: string): void {
   const model = parseModel(readFileSync(file, 'utf8'));
-  const params = model.layers.reduce(
-    (n, l) => n + ('weights' in l ? l.weights.length + l.bias.length : 0),
-    0,
-  );
   // Estimates from the circuit generator (within 1% of circom's count, see libs/zk circuit-cost).
   const whole = generateModelCircuit(model).estimatedConstraints;
   const steps = model.layers.map((_, step) => generateModelCircuit(model, { step }).estimatedConstraints);
-  const capacity = 2 ** DEV_PTAU_POWER;
-  // Groth16's domain holds the constraints plus the public signals and the constant (4 here).
-  const fits = (n: number) => (n + 4 <= capacity ? 'fits' : 'exceeds');
+  const fits = (n: number) => (fitsCeremony(n) ? 'fits' : 'exceeds');
 
   console.log(`model     ${model.name}`);
   console.log(`modelId   ${computeModelId(model)}`);
-  console.log(`params    ${params}`);
+  console.log(`params    ${parameterCount(model)}`);
   console.log(`input     [${model.input.shape}] ${model.input.dtype}`);
   model.layers.forEach((layer, i) => {
     const t = model.tensors[i + 1];

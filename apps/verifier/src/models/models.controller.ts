@@ -7,7 +7,7 @@ import {
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
-import { modelToJson, type Model } from '@verilay/inference';
+import { modelToJson, parameterCount, type Model } from '@verilay/inference';
 import type { Response } from 'express';
 import { Hex32Param } from '../http/hex32.pipe';
 import { ModelsService } from './models.service';
@@ -18,7 +18,7 @@ const summary = (modelId: string, model: Model) => ({
   input: model.input,
   output: { shape: model.tensors.at(-1)!.shape, dtype: model.tensors.at(-1)!.dtype },
   layers: model.layers.length,
-  parameters: model.layers.reduce((n, l) => n + ('weights' in l ? l.weights.length + l.bias.length : 0), 0),
+  parameters: parameterCount(model),
 });
 
 @ApiTags('models')
