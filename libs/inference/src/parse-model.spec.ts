@@ -1,4 +1,5 @@
 import { InvalidModelError } from './errors';
+import type { Layer, TensorInfo } from './model';
 import { modelToJson, parseModel } from './parse-model';
 import { randomModel } from './random-model';
 
@@ -197,5 +198,73 @@ describe(parseModel.name, () => {
       ],
     };
     expect(() => parseModel(doc)).toThrow(/kernel \[3, 3\] larger than padded input/);
+  });
+});
+
+/**
+ * Finding 5's model: a 1x1 conv padded by 1023 turns one input value into a 2047x2047 plane, then
+ * `blocks` 31x31 convs (padding 15 keeps the plane) each requantized back to int8.
+ */
+function hostileDocument(blocks: number) {
+  const layers: unknown[] = [
+    {
+      op: 'conv2d',
+      inChannels: 1,
+      outChannels: 1,
+      kernel: [1, 1],
+      padding: [1023, 1023],
+      weights: [1],
+      bias: [0],
+    },
+  ];
+  for (let i = 0; i < blocks; i++)
+    layers.push(
+      {
+        op: 'conv2d',
+        inChannels: 1,
+        outChannels: 1,
+        kernel: [31, 31],
+        padding: [15, 15],
+        weights: Array(31 * 31).fill(1),
+        bias: [0],
+      },
+      { op: 'requantize', multiplier: 1, shift: 10, dtype: 'int8' },
+    );
+  return {
+    format: 'verilay.model.v1',
+    name: 'finding-5',
+    input: { shape: [1, 1, 1], dtype: 'int8' },
+    layers,
+  };
+}
+
+/** Multiply-accumulates of a layer, counted by brute force over each axis (padding reads none). */
+function bruteForceMacs(layer: Layer, x: TensorInfo, y: TensorInfo): number {
+  if (layer.op === 'dense') return layer.inFeatures * layer.outFeatures;
+  if (layer.op !== 'conv2d') return 0;
+  const axis = (n: number, out: number, k: number, s: number, p: number) => {
+    let pairs = 0;
+    for (let o = 0; o < out; o++)
+      for (let j = 0; j < k; j++) if (o * s + j - p >= 0 && o * s + j - p < n) pairs++;
+    return pairs;
+  };
+  const rows = axis(x.shape[1], y.shape[1], layer.kernel[0], layer.stride[0], layer.padding[0]);
+  const cols = axis(x.shape[2], y.shape[2], layer.kernel[1], layer.stride[1], layer.padding[1]);
+  return layer.outChannels * layer.inChannels * rows * cols;
+}
+
+describe('finding 5: the loader bounds shapes, not work', () => {
+  it('reproduces finding 5: accepts a 1.6 MB model whose replay is 1.6e12 multiply-accumulates', () => {
+    const text = JSON.stringify(hostileDocument(400));
+    expect(text.length).toBeLessThan(4 * 2 ** 20); // the verifier's body limit
+    const model = parseModel(text);
+    const macs = model.layers.reduce(
+      (sum, layer, i) => sum + bruteForceMacs(layer, model.tensors[i], model.tensors[i + 1]),
+      0,
+    );
+    // 1 + 400 x (31 * 2047 - 240)^2: hours of replay in JS, and 801 tensors of 2047^2 int32 in the trace.
+    expect(macs).toBe(1 + 400 * (31 * 2047 - 240) ** 2);
+    expect(macs).toBeGreaterThan(1.5e12);
+    expect(model.tensors.at(-1)!.shape).toEqual([1, 2047, 2047]);
   });
 });
