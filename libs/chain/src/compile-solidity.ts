@@ -22,6 +22,8 @@ export const VERIFIER_SOLC_SETTINGS = {
 export interface CompiledContract {
   readonly abi: readonly unknown[];
   readonly bytecode: `0x${string}`;
+  /** The runtime code a deployment leaves at its address (what `eth_getCode` returns). */
+  readonly deployedBytecode: `0x${string}`;
   readonly deployedSize: number;
 }
 
@@ -80,6 +82,7 @@ export function compileSolidity(
       byName[key] = {
         abi: contract.abi,
         bytecode: `0x${contract.evm.bytecode.object}`,
+        deployedBytecode: `0x${contract.evm.deployedBytecode.object}`,
         deployedSize: contract.evm.deployedBytecode.object.length / 2,
       };
     }
@@ -88,8 +91,15 @@ export function compileSolidity(
 
 /** Compiles the Groth16 verifier snarkjs generated for one circuit (its ABI is `groth16VerifierAbi`). */
 export function compileGroth16Verifier(source: string): `0x${string}` {
-  return compileSolidity({ 'Groth16Verifier.sol': source }, [], VERIFIER_SOLC_SETTINGS)['Groth16Verifier']
-    .bytecode;
+  return compileGroth16VerifierContract(source).bytecode;
+}
+
+/**
+ * The Groth16 verifier compiled with the project's pinned solc and settings: the same source
+ * gives the same runtime code on every machine (the check of a proving key against the chain).
+ */
+export function compileGroth16VerifierContract(source: string): CompiledContract {
+  return compileSolidity({ 'Groth16Verifier.sol': source }, [], VERIFIER_SOLC_SETTINGS)['Groth16Verifier'];
 }
 
 /** The folder holding verilay's Solidity sources (contracts/src), found from this file upward. */

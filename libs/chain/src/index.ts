@@ -3,6 +3,7 @@ export { recoverClaimSigner } from './recover-claim-signer';
 export {
   compileSolidity,
   compileGroth16Verifier,
+  compileGroth16VerifierContract,
   contractsDir,
   solcVersion,
   SOLC_SETTINGS,
@@ -10,6 +11,14 @@ export {
   SolidityCompileError,
   type CompiledContract,
 } from './compile-solidity';
+export {
+  checkProvingKey,
+  provingKeyCheck,
+  readRegisteredVerifier,
+  ProvingKeyMismatchError,
+  type CheckedProvingKey,
+  type ProvingKeyBuild,
+} from './check-proving-key';
 export { anvilBinary, startAnvil, type AnvilInstance, type AnvilOptions } from './start-anvil';
 export { DEV_MNEMONIC, devAccount, devPrivateKey } from './dev-account';
 export {

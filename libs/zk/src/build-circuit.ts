@@ -1,10 +1,19 @@
 import { computeModelId, type Model } from '@verilay/inference';
-import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import * as snarkjs from 'snarkjs';
 import { compileCircuit } from './compile-circuit';
-import { CeremonyTooSmallError } from './errors';
+import { CeremonyTooSmallError, SetupFailedError } from './errors';
 import { generateModelCircuit } from './generate-circuit';
 import { circuitsLibDir, DEV_PTAU_POWER, devPtauPath, repoRoot, snarkjsDir } from './paths';
 import { parseR1cs } from './r1cs';
@@ -30,6 +39,10 @@ export interface CircuitArtifacts {
   readonly zkeyPath: string;
   readonly vkeyPath: string;
   readonly verifierSolPath: string;
+  /** sha256 (hex) of the proving key file: its content address (GET /v1/models/:id/keys/:sha256). */
+  readonly zkeySha256: string;
+  /** sha256 (hex) of vkey.json. */
+  readonly vkeySha256: string;
   readonly constraints: number;
   readonly nonLinearConstraints: number;
   /** Seconds per build step; empty for a cache hit. */
@@ -55,49 +68,103 @@ export function fitsCeremony(constraints: number, power = DEV_PTAU_POWER, public
   return constraints + publicSignals + 1 <= 2 ** power;
 }
 
-/** The hash a build is cached under: the generated source, the template library and the toolchain. */
-export function circuitHash(source: string): string {
+/**
+ * The public beacon that ends the development phase 2 (`snarkjs zkey beacon`), in place of a
+ * contribution from random bytes: the same circuit, powers of tau and beacon give a byte-identical
+ * proving key on every machine, so a defender after a cache miss proves against the registered
+ * verifier and anyone can rebuild a registered key to audit it. The value is sha256 of the ASCII
+ * text "verilay development phase-2 beacon, version 1": public by design, so the development key's
+ * toxic waste is known (as the development powers of tau's is). Production: docs/trusted-setup.md.
+ */
+export const DEV_BEACON = {
+  hash: '2fd64545c81f6355e78f6c9918aa6600f4a20f615e0f222783fd51d38d9b684c',
+  iterationsExp: 10,
+  name: 'verilay development beacon',
+} as const;
+
+/**
+ * The hash a build is cached under: the generated source, the template library, the toolchain
+ * and the setup (powers of tau file and beacon); the same hash means the same keys.
+ */
+export function circuitHash(source: string, ptauPath = devPtauPath()): string {
   const circom2 = JSON.parse(readFileSync(require.resolve('circom2/package.json'), 'utf8')).version;
   const snark = JSON.parse(readFileSync(join(snarkjsDir(), 'package.json'), 'utf8')).version;
   return createHash('sha256')
     .update(source)
     .update(readFileSync(join(circuitsLibDir(), 'verilay.circom')))
     .update(`circom2@${circom2} snarkjs@${snark} O${OPTIMIZATION}`)
+    .update(`ptau ${ptauSha256(ptauPath)} beacon ${DEV_BEACON.hash} 2^${DEV_BEACON.iterationsExp}`)
     .digest('hex')
     .slice(0, 16);
+}
+
+/** The powers of tau's hash, computed once per file version (the file is tens of megabytes). */
+const ptauHashes = new Map<string, string>();
+function ptauSha256(path: string): string {
+  const { size, mtimeMs } = statSync(path);
+  const key = `${path}:${size}:${mtimeMs}`;
+  let hash = ptauHashes.get(key);
+  if (!hash) ptauHashes.set(key, (hash = fileSha256(path)));
+  return hash;
+}
+
+/** sha256 (hex) of a file: the content address of keys and powers of tau. */
+export function fileSha256(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
+}
+
+/** Where a build of the model (or of one step) lives in the cache, and its hash. */
+function buildLocation(model: Model, options: BuildOptions) {
+  const generated = generateModelCircuit(model, { step: options.step });
+  const ptau = options.ptau ?? { path: devPtauPath(), power: DEV_PTAU_POWER };
+  const hash = circuitHash(generated.source, ptau.path);
+  const root = options.cacheDir ?? join(repoRoot(), '.verilay/cache');
+  const dir = join(
+    root,
+    computeModelId(model),
+    options.step === undefined ? `whole-${hash}` : `step${options.step}-${hash}`,
+  );
+  return { generated, ptau, hash, dir, manifest: join(dir, MANIFEST) };
+}
+
+/** The completed build of the model (or of one step) in the cache, without building it. */
+export function findCircuitBuild(
+  model: Model,
+  options: Pick<BuildOptions, 'cacheDir' | 'step' | 'ptau'> = {},
+): CircuitArtifacts | undefined {
+  return readManifest(buildLocation(model, options));
+}
+
+function readManifest({ dir, manifest }: { dir: string; manifest: string }): CircuitArtifacts | undefined {
+  if (!existsSync(manifest)) return undefined;
+  return {
+    ...(JSON.parse(readFileSync(manifest, 'utf8')) as CircuitArtifacts),
+    dir,
+    timings: {},
+    cacheHit: true,
+  };
 }
 
 /**
  * Builds a model's circuit (or one step's), its Groth16 keys and its Solidity verifier, or
  * returns the cached build. Steps: generate, compile (circom2), phase-2 setup on the powers of
- * tau, one development contribution, export of the verification key and the verifier contract.
- * The development phase 2 has one local contributor: not for production (docs/trusted-setup.md).
+ * tau, the public development beacon (DEV_BEACON), export of the verification key and the
+ * verifier contract. Every step is deterministic: the same inputs give byte-identical keys.
+ * The development phase 2 has no secret contributor: not for production (docs/trusted-setup.md).
  */
 export async function buildCircuit(model: Model, options: BuildOptions = {}): Promise<CircuitArtifacts> {
   const progress = options.onProgress ?? (() => undefined);
   const modelId = computeModelId(model);
-  const generated = generateModelCircuit(model, { step: options.step });
-  const hash = circuitHash(generated.source);
-  const root = options.cacheDir ?? join(repoRoot(), '.verilay/cache');
-  const dir = join(
-    root,
-    modelId,
-    options.step === undefined ? `whole-${hash}` : `step${options.step}-${hash}`,
-  );
-  const manifest = join(dir, MANIFEST);
-  if (existsSync(manifest)) {
+  const location = buildLocation(model, options);
+  const { generated, ptau, hash, dir, manifest } = location;
+  const cached = readManifest(location);
+  if (cached) {
     progress('cache', `hit ${dir}`);
-    return {
-      ...(JSON.parse(readFileSync(manifest, 'utf8')) as CircuitArtifacts),
-      dir,
-      timings: {},
-      cacheHit: true,
-    };
+    return cached;
   }
 
   // Fail before the slow compile when the estimate (within 1% of the compiled count, see
   // circuit-cost.spec.ts) is already well past the ceremony; the exact check follows the compile.
-  const ptau = options.ptau ?? { path: devPtauPath(), power: DEV_PTAU_POWER };
   if (generated.estimatedConstraints > 1.05 * 2 ** ptau.power)
     throw new CeremonyTooSmallError(generated.estimatedConstraints, ptau.power, 'about ');
 
@@ -131,9 +198,17 @@ export async function buildCircuit(model: Model, options: BuildOptions = {}): Pr
   await timed('setup', `groth16 phase 2 on ${ptau.path}`, () =>
     snarkjs.zKey.newZKey(compiled.r1csPath, ptau.path, zkey0),
   );
-  await timed('contribute', 'one development contribution', () =>
-    snarkjs.zKey.contribute(zkey0, zkeyPath, 'verilay development', randomBytes(32).toString('hex')),
-  );
+  await timed('beacon', `public development beacon 2^${DEV_BEACON.iterationsExp}`, async () => {
+    // snarkjs answers false (no throw) for a bad beacon.
+    const ok = await snarkjs.zKey.beacon(
+      zkey0,
+      zkeyPath,
+      DEV_BEACON.name,
+      DEV_BEACON.hash,
+      DEV_BEACON.iterationsExp,
+    );
+    if (!ok) throw new SetupFailedError('snarkjs zkey beacon refused the development beacon');
+  });
   rmSync(zkey0);
   const vkey = await timed('export', 'verification key and Solidity verifier', async () => {
     const key = await snarkjs.zKey.exportVerificationKey(zkeyPath);
@@ -155,6 +230,8 @@ export async function buildCircuit(model: Model, options: BuildOptions = {}): Pr
     zkeyPath: join(dir, 'circuit.zkey'),
     vkeyPath: join(dir, 'vkey.json'),
     verifierSolPath: join(dir, 'Groth16Verifier.sol'),
+    zkeySha256: fileSha256(join(work, 'circuit.zkey')),
+    vkeySha256: fileSha256(join(work, 'vkey.json')),
     constraints,
     nonLinearConstraints: compiled.nonLinearConstraints,
     timings,

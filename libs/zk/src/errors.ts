@@ -25,3 +25,11 @@ export class CeremonyTooSmallError extends BaseError {
     });
   }
 }
+
+/** The Groth16 phase-2 setup failed (snarkjs refused a step). */
+export class SetupFailedError extends BaseError {
+  readonly code = 'SETUP_FAILED';
+  constructor(message: string) {
+    super(message);
+  }
+}

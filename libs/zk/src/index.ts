@@ -1,5 +1,5 @@
 export { compileCircuit, type CompiledCircuit } from './compile-circuit';
-export { CeremonyTooSmallError, CircuitCompileError, WitnessError } from './errors';
+export { CeremonyTooSmallError, CircuitCompileError, SetupFailedError, WitnessError } from './errors';
 export { generateModelCircuit, type GeneratedCircuit } from './generate-circuit';
 export { circuitInput } from './circuit-input';
 export { firstUnsatisfied, parseR1cs, parseSym, type R1cs } from './r1cs';
@@ -7,6 +7,9 @@ export { WitnessCalculator, type CircuitInput } from './witness-calculator';
 export {
   buildCircuit,
   circuitHash,
+  DEV_BEACON,
+  fileSha256,
+  findCircuitBuild,
   fitsCeremony,
   type BuildOptions,
   type CircuitArtifacts,
@@ -19,5 +22,5 @@ export {
   type InferenceProof,
   type VerificationKey,
 } from './prover';
-export { ProverPool } from './prover-pool';
+export { ProverPool, type KeyCheck } from './prover-pool';
 export { DEV_PTAU_POWER } from './paths';

@@ -30,6 +30,15 @@ declare module 'snarkjs' {
       entropy: string,
       logger?: Logger,
     ): Promise<Uint8Array>;
+    /** Applies a public beacon contribution; resolves to false (no throw) for bad parameters. */
+    beacon(
+      oldZkey: SnarkFile,
+      newZkey: SnarkFile,
+      name: string,
+      beaconHashHex: string,
+      numIterationsExp: number,
+      logger?: Logger,
+    ): Promise<Uint8Array | false>;
     exportVerificationKey(zkey: SnarkFile): Promise<VerificationKey>;
     exportSolidityVerifier(
       zkey: SnarkFile,

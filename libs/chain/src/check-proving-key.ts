@@ -1,0 +1,114 @@
+import { BaseError } from '@verilay/errors';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { keccak256 } from 'viem';
+import type { ChainClients } from './chain-clients';
+import { compileGroth16VerifierContract } from './compile-solidity';
+import type { VerilayDeployment } from './deployment';
+import { modelRegistryAbi } from './generated/contracts';
+
+const ZERO = '0x0000000000000000000000000000000000000000';
+
+/** A built proving key, as `buildCircuit` describes it (libs/zk's CircuitArtifacts fits). */
+export interface ProvingKeyBuild {
+  readonly modelId: `0x${string}`;
+  /** null for the whole-inference circuit, else the trace step. */
+  readonly step: number | null;
+  /** The Solidity verifier snarkjs exported from the key's verification key. */
+  readonly verifierSolPath: string;
+}
+
+/** What the check found: the registered verifier and the hash of its runtime code. */
+export interface CheckedProvingKey {
+  readonly verifier: `0x${string}`;
+  readonly codeHash: `0x${string}`;
+}
+
+/** A proving key whose proofs the registered verifier would not accept; nothing is proven with it. */
+export class ProvingKeyMismatchError extends BaseError {
+  readonly code = 'PROVING_KEY_MISMATCH';
+  constructor(key: ProvingKeyBuild, reason: string, details: string) {
+    super(
+      `The proving key of model ${key.modelId} (${key.step === null ? 'whole inference' : `step ${key.step}`}) ${reason}`,
+      {
+        details,
+        meta: { modelId: key.modelId, step: key.step },
+      },
+    );
+  }
+}
+
+/** The verifier the registry holds for a model's whole inference or one step; undefined if none. */
+export async function readRegisteredVerifier(
+  clients: Pick<ChainClients, 'public'>,
+  deployment: Pick<VerilayDeployment, 'registry'>,
+  modelId: `0x${string}`,
+  step: number | null,
+): Promise<`0x${string}` | undefined> {
+  const [whole, , stepCount] = await clients.public.readContract({
+    address: deployment.registry,
+    abi: modelRegistryAbi,
+    functionName: 'model',
+    args: [modelId],
+  });
+  if (step === null) return whole === ZERO ? undefined : whole;
+  if (BigInt(step) >= stepCount) return undefined;
+  return clients.public.readContract({
+    address: deployment.registry,
+    abi: modelRegistryAbi,
+    functionName: 'stepVerifier',
+    args: [modelId, BigInt(step)],
+  });
+}
+
+/**
+ * Checks a proving key against the chain before anyone relies on it: compiles the Groth16 verifier
+ * exported from the key (the project's pinned solc and settings, as `verilay model register`
+ * deploys it) and compares its runtime code with the code at the registered verifier's address.
+ * Equal code means the same verification key, so the key's proofs pass the registered verifier.
+ * Throws ProvingKeyMismatchError when the model has no such verifier or the code differs.
+ */
+export async function checkProvingKey(
+  clients: Pick<ChainClients, 'public'>,
+  deployment: Pick<VerilayDeployment, 'registry'>,
+  key: ProvingKeyBuild,
+): Promise<CheckedProvingKey> {
+  const verifier = await readRegisteredVerifier(clients, deployment, key.modelId, key.step);
+  if (!verifier)
+    throw new ProvingKeyMismatchError(
+      key,
+      'has no verifier registered on chain',
+      `The registry ${deployment.registry} holds no ${key.step === null ? 'whole-inference' : `step ${key.step}`} verifier for this model: register it first (verilay model register).`,
+    );
+  const onChain = await clients.public.getCode({ address: verifier });
+  const expected = compileGroth16VerifierContract(readFileSync(key.verifierSolPath, 'utf8')).deployedBytecode;
+  const codeHash = keccak256(expected);
+  const actual = onChain ? keccak256(onChain) : undefined;
+  if (actual !== codeHash)
+    throw new ProvingKeyMismatchError(
+      key,
+      `does not match the verifier registered at ${verifier}`,
+      `The verifier compiled from this key has runtime code hash ${codeHash}; the code at ${verifier} hashes to ${actual ?? '(no code)'}. ` +
+        'Proofs made with this key would fail on chain. Rebuild the key from the same circuit, powers of tau and beacon, or fetch the published key (GET /v1/models/:modelId/keys) and check its sha256 (docs/trusted-setup.md).',
+    );
+  return { verifier, codeHash };
+}
+
+/**
+ * A key check for provers (libs/zk's ProverPool `checkKey`): `checkProvingKey` once per key.
+ * Registry entries never change, so a key that matched stays matched; a refusal is not
+ * remembered (the model may be registered later).
+ */
+export function provingKeyCheck(
+  clients: Pick<ChainClients, 'public'>,
+  deployment: Pick<VerilayDeployment, 'registry'>,
+): (key: ProvingKeyBuild) => Promise<void> {
+  const matched = new Set<string>();
+  return async (key) => {
+    const source = createHash('sha256').update(readFileSync(key.verifierSolPath)).digest('hex');
+    const id = `${key.modelId}:${key.step}:${source}`;
+    if (matched.has(id)) return;
+    await checkProvingKey(clients, deployment, key);
+    matched.add(id);
+  };
+}
