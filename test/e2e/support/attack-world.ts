@@ -26,6 +26,7 @@ import {
   type ChainClients,
   type ClaimsParameters,
   type DeployedContracts,
+  type VerilayDeployment,
 } from '@verilay/chain';
 import type { BatchView, ChainView } from '@verilay/client';
 import {
@@ -252,9 +253,13 @@ export function fake(h: Hex32, i: number): Hex32 {
 }
 
 /** The attackers' sequencer posts `claims` as one batch, and their verifier serves its data. */
-export async function postClaims(w: AttackWorld, claims: readonly PostedClaim[]): Promise<PostedBatch> {
+export async function postClaims(
+  w: AttackWorld,
+  claims: readonly PostedClaim[],
+  deployment: VerilayDeployment = w.deployment,
+): Promise<PostedBatch> {
   const tree = new BatchTree(claims.map((c) => c.leaf));
-  const posted = await postBatch(w.clients.sequencer, w.deployment, {
+  const posted = await postBatch(w.clients.sequencer, deployment, {
     root: tree.root,
     count: claims.length,
     dataHash: `0x${'ab'.repeat(32)}`,
