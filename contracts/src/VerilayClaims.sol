@@ -36,6 +36,7 @@ contract VerilayClaims is IVerilayClaims, EIP712, ReentrancyGuard {
         "Claim(bytes32 modelId,bytes32 taskId,bytes32 inputCommitment,bytes32 outputCommitment,bytes32 traceRoot,address operator)"
     );
     uint256 public constant BPS = 10_000;
+    uint256 public constant MAX_WINNER_SHARE_BPS = 5_000;
 
     uint64 public immutable CHALLENGE_WINDOW;
     uint64 public immutable CLOCK;
@@ -53,7 +54,8 @@ contract VerilayClaims is IVerilayClaims, EIP712, ReentrancyGuard {
     mapping(uint256 batchIndex => Batch) internal _batches;
     mapping(uint256 batchIndex => BatchSettlement) internal _settlements;
     /// @dev Keyed by keccak256(abi.encode(batchIndex, leaf)): a leaf reposted in another batch is
-    ///      another posting, with its own window, and cannot undo this one's finality.
+    ///      another posting, with its own window, its own dispute lock and its own reopenings, and
+    ///      cannot undo this one's finality, nor keep honest challengers away from it.
     mapping(bytes32 posting => ClaimRecord) internal _claims;
     mapping(bytes32 leaf => LeafRecord) internal _leaves;
     mapping(uint256 disputeId => Dispute) internal _disputes;
@@ -67,7 +69,9 @@ contract VerilayClaims is IVerilayClaims, EIP712, ReentrancyGuard {
         _bound("challengerBond", _params.challengerBond, 1, type(uint96).max);
         _bound("disputeStake", _params.disputeStake, 1, type(uint96).max);
         _bound("sequencerBond", _params.sequencerBond, 1, type(uint96).max);
-        _bound("winnerShareBps", _params.winnerShareBps, 1, BPS);
+        // SAFETY: at most half of a loser's bond goes to the winner, so a challenger who loses to its
+        // own friend on purpose (to stall a claim) pays at least half its bond to the treasury.
+        _bound("winnerShareBps", _params.winnerShareBps, 1, MAX_WINNER_SHARE_BPS);
         if (_params.treasury == address(0)) revert ParameterOutOfBounds("treasury", 0);
         if (_params.registry.code.length == 0) revert ParameterOutOfBounds("registry", 0);
         CHALLENGE_WINDOW = _params.challengeWindow;
@@ -92,7 +96,9 @@ contract VerilayClaims is IVerilayClaims, EIP712, ReentrancyGuard {
     }
 
     /// @notice Starts the withdrawal delay for `_amount` of the caller's free bond (replacing any
-    ///         earlier request). From now on that amount backs no new dispute or batch.
+    ///         earlier request). From now on that amount backs no new batch, but it stays at stake:
+    ///         a dispute over a claim signed or posted before takes its stake from it when the free
+    ///         bond falls short.
     function requestWithdrawal(uint128 _amount) external {
         Account storage account_ = _accounts[msg.sender];
         uint128 free_ = account_.bond - account_.locked;
@@ -109,8 +115,8 @@ contract VerilayClaims is IVerilayClaims, EIP712, ReentrancyGuard {
         if (account_.pendingWithdrawal == 0) revert NothingToWithdraw(msg.sender);
         uint64 readyAt_ = _max(account_.withdrawableAt, account_.lastWindowEnd);
         if (block.timestamp < readyAt_) revert WithdrawalNotReady(msg.sender, readyAt_);
-        // INVARIANT: locks only ever take free bond (bond - locked - pending), so the pending
-        // amount is always there to pay.
+        // INVARIANT: bond - locked >= pendingWithdrawal (a lock that takes from the pending amount
+        // lowers it), so the pending amount is always there to pay.
         uint128 amount_ = account_.pendingWithdrawal;
         account_.bond -= amount_;
         account_.pendingWithdrawal = 0;
@@ -177,10 +183,14 @@ contract VerilayClaims is IVerilayClaims, EIP712, ReentrancyGuard {
         if (!MerkleProof.verifyCalldata(_inclusionProof, batch_.root, leaf_)) revert ClaimNotInBatch(leaf_, _batchIndex);
 
         LeafRecord storage facts_ = _leaves[leaf_];
-        if (facts_.openDisputeId != 0) revert DisputeAlreadyOpen(leaf_, facts_.openDisputeId);
         if (facts_.state == ClaimState.Slashed) revert ClaimAlreadySlashed(leaf_);
         if (facts_.state == ClaimState.Validated) revert ClaimAlreadyValidated(leaf_);
         ClaimRecord storage record_ = _claims[_posting(_batchIndex, leaf_)];
+        // INVARIANT: the lock is per posting. A dispute through another posting of the same leaf
+        // (any sequencer can repost a signed leaf) never stops a dispute through this one, so no
+        // stalled game elsewhere can run out this posting's window.
+        if (record_.state == ClaimState.Disputed) revert DisputeAlreadyOpen(leaf_, record_.disputeId);
+        if (record_.state == ClaimState.Slashed) revert ClaimAlreadySlashed(leaf_);
         uint64 deadline_ = _max(batch_.windowEnd, record_.reopenUntil);
         if (block.timestamp >= deadline_) revert ChallengeWindowClosed(leaf_, deadline_);
 
@@ -210,7 +220,6 @@ contract VerilayClaims is IVerilayClaims, EIP712, ReentrancyGuard {
 
         record_.state = ClaimState.Disputed;
         record_.disputeId = uint64(disputeId_);
-        facts_.openDisputeId = uint64(disputeId_);
         _settlements[_batchIndex].openDisputes += 1;
         emit DisputeOpened(disputeId_, leaf_, _batchIndex, msg.sender, dispute_.liable, bisection_, dispute_.stake);
     }
@@ -290,8 +299,13 @@ contract VerilayClaims is IVerilayClaims, EIP712, ReentrancyGuard {
     }
 
     /// @notice Ends a dispute whose side on the move let its clock run out; the other side wins.
+    ///         A dispute over a claim proven valid meanwhile (`proveClaim`) ends at once, upheld.
     function timeout(uint256 _disputeId) external {
         Dispute storage dispute_ = _open(_disputeId);
+        if (_leaves[dispute_.leaf].state == ClaimState.Validated) {
+            _resolve(_disputeId, dispute_, false, Resolution.ValidityProof);
+            return;
+        }
         bool challengerSide_ = dispute_.phase == DisputePhase.AwaitChoice;
         uint64 left_ = challengerSide_ ? dispute_.challengerClock : dispute_.defenderClock;
         uint64 elapsed_ = uint64(block.timestamp) - dispute_.turnStartedAt;
@@ -299,8 +313,9 @@ contract VerilayClaims is IVerilayClaims, EIP712, ReentrancyGuard {
         _resolve(_disputeId, dispute_, !challengerSide_, Resolution.Timeout);
     }
 
-    /// @notice Makes a claim final at once with a Groth16 proof of its whole inference, whether or
-    ///         not it was batched or disputed (an open dispute on it is rejected).
+    /// @notice Makes a claim final at once, in every posting, with a Groth16 proof of its whole
+    ///         inference, whether or not it was batched or disputed. Disputes still open on it then
+    ///         end upheld through `timeout`, whatever their clocks say.
     function proveClaim(ClaimFields calldata _claim, Groth16Proof calldata _proof) external {
         bytes32 leaf_ = keccak256(abi.encode(_claim));
         LeafRecord storage facts_ = _leaves[leaf_];
@@ -309,14 +324,7 @@ contract VerilayClaims is IVerilayClaims, EIP712, ReentrancyGuard {
         REGISTRY.verifyInference(
             _claim.modelId, uint256(_claim.inputCommitment), uint256(_claim.outputCommitment), _proof
         );
-        // A proof of the claim is a fact: it ends an open dispute whatever its clocks say.
-        if (facts_.openDisputeId != 0) {
-            _resolve(facts_.openDisputeId, _disputes[facts_.openDisputeId], false, Resolution.ValidityProof);
-        } else {
-            facts_.state = ClaimState.Validated;
-            facts_.at = uint64(block.timestamp);
-            emit ClaimValidated(leaf_);
-        }
+        _validate(leaf_);
     }
 
     // ---------------------------------------------------------------- views
@@ -383,6 +391,12 @@ contract VerilayClaims is IVerilayClaims, EIP712, ReentrancyGuard {
         return claimStatus(_batchIndex, keccak256(abi.encode(_claim)), _proof);
     }
 
+    /// @notice The end of a posting's current challenge window: its batch's window, or the window it
+    ///         was reopened for after a defender won a dispute without a validity proof.
+    function postingDeadline(uint256 _batchIndex, bytes32 _leaf) external view returns (uint64 deadline_) {
+        return _max(_batch(_batchIndex).windowEnd, _claims[_posting(_batchIndex, _leaf)].reopenUntil);
+    }
+
     function claimRecord(uint256 _batchIndex, bytes32 _leaf) external view returns (ClaimRecord memory record_) {
         return _claims[_posting(_batchIndex, _leaf)];
     }
@@ -434,7 +448,6 @@ contract VerilayClaims is IVerilayClaims, EIP712, ReentrancyGuard {
         _settlements[_dispute.batchIndex].openDisputes -= 1;
         ClaimRecord storage record_ = _claims[_posting(_dispute.batchIndex, _dispute.leaf)];
         LeafRecord storage facts_ = _leaves[_dispute.leaf];
-        facts_.openDisputeId = 0;
         // INVARIANT: every wei taken from a loser is credited to the winner or the treasury.
         if (_challengerWins) {
             liable_.bond -= stake_;
@@ -444,8 +457,13 @@ contract VerilayClaims is IVerilayClaims, EIP712, ReentrancyGuard {
             credit[_dispute.challenger] += CHALLENGER_BOND + reward_;
             credit[TREASURY] += taken_ - reward_;
             record_.state = ClaimState.Slashed;
-            facts_.state = ClaimState.Slashed;
-            facts_.at = uint64(block.timestamp);
+            // SAFETY: only a proof shows the claim false wherever it is posted. A timeout shows
+            // only that nobody answered this dispute (a griefer's reposting of a true claim, whose
+            // defenders did not see it), so it slashes this posting and not the leaf.
+            if (_how != Resolution.Timeout) {
+                facts_.state = ClaimState.Slashed;
+                facts_.at = uint64(block.timestamp);
+            }
             emit ClaimSlashed(_dispute.leaf, _dispute.liable, taken_);
         } else {
             uint256 reward_ = uint256(CHALLENGER_BOND) * WINNER_SHARE_BPS / BPS;
@@ -453,9 +471,7 @@ contract VerilayClaims is IVerilayClaims, EIP712, ReentrancyGuard {
             credit[TREASURY] += CHALLENGER_BOND - reward_;
             if (_how == Resolution.ValidityProof) {
                 record_.state = ClaimState.Validated;
-                facts_.state = ClaimState.Validated;
-                facts_.at = uint64(block.timestamp);
-                emit ClaimValidated(_dispute.leaf);
+                if (facts_.state != ClaimState.Validated) _validate(_dispute.leaf);
             } else {
                 // SAFETY: a bisection or timeout win shows only that this challenger failed, not that
                 // the claim is true (a colluding challenger can lose on purpose), so the claim is
@@ -464,15 +480,15 @@ contract VerilayClaims is IVerilayClaims, EIP712, ReentrancyGuard {
                 record_.reopenUntil = uint64(block.timestamp) + CHALLENGE_WINDOW;
                 BatchSettlement storage settlement_ = _settlements[_dispute.batchIndex];
                 settlement_.settleAfter = _max(settlement_.settleAfter, record_.reopenUntil);
+                // The sequencer keeps covering its operators while the reopened window runs.
+                sequencer_.lastWindowEnd = _max(sequencer_.lastWindowEnd, record_.reopenUntil);
             }
         }
         emit DisputeResolved(_disputeId, _dispute.leaf, _challengerWins, _how);
     }
 
     function _lockStake(Dispute storage _dispute, address _liable) internal {
-        uint256 free_ = _freeBond(_liable);
-        uint128 stake_ = free_ < DISPUTE_STAKE ? uint128(free_) : DISPUTE_STAKE;
-        _accounts[_liable].locked += stake_;
+        uint128 stake_ = _lock(_liable, DISPUTE_STAKE);
         _dispute.liable = _liable;
         _dispute.stake = stake_;
         // SAFETY: a sequencer that batches claims of under-bonded operators covers the shortfall,
@@ -480,12 +496,30 @@ contract VerilayClaims is IVerilayClaims, EIP712, ReentrancyGuard {
         // sequencer is exhausted too does the stake fall short (the claim is slashed all the same).
         address sequencer_ = _batches[_dispute.batchIndex].sequencer;
         if (stake_ < DISPUTE_STAKE && sequencer_ != _liable) {
-            uint256 sequencerFree_ = _freeBond(sequencer_);
-            uint128 short_ = DISPUTE_STAKE - stake_;
-            uint128 cover_ = sequencerFree_ < short_ ? uint128(sequencerFree_) : short_;
-            _accounts[sequencer_].locked += cover_;
-            _dispute.cover = cover_;
+            _dispute.cover = _lock(sequencer_, DISPUTE_STAKE - stake_);
         }
+    }
+
+    /// @dev Locks up to `_wanted` of the account's bond: free bond first, then its pending
+    ///      withdrawal (SAFETY: requesting a withdrawal after signing or posting must not take the
+    ///      bond out of reach of disputes over what was signed or posted).
+    function _lock(address _account, uint128 _wanted) internal returns (uint128 locked_) {
+        Account storage account_ = _accounts[_account];
+        uint128 unlocked_ = account_.bond - account_.locked;
+        locked_ = unlocked_ < _wanted ? unlocked_ : _wanted;
+        uint128 free_ = unlocked_ - account_.pendingWithdrawal;
+        if (locked_ > free_) {
+            account_.pendingWithdrawal -= locked_ - free_;
+            emit WithdrawalReduced(_account, account_.pendingWithdrawal);
+        }
+        account_.locked += locked_;
+    }
+
+    function _validate(bytes32 _leaf) internal {
+        LeafRecord storage facts_ = _leaves[_leaf];
+        facts_.state = ClaimState.Validated;
+        facts_.at = uint64(block.timestamp);
+        emit ClaimValidated(_leaf);
     }
 
     function _unlockStake(Dispute storage _dispute) internal {

@@ -78,6 +78,13 @@ describe('VerilayClaims attacks', () => {
       signature,
       bond: f.params.challengerBond,
     });
+  const credit = (who: `0x${string}`) =>
+    f.clients.stranger.public.readContract({
+      address: f.deployment.claims,
+      abi: verilayClaimsAbi,
+      functionName: 'credit',
+      args: [who],
+    });
   const account = (who: `0x${string}`) =>
     f.clients.stranger.public.readContract({
       address: f.deployment.claims,
@@ -130,9 +137,11 @@ describe('VerilayClaims attacks', () => {
       await honestTry();
       await advance(f, Number(f.params.challengeWindow) + 1);
 
-      // REPRODUCTION (finding 1): the attack succeeds against this code.
-      expect(outcomes).toEqual(['DisputeAlreadyOpen', 'DisputeAlreadyOpen', 'ChallengeWindowClosed']);
-      expect(await status(lie, honestBatch)).toBe('final');
+      // The dispute through the honest posting runs beside the stalled one and slashes the leaf;
+      // the friend's posting, reopened by its colluding loss, is slashed too.
+      expect(outcomes).toEqual(['won', 'ClaimAlreadySlashed', 'ClaimAlreadySlashed']);
+      expect(await status(lie, honestBatch)).toBe('slashed');
+      expect(await status(lie, attackerBatch)).toBe('slashed');
       await expectConserved(f);
     });
 
@@ -176,9 +185,8 @@ describe('VerilayClaims attacks', () => {
       expect(await deploy(5000)).toBe('success');
       // A loser of a colluding dispute pays its friend the winner's share; the rest must go to
       // the treasury, or losing on purpose to stall a claim costs nothing.
-      // REPRODUCTION (finding 1, last point): both deploy.
-      expect(await deploy(10_000)).toBe('success');
-      expect(await deploy(9_999)).toBe('success');
+      expect(await deploy(5001)).toBe('reverted');
+      expect(await deploy(10_000)).toBe('reverted');
     });
   });
 
@@ -198,8 +206,9 @@ describe('VerilayClaims attacks', () => {
       await submitValidityProof(f.clients.challenger, f.deployment, opened.disputeId, output, proof);
       await advance(f, Number(f.params.withdrawalDelay) + 1);
       await executeWithdrawal(f.clients.operator, f.deployment);
-      // REPRODUCTION (finding 3): nothing was at stake.
-      expect([locked.stake, locked.cover]).toEqual([0n, 0n]);
+      // The stake came out of the operator's pending withdrawal, which shrank by as much.
+      expect([locked.stake, locked.cover]).toEqual([ETH, 0n]);
+      expect(await credit(f.accounts.challenger.address)).toBe(ETH + ETH / 2n);
       expect((await account(f.accounts.operator.address)).bond).toBe(0n);
       await expectConserved(f);
     });
@@ -215,14 +224,16 @@ describe('VerilayClaims attacks', () => {
       // Nobody shows the signature in time; the griefer's own sequencer bond answers.
       await advance(f, clock() + 1);
       await claimTimeout(f.clients.challenger2, f.deployment, opened.disputeId);
-      // REPRODUCTION (finding 9): the honest posting is slashed and cannot be rescued.
-      expect(await status(honest, honestBatch)).toBe('slashed');
+      // Only the griefer's posting is slashed (its sequencer's fault); the honest one is not.
+      expect(await status(honest, griefBatch)).toBe('slashed');
+      expect(await status(honest, honestBatch)).toBe('challengeable');
       const { proof } = await proveWith(model.whole!, honest.input, honest.salt);
       const rescued = await proveClaim(f.clients.sequencer, f.deployment, honest.claim, proof).then(
         () => 'validated',
         (e: { errorName?: string }) => e.errorName,
       );
-      expect(rescued).toBe('ClaimAlreadySlashed');
+      expect(rescued).toBe('validated');
+      expect(await status(honest, honestBatch)).toBe('final');
       await expectConserved(f);
     });
   });

@@ -159,31 +159,32 @@ describe('VerilayClaims', () => {
       await expectRevert(withdraw(f.clients.stranger, f.deployment), 'NothingToWithdraw');
     });
 
-    it('requestWithdrawal_pendingAmount_backsNoNewDisputeAndTheSequencerCovers', async () => {
-      // Unbonding cannot be used to dodge a dispute by front-running it with executeWithdrawal:
-      // the pending amount is never lockable, and the sequencer covers what the operator lacks.
+    it('requestWithdrawal_pendingAmount_isStillAtStake', async () => {
+      // Unbonding cannot be used to dodge a dispute over what was signed before: the stake takes
+      // the free bond first, then the pending withdrawal, which shrinks by as much.
       const { lying, ...batch } = await postedPair();
       await requestWithdrawal(f.clients.operator, f.deployment, 4n * ETH + ETH / 2n);
       const opened = await dispute(lying, batch);
       expect(await readDispute(f.clients.stranger, f.deployment, opened.disputeId)).toMatchObject({
-        stake: ETH / 2n,
-        cover: ETH / 2n,
+        stake: ETH,
+        cover: 0n,
       });
-      expect(await account(f.accounts.sequencer.address)).toMatchObject({ locked: ETH / 2n });
+      expect(await account(f.accounts.operator.address)).toMatchObject({
+        locked: ETH,
+        pendingWithdrawal: 4n * ETH,
+      });
+      expect(await account(f.accounts.sequencer.address)).toMatchObject({ locked: 0n });
       const { proof, output } = await proveWith(zk.validity.whole!, lying.input, lying.salt);
       await submitValidityProof(f.clients.challenger, f.deployment, opened.disputeId, output, proof);
       expect(await account(f.accounts.operator.address)).toMatchObject({
-        bond: 4n * ETH + ETH / 2n,
+        bond: 4n * ETH,
         locked: 0n,
       });
-      expect(await account(f.accounts.sequencer.address)).toMatchObject({
-        bond: 4n * ETH + ETH / 2n,
-        locked: 0n,
-      });
+      expect(await account(f.accounts.sequencer.address)).toMatchObject({ bond: 5n * ETH, locked: 0n });
       expect(await credit(f.accounts.challenger.address)).toBe(ETH + ETH / 2n);
       await advance(f, Number(f.params.withdrawalDelay));
       await executeWithdrawal(f.clients.operator, f.deployment);
-      expect(await credit(f.accounts.operator.address)).toBe(4n * ETH + ETH / 2n);
+      expect(await credit(f.accounts.operator.address)).toBe(4n * ETH);
       await expectConserved(f);
     });
 
@@ -612,26 +613,48 @@ describe('VerilayClaims', () => {
       await expectRevert(proveClaim(f.clients.stranger, f.deployment, lying.claim, proof), 'InvalidProof');
     });
 
-    it('proveClaim_disputedClaim_rejectsTheDispute', async () => {
+    it('proveClaim_disputedClaim_theDisputeEndsUpheldAtOnce', async () => {
       const { honest, ...batch } = await postedPair();
       const opened = await dispute(honest, batch);
       const { proof } = await proveWith(zk.validity.whole!, honest.input, honest.salt);
       await proveClaim(f.clients.stranger, f.deployment, honest.claim, proof);
+      // A proof of the claim is a fact: the open dispute ends whatever its clocks say.
+      await claimTimeout(f.clients.stranger, f.deployment, opened.disputeId);
       const d = await readDispute(f.clients.stranger, f.deployment, opened.disputeId);
       expect([d.phaseName, d.challengerWon]).toEqual(['resolved', false]);
       await expectConserved(f);
     });
 
     it('proveClaim_slashedClaim_reverts', async () => {
+      const { lying, ...batch } = await postedPair();
+      const opened = await dispute(lying, batch);
+      const { proof, output } = await proveWith(zk.validity.whole!, lying.input, lying.salt);
+      await submitValidityProof(f.clients.challenger, f.deployment, opened.disputeId, output, proof);
+      await expectRevert(
+        proveClaim(f.clients.stranger, f.deployment, lying.claim, proof),
+        'ClaimAlreadySlashed',
+      );
+    });
+
+    it('proveClaim_postingSlashedOnTimeout_stillValidatesTheClaim', async () => {
+      // A timeout shows only that nobody defended this posting; a proof of the claim still counts.
       const { honest, ...batch } = await postedPair();
       const opened = await dispute(honest, batch);
       await advance(f, Number(f.params.clock) + 1);
-      await claimTimeout(f.clients.challenger, f.deployment, opened.disputeId); // slashed for not defending
+      await claimTimeout(f.clients.challenger, f.deployment, opened.disputeId);
+      const status = () =>
+        readClaimStatus(
+          f.clients.stranger,
+          f.deployment,
+          batch.batchIndex,
+          honest.leaf,
+          batch.tree.proof(honest.leaf),
+        );
+      expect(await status()).toBe('slashed');
+      await expectRevert(dispute(honest, batch, { by: 'challenger2' }), 'ClaimAlreadySlashed');
       const { proof } = await proveWith(zk.validity.whole!, honest.input, honest.salt);
-      await expectRevert(
-        proveClaim(f.clients.stranger, f.deployment, honest.claim, proof),
-        'ClaimAlreadySlashed',
-      );
+      await proveClaim(f.clients.stranger, f.deployment, honest.claim, proof);
+      expect(await status()).toBe('final');
     });
 
     it('unregisteredModel_disputeCannotBeDefended', async () => {
@@ -758,7 +781,7 @@ describe('VerilayClaims', () => {
       const { lying, ...first } = await postedPair();
       const again = await postClaims(f, [lying]);
       const opened = await dispute(lying, again);
-      await expectRevert(dispute(lying, first, { by: 'challenger2' }), 'DisputeAlreadyOpen');
+      await expectRevert(dispute(lying, again, { by: 'challenger2' }), 'DisputeAlreadyOpen');
       const { proof, output } = await proveWith(zk.validity.whole!, lying.input, lying.salt);
       await submitValidityProof(f.clients.challenger, f.deployment, opened.disputeId, output, proof);
       expect(
@@ -770,6 +793,18 @@ describe('VerilayClaims', () => {
           first.tree.proof(lying.leaf),
         ),
       ).toBe('slashed');
+    });
+
+    it('openDispute_disputeOpenThroughAnotherPosting_succeeds', async () => {
+      // Locks are per posting: a stalled dispute through a reposting never keeps honest
+      // challengers away from the first posting while its window runs out.
+      const { lying, ...first } = await postedPair();
+      const again = await postClaims(f, [lying]);
+      await dispute(lying, again, { by: 'challenger2' });
+      const opened = await dispute(lying, first);
+      const { proof, output } = await proveWith(zk.validity.whole!, lying.input, lying.salt);
+      await submitValidityProof(f.clients.challenger, f.deployment, opened.disputeId, output, proof);
+      await expectConserved(f);
     });
 
     it('claimStatusOf_computesTheLeafFromTheClaimFields', async () => {

@@ -87,17 +87,20 @@ describe('watcher (e2e)', () => {
     const ids = (await verifier.client.submitClaims(submissions)).claims.map((c) => c.claimId);
 
     const reader = createChainClients({ rpcUrl: chain.rpcUrl!, chainId: chain.chainId }, devAccount(7));
-    const leaf = (id: string) =>
-      reader.public.readContract({
-        address: chain.claims,
-        abi: verilayClaimsAbi,
-        functionName: 'leafRecord',
-        args: [id as `0x${string}`],
-      });
+    const disputedLeaves = async () => {
+      const at = { address: chain.claims, abi: verilayClaimsAbi } as const;
+      const count = await reader.public.readContract({ ...at, functionName: 'disputeCount' });
+      const leaves = new Set<string>();
+      for (let id = 1n; id <= count; id++)
+        leaves.add((await reader.public.readContract({ ...at, functionName: 'dispute', args: [id] })).leaf);
+      return leaves;
+    };
     // Both lying claims get disputed...
     await eventually(
-      async () =>
-        (await leaf(ids[2])).openDisputeId && (await leaf(ids[3])).openDisputeId ? true : undefined,
+      async () => {
+        const leaves = await disputedLeaves();
+        return leaves.has(ids[2]) && leaves.has(ids[3]) ? true : undefined;
+      },
       60_000,
       'disputes opened',
     );
@@ -131,7 +134,17 @@ describe('watcher (e2e)', () => {
         functionName: 'disputeCount',
       }),
     ).toBe(2n);
-    for (const id of [ids[2], ids[3]]) expect((await leaf(id)).state).toBe(3); // Slashed
+    const challengerWon = new Map<string, boolean>();
+    for (let id = 1n; id <= 2n; id++) {
+      const d = await reader.public.readContract({
+        address: chain.claims,
+        abi: verilayClaimsAbi,
+        functionName: 'dispute',
+        args: [id],
+      });
+      challengerWon.set(d.leaf, d.challengerWon);
+    }
+    expect([challengerWon.get(ids[2]), challengerWon.get(ids[3])]).toEqual([true, true]); // both slashed
     // The winnings are withdrawn: no credit left with the contract.
     await eventually(
       async () => {

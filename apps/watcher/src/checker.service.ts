@@ -141,12 +141,14 @@ export class CheckerService {
     inclusionProof: `0x${string}`[],
   ): Promise<boolean> {
     const { clients, deployment, challengerBond } = this.chain;
-    const facts = await clients.public.readContract({
+    // Disputes are locked per posting (batch, leaf): one open through another batch does not stop ours.
+    const posting = await clients.public.readContract({
       address: deployment.claims,
       abi: verilayClaimsAbi,
-      functionName: 'leafRecord',
-      args: [claimId as `0x${string}`],
+      functionName: 'claimRecord',
+      args: [BigInt(batch.batchIndex), claimId as `0x${string}`],
     });
+    const facts = { openDisputeId: posting.state === 1 ? posting.disputeId : 0n };
     if (facts.openDisputeId !== 0n) {
       // Disputed already: by us (our record was lost in a crash; the follower adopts it from the
       // chain), or by someone else: no second bond. If they lose, the claim reopens and this

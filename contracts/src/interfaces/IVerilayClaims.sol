@@ -95,12 +95,11 @@ struct ClaimRecord {
     uint64 disputeId;
 }
 
-/// @notice Facts about a leaf wherever it is posted: proven valid, or slashed (and when), and the
-///         one dispute that may be open on it.
+/// @notice Facts about a leaf wherever it is posted, each shown by a proof: valid, or false
+///         (Slashed, and when). Disputes and their locks belong to postings (`ClaimRecord`).
 struct LeafRecord {
     ClaimState state;
     uint64 at;
-    uint64 openDisputeId;
 }
 
 struct Dispute {
@@ -135,6 +134,8 @@ interface IVerilayClaims {
     event BondDeposited(address indexed account, uint256 amount, uint256 bond);
     event WithdrawalRequested(address indexed account, uint256 amount, uint64 withdrawableAt);
     event WithdrawalExecuted(address indexed account, uint256 amount);
+    /// @notice A dispute's stake was taken from the account's pending withdrawal, which is now lower.
+    event WithdrawalReduced(address indexed account, uint256 pendingWithdrawal);
     event Withdrawn(address indexed account, uint256 amount);
     event BatchPosted(
         uint256 indexed batchIndex,
@@ -219,4 +220,5 @@ interface IVerilayClaims {
         view
         returns (ClaimStatus status_);
     function isBatchFinal(uint256 _batchIndex) external view returns (bool final_);
+    function postingDeadline(uint256 _batchIndex, bytes32 _leaf) external view returns (uint64 deadline_);
 }
