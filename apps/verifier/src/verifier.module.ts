@@ -29,6 +29,8 @@ import { ApiExceptionFilter } from './http/api-exception.filter';
 import { HttpMetricsInterceptor } from './metrics/http-metrics.interceptor';
 import { MetricsController } from './metrics/metrics.controller';
 import { MetricsService } from './metrics/metrics.service';
+import { KeysController } from './keys/keys.controller';
+import { KeysService } from './keys/keys.service';
 import { ModelsController } from './models/models.controller';
 import { ModelsService } from './models/models.service';
 import { ProofsController } from './proofs/proofs.controller';
@@ -69,6 +71,7 @@ export class VerifierModule {
       ],
       controllers: [
         ModelsController,
+        KeysController,
         ClaimsController,
         TasksController,
         ProofsController,
@@ -88,6 +91,7 @@ export class VerifierModule {
         { provide: APP_INTERCEPTOR, useClass: HttpMetricsInterceptor },
         MetricsService,
         ModelsService,
+        KeysService,
         ClaimsService,
         BatchingService,
         ProofsService,

@@ -3,6 +3,7 @@ import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import {
   chooseHalf,
   claimTimeout,
+  provingKeyCheck,
   readDispute,
   submitStepProof,
   submitValidityProof,
@@ -40,7 +41,11 @@ export class PlayerService implements OnApplicationShutdown {
     private readonly metrics: WatcherMetrics,
   ) {
     this.verifier = new VerifierClient(config.verifierUrl, 15_000);
-    this.provers = new ProverPool({ cacheDir: config.zkCacheDir });
+    // INVARIANT: no move is proven with a key the registered verifier would reject (finding 7).
+    this.provers = new ProverPool({
+      cacheDir: config.zkCacheDir,
+      checkKey: provingKeyCheck(chain.clients, chain.deployment),
+    });
   }
 
   async onApplicationShutdown(): Promise<void> {

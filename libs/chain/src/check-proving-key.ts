@@ -27,12 +27,18 @@ export interface CheckedProvingKey {
 /** A proving key whose proofs the registered verifier would not accept; nothing is proven with it. */
 export class ProvingKeyMismatchError extends BaseError {
   readonly code = 'PROVING_KEY_MISMATCH';
-  constructor(key: ProvingKeyBuild, reason: string, details: string) {
+  constructor(
+    key: ProvingKeyBuild,
+    reason: string,
+    details: string,
+    /** The registered verifier, when there is one. */
+    readonly verifier?: `0x${string}`,
+  ) {
     super(
       `The proving key of model ${key.modelId} (${key.step === null ? 'whole inference' : `step ${key.step}`}) ${reason}`,
       {
         details,
-        meta: { modelId: key.modelId, step: key.step },
+        meta: { modelId: key.modelId, step: key.step, verifier },
       },
     );
   }
@@ -90,6 +96,7 @@ export async function checkProvingKey(
       `does not match the verifier registered at ${verifier}`,
       `The verifier compiled from this key has runtime code hash ${codeHash}; the code at ${verifier} hashes to ${actual ?? '(no code)'}. ` +
         'Proofs made with this key would fail on chain. Rebuild the key from the same circuit, powers of tau and beacon, or fetch the published key (GET /v1/models/:modelId/keys) and check its sha256 (docs/trusted-setup.md).',
+      verifier,
     );
   return { verifier, codeHash };
 }

@@ -1,3 +1,4 @@
+import { CostMeter, DEFAULT_COMPUTE_BUDGET, type ComputeBudget } from './compute-budget';
 import { DTYPES, INT32_MAX } from './dtype';
 import { requantizeValue } from './requantize';
 import { InvalidModelError } from './errors';
@@ -23,8 +24,11 @@ const absMax = (t: TensorInfo) => Math.max(Math.abs(t.min), Math.abs(t.max));
  * - requantize: |acc| < 2^31 and 1 <= multiplier < 2^31, so |acc * multiplier| < 2^62 and the
  *   rounded product + 2^(shift-1) stays below 2^63;
  * - avgpool window sums: window * max|x| <= 2^31 - 1.
+ *
+ * Shapes alone do not bound work (a 1x1 conv padded by 1023 makes a 2047x2047 plane out of one
+ * value): the model's cost is counted layer by layer against `budget` (compute-budget.ts).
  */
-export function analyzeModel(spec: ModelSpec): TensorInfo[] {
+export function analyzeModel(spec: ModelSpec, budget: ComputeBudget = DEFAULT_COMPUTE_BUDGET): TensorInfo[] {
   const { shape, dtype } = spec.input;
   if (!(dtype in DTYPES)) throw new InvalidModelError('input.dtype', `unknown dtype ${dtype}`);
   const input: TensorInfo = { shape: [...shape], dtype, min: DTYPES[dtype].min, max: DTYPES[dtype].max };
@@ -34,11 +38,13 @@ export function analyzeModel(spec: ModelSpec): TensorInfo[] {
   if (spec.layers.length > MAX_LAYERS)
     throw new InvalidModelError('layers', `at most ${MAX_LAYERS} layers, got ${spec.layers.length}`);
   const tensors = [input];
+  const meter = new CostMeter(budget, input);
   spec.layers.forEach((layer, i) => {
     const out = analyzeLayer(`layers[${i}]`, layer, tensors[i]);
     checkSize(`layers[${i}]`, out.shape);
     if (layer.op === 'argmax' && i !== spec.layers.length - 1)
       throw new InvalidModelError(`layers[${i}]`, 'argmax must be the last layer');
+    meter.add(i, layer, tensors[i], out);
     tensors.push(out);
   });
   return tensors;

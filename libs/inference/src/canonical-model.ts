@@ -1,5 +1,6 @@
 import { keccak_256 } from '@noble/hashes/sha3';
 import { MAX_LAYERS } from './analyze-model';
+import { resolveBudget, type LoadOptions } from './compute-budget';
 import { DTYPES, dtypeFromCode, type DType } from './dtype';
 import { InvalidModelError } from './errors';
 import type { Layer, LayerOp, Model } from './model';
@@ -65,8 +66,9 @@ export function encodeModel(model: Model): Uint8Array {
   return w.finish();
 }
 
-/** Decodes canonical bytes back into a validated model (name: `name`). */
-export function decodeModel(bytes: Uint8Array, name = 'unnamed'): Model {
+/** Decodes canonical bytes back into a validated model (name: `name`); options as `parseModel`. */
+export function decodeModel(bytes: Uint8Array, name = 'unnamed', options: LoadOptions = {}): Model {
+  const budget = resolveBudget(options.budget);
   const r = new Reader(bytes);
   if (MAGIC.some((b) => r.u8() !== b))
     throw new InvalidModelError('bytes', 'not a verilay model (bad magic)');
@@ -126,8 +128,7 @@ export function decodeModel(bytes: Uint8Array, name = 'unnamed'): Model {
     }
   }
   if (!r.done()) throw new InvalidModelError('bytes', 'trailing bytes after the last layer');
-  const model = buildModel({ name, input: { shape, dtype: inputDtype }, layers });
-  return model;
+  return buildModel({ name, input: { shape, dtype: inputDtype }, layers }, { budget });
 }
 
 /** modelId = keccak256(canonical bytes), as 0x-prefixed lowercase hex. */

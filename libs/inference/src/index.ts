@@ -13,7 +13,14 @@ export type {
   RequantizeLayer,
   TensorInfo,
 } from './model';
-export { InvalidInputError, InvalidModelError } from './errors';
+export { ComputeBudgetExceededError, InvalidInputError, InvalidModelError } from './errors';
+export {
+  DEFAULT_COMPUTE_BUDGET,
+  modelCost,
+  type ComputeBudget,
+  type LoadOptions,
+  type ModelCost,
+} from './compute-budget';
 export { MAX_POOL_WINDOW, MAX_REQUANT_SHIFT, MAX_TENSOR_SIZE } from './analyze-model';
 export { MODEL_FORMAT, buildModel, modelToJson, parseModel } from './parse-model';
 export { parameterCount } from './parameter-count';

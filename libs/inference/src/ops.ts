@@ -23,22 +23,29 @@ export function conv2d(layer: Conv2dLayer, x: Int32Array, input: TensorInfo, out
   const [kh, kw] = layer.kernel;
   const [sh, sw] = layer.stride;
   const [ph, pw] = layer.padding;
+  const { weights, bias } = layer;
   const y = new Int32Array(layer.outChannels * oh * ow);
   for (let o = 0; o < layer.outChannels; o++) {
     for (let oy = 0; oy < oh; oy++) {
+      // Only the kernel rows and columns that land inside the input: padding reads 0 and costs
+      // nothing, so the work is the outputs plus the MACs the compute budget counts
+      // (compute-budget.ts), however wide the padding.
+      const top = oy * sh - ph;
+      const ky0 = Math.max(0, -top);
+      const ky1 = Math.min(kh, h - top);
       for (let ox = 0; ox < ow; ox++) {
-        let acc = layer.bias[o];
-        for (let ci = 0; ci < c; ci++) {
-          for (let ky = 0; ky < kh; ky++) {
-            const iy = oy * sh + ky - ph;
-            if (iy < 0 || iy >= h) continue; // zero padding contributes nothing
-            for (let kx = 0; kx < kw; kx++) {
-              const ix = ox * sw + kx - pw;
-              if (ix < 0 || ix >= w) continue;
-              acc += layer.weights[((o * c + ci) * kh + ky) * kw + kx] * x[(ci * h + iy) * w + ix];
+        const left = ox * sw - pw;
+        const kx0 = Math.max(0, -left);
+        const kx1 = Math.min(kw, w - left);
+        let acc = bias[o];
+        if (ky0 < ky1 && kx0 < kx1)
+          for (let ci = 0; ci < c; ci++) {
+            for (let ky = ky0; ky < ky1; ky++) {
+              const wRow = ((o * c + ci) * kh + ky) * kw;
+              const xRow = (ci * h + top + ky) * w + left;
+              for (let kx = kx0; kx < kx1; kx++) acc += weights[wRow + kx] * x[xRow + kx];
             }
           }
-        }
         y[(o * oh + oy) * ow + ox] = acc;
       }
     }

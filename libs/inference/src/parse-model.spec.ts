@@ -1,4 +1,6 @@
-import { InvalidModelError } from './errors';
+import { decodeModel, encodeModel } from './canonical-model';
+import { modelCost } from './compute-budget';
+import { ComputeBudgetExceededError, InvalidModelError } from './errors';
 import type { Layer, TensorInfo } from './model';
 import { modelToJson, parseModel } from './parse-model';
 import { randomModel } from './random-model';
@@ -202,17 +204,17 @@ describe(parseModel.name, () => {
 });
 
 /**
- * Finding 5's model: a 1x1 conv padded by 1023 turns one input value into a 2047x2047 plane, then
- * `blocks` 31x31 convs (padding 15 keeps the plane) each requantized back to int8.
+ * Finding 5's model: a 1x1 conv padded by `pad` turns one input value into a (2 pad + 1)^2 plane,
+ * then `blocks` 31x31 convs (padding 15 keeps the plane) each requantized back to int8.
  */
-function hostileDocument(blocks: number) {
+function hostileDocument(blocks: number, pad = 1023) {
   const layers: unknown[] = [
     {
       op: 'conv2d',
       inChannels: 1,
       outChannels: 1,
       kernel: [1, 1],
-      padding: [1023, 1023],
+      padding: [pad, pad],
       weights: [1],
       bias: [0],
     },
@@ -253,18 +255,73 @@ function bruteForceMacs(layer: Layer, x: TensorInfo, y: TensorInfo): number {
   return layer.outChannels * layer.inChannels * rows * cols;
 }
 
-describe('finding 5: the loader bounds shapes, not work', () => {
-  it('reproduces finding 5: accepts a 1.6 MB model whose replay is 1.6e12 multiply-accumulates', () => {
+function budgetError(load: () => unknown): ComputeBudgetExceededError {
+  try {
+    load();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ComputeBudgetExceededError);
+    return error as ComputeBudgetExceededError;
+  }
+  throw new Error('the model loaded');
+}
+
+const NO_BUDGET = {
+  maxMacs: Infinity,
+  maxElementOps: Infinity,
+  maxTraceElements: Infinity,
+  maxPeakBytes: Infinity,
+};
+
+describe('finding 5: the loader bounds work, not only shapes', () => {
+  const plane = 2047 ** 2;
+
+  it("rejects finding 5's 1.6 MB model (hours of replay) at its first layer, naming the limit, the value and the layer", () => {
     const text = JSON.stringify(hostileDocument(400));
     expect(text.length).toBeLessThan(4 * 2 ** 20); // the verifier's body limit
-    const model = parseModel(text);
+    const start = performance.now();
+    const sut = budgetError(() => parseModel(text));
+    // Rejected from shapes alone: nothing ran (one 31x31 layer of it takes ~30 s to run here).
+    expect(performance.now() - start).toBeLessThan(5000);
+    expect(sut).toBeInstanceOf(InvalidModelError); // so the verifier answers 422 INVALID_MODEL
+    expect(sut.code).toBe('INVALID_MODEL');
+    expect(sut).toMatchObject({ layer: 0, limit: 'maxTraceElements', value: 1 + plane, max: 2 ** 20 });
+    expect(sut.meta).toEqual({
+      path: 'layers[0]',
+      layer: 0,
+      limit: 'maxTraceElements',
+      value: 1 + plane,
+      max: 2 ** 20,
+    });
+    expect(sut.shortMessage).toMatch(
+      /layers\[0\]: over the compute budget: maxTraceElements is 1048576, .* 4190210/,
+    );
+  });
+
+  it('counts what the reproduction estimated for it: 1.6e12 multiply-accumulates, 13 GB of trace', () => {
+    const model = parseModel(JSON.stringify(hostileDocument(400)), { budget: NO_BUDGET });
     const macs = model.layers.reduce(
       (sum, layer, i) => sum + bruteForceMacs(layer, model.tensors[i], model.tensors[i + 1]),
       0,
     );
-    // 1 + 400 x (31 * 2047 - 240)^2: hours of replay in JS, and 801 tensors of 2047^2 int32 in the trace.
     expect(macs).toBe(1 + 400 * (31 * 2047 - 240) ** 2);
-    expect(macs).toBeGreaterThan(1.5e12);
-    expect(model.tensors.at(-1)!.shape).toEqual([1, 2047, 2047]);
+    expect(modelCost(model)).toEqual({
+      macs,
+      elementOps: 801 * plane,
+      traceElements: 1 + 801 * plane,
+      peakBytes: 4 * (1 + 801 * plane) + 1 + 4 + 400 * (961 + 4),
+    });
+  });
+
+  it('stops a hostile model within the trace budget at the layer whose multiply-accumulates pass maxMacs', () => {
+    // A 511x511 plane: four of its tensors fit 2^20 trace elements, two 31x31 convs do not fit 2^28 MACs.
+    const perConv = (31 * 511 - 240) ** 2;
+    const sut = budgetError(() => parseModel(hostileDocument(400, 255)));
+    expect(sut).toMatchObject({ layer: 3, limit: 'maxMacs', value: 1 + 2 * perConv, max: 2 ** 28 });
+  });
+
+  it("rejects the bytes of finding 5's model in decodeModel too (the replay workers' path)", () => {
+    const bytes = encodeModel(parseModel(hostileDocument(2), { budget: NO_BUDGET }));
+    expect(budgetError(() => decodeModel(bytes))).toMatchObject({ layer: 0, limit: 'maxTraceElements' });
+    expect(decodeModel(bytes, 'lifted', { budget: NO_BUDGET }).layers).toHaveLength(5);
   });
 });

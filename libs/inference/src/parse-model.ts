@@ -1,4 +1,5 @@
 import { analyzeModel, MAX_REQUANT_SHIFT } from './analyze-model';
+import { resolveBudget, type LoadOptions } from './compute-budget';
 import { DTYPES, INT32_MAX, isDType, type DType } from './dtype';
 import { InvalidModelError } from './errors';
 import type { Layer, Model, ModelSpec } from './model';
@@ -9,9 +10,12 @@ type Json = Record<string, unknown>;
 
 /**
  * Parses and validates a model document (docs/model-format.md): a JSON string or its parsed
- * value. Throws `InvalidModelError` naming the first offending field.
+ * value. Throws `InvalidModelError` naming the first offending field, and its subclass
+ * `ComputeBudgetExceededError` when one inference would cost more than `options.budget` (by
+ * default `DEFAULT_COMPUTE_BUDGET`).
  */
-export function parseModel(document: unknown): Model {
+export function parseModel(document: unknown, options: LoadOptions = {}): Model {
+  const budget = resolveBudget(options.budget);
   let doc = document;
   if (typeof doc === 'string') {
     try {
@@ -27,17 +31,20 @@ export function parseModel(document: unknown): Model {
   const input = object('input', root.input);
   onlyFields('input', input, ['shape', 'dtype']);
   const layers = array('layers', root.layers).map((l, i) => parseLayer(`layers[${i}]`, l));
-  return buildModel({
-    name,
-    input: { shape: shape('input.shape', input.shape), dtype: dtype('input.dtype', input.dtype) },
-    layers,
-  });
+  return buildModel(
+    {
+      name,
+      input: { shape: shape('input.shape', input.shape), dtype: dtype('input.dtype', input.dtype) },
+      layers,
+    },
+    { budget },
+  );
 }
 
-/** Validates a spec built in code (typed arrays already) and returns the model. */
-export function buildModel(spec: ModelSpec): Model {
+/** Validates a spec built in code (typed arrays already) and returns the model; options as `parseModel`. */
+export function buildModel(spec: ModelSpec, options: LoadOptions = {}): Model {
   const model = { name: spec.name ?? 'unnamed', input: spec.input, layers: spec.layers };
-  return { ...model, tensors: analyzeModel(model) };
+  return { ...model, tensors: analyzeModel(model, resolveBudget(options.budget)) };
 }
 
 /** The JSON document of a model (inverse of `parseModel`). */

@@ -127,6 +127,22 @@ function buildLocation(model: Model, options: BuildOptions) {
   return { generated, ptau, hash, dir, manifest: join(dir, MANIFEST) };
 }
 
+/**
+ * The cache directory a build of the model (or of one step) goes to; it names the circuit and
+ * its setup, so the same directory always holds the same keys.
+ */
+export function circuitBuildDir(
+  model: Model,
+  options: Pick<BuildOptions, 'cacheDir' | 'step' | 'ptau'> = {},
+): string {
+  return buildLocation(model, options).dir;
+}
+
+/** The completed build in `dir` (see circuitBuildDir), or undefined while there is none. */
+export function readCircuitBuild(dir: string): CircuitArtifacts | undefined {
+  return readManifest({ dir, manifest: join(dir, MANIFEST) });
+}
+
 /** The completed build of the model (or of one step) in the cache, without building it. */
 export function findCircuitBuild(
   model: Model,

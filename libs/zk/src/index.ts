@@ -6,11 +6,13 @@ export { firstUnsatisfied, parseR1cs, parseSym, type R1cs } from './r1cs';
 export { WitnessCalculator, type CircuitInput } from './witness-calculator';
 export {
   buildCircuit,
+  circuitBuildDir,
   circuitHash,
   DEV_BEACON,
   fileSha256,
   findCircuitBuild,
   fitsCeremony,
+  readCircuitBuild,
   type BuildOptions,
   type CircuitArtifacts,
 } from './build-circuit';

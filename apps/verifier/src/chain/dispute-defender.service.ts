@@ -2,6 +2,7 @@ import { errorMessage } from '@verilay/errors';
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import {
   provideSignature,
+  provingKeyCheck,
   readDispute,
   revealMidpoint,
   submitStepProof,
@@ -41,7 +42,11 @@ export class DisputeDefender implements OnApplicationShutdown {
     private readonly config: VerifierConfig,
     private readonly metrics: MetricsService,
   ) {
-    this.provers = new ProverPool({ cacheDir: config.zkCacheDir });
+    // INVARIANT: no defence is proven with a key the registered verifier would reject (finding 7).
+    this.provers = new ProverPool({
+      cacheDir: config.zkCacheDir,
+      checkKey: provingKeyCheck(chain.sequencer, chain.deployment),
+    });
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -14,7 +14,7 @@ import {
   type ProofJobEntity,
 } from '@verilay/storage';
 import { ProverPool, releaseProverThreads, type InferenceProof } from '@verilay/zk';
-import { proveClaim, toSolidityProof } from '@verilay/chain';
+import { proveClaim, provingKeyCheck, toSolidityProof } from '@verilay/chain';
 import { ChainContext } from '../chain/chain-context';
 import { claimFieldsOf } from '../chain/claim-fields';
 import { Clock } from '../clock';
@@ -52,6 +52,8 @@ export class ProofsService
       cacheDir: config.zkCacheDir,
       size: PROVERS,
       onProgress: (modelId, step, detail) => this.logger.log({ msg: 'circuit build', modelId, step, detail }),
+      // On a chain, a key is used only once it matches the registered verifier (finding 7).
+      checkKey: chain && provingKeyCheck(chain.sequencer, chain.deployment),
     });
   }
 
