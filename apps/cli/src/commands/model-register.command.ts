@@ -22,10 +22,22 @@ export interface ModelRegisterOptions {
   readonly cacheDir?: string;
 }
 
+/** A registered verifier and the content hashes of the keys it was exported from (published). */
+interface RegisteredKey {
+  readonly step: number | null;
+  readonly verifier: `0x${string}`;
+  readonly zkeySha256: string;
+  readonly vkeySha256: string;
+  readonly zkey: string;
+  readonly vkey: string;
+}
+
 /**
  * `verilay model register <model-file>`: builds the model's circuits (cached), deploys their
  * Groth16 verifiers and registers them in the model registry. By default the whole-inference
- * verifier; `--steps` adds one verifier per trace step (bisection disputes).
+ * verifier; `--steps` adds one verifier per trace step (bisection disputes). The output publishes
+ * each key's sha256: the development setup is deterministic (docs/trusted-setup.md), so anyone
+ * can rebuild the keys and compare, and provers check their key against these verifiers.
  */
 export async function modelRegister(file: string, opts: ModelRegisterOptions): Promise<void> {
   const model = parseModel(readFileSync(file, 'utf8'));
@@ -62,6 +74,7 @@ export async function modelRegister(file: string, opts: ModelRegisterOptions): P
   if (registered)
     throw new Error(`model ${modelId} is already registered in ${registry} (entries never change)`);
 
+  const keys: RegisteredKey[] = [];
   const deploy = async (label: string, step?: number) => {
     const artifacts = await buildCircuit(model, {
       step,
@@ -74,8 +87,16 @@ export async function modelRegister(file: string, opts: ModelRegisterOptions): P
       compileGroth16Verifier(readFileSync(artifacts.verifierSolPath, 'utf8')),
     );
     say(
-      `${label}: verifier at ${deployed.address} (${deployed.gasUsed} gas, ${artifacts.constraints} constraints)`,
+      `${label}: verifier at ${deployed.address} (${deployed.gasUsed} gas, ${artifacts.constraints} constraints, zkey sha256 ${artifacts.zkeySha256})`,
     );
+    keys.push({
+      step: step ?? null,
+      verifier: deployed.address,
+      zkeySha256: artifacts.zkeySha256,
+      vkeySha256: artifacts.vkeySha256,
+      zkey: artifacts.zkeyPath,
+      vkey: artifacts.vkeyPath,
+    });
     return deployed.address;
   };
   const whole = opts.whole === false ? undefined : await deploy('whole inference');
@@ -93,7 +114,7 @@ export async function modelRegister(file: string, opts: ModelRegisterOptions): P
   say(`registered ${modelId} in ${registry} (tx ${mined.hash}, ${mined.gasUsed} gas)`);
   console.log(
     JSON.stringify(
-      { modelId, registry, wholeVerifier: whole ?? null, stepVerifiers, tx: mined.hash },
+      { modelId, registry, wholeVerifier: whole ?? null, stepVerifiers, tx: mined.hash, keys },
       null,
       2,
     ),

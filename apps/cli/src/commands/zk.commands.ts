@@ -37,6 +37,9 @@ export async function modelBuild(file: string, opts: { step?: number; cacheDir?:
         cacheHit: artifacts.cacheHit,
         artifacts: artifacts.dir,
         verifier: artifacts.verifierSolPath,
+        // Content addresses: the same circuit, powers of tau and beacon give the same keys anywhere.
+        zkeySha256: artifacts.zkeySha256,
+        vkeySha256: artifacts.vkeySha256,
       },
       null,
       2,
