@@ -214,6 +214,26 @@ describe('VerilayClaims attacks', () => {
     });
   });
 
+  describe('finding 3: the sequencer covers what repostings drained', () => {
+    it('operatorDrainedThroughRepostings_honestSequencerLosesNothing', async () => {
+      const model = zk.validity;
+      const lie = await makeClaim(f, model.model, model.modelId, model.input(7), {
+        lieFromStep: model.model.layers.length - 1,
+      });
+      // The honest sequencer posts a claim its operator's bond backs (5 stakes of 1 ETH)...
+      const honestPosting = await postClaims(f, [lie]);
+      // ...then the liar's friends repost it five times and dispute each posting, locking the
+      // operator's whole bond, before the honest challenger disputes the honest posting.
+      for (let i = 0; i < 5; i++) await open(lie, await repost(f.clients.stranger, lie), 'challenger2');
+      const opened = await open(lie, honestPosting, 'challenger');
+      const { proof, output } = await proveWith(model.whole!, lie.input, lie.salt);
+      await submitValidityProof(f.clients.challenger, f.deployment, opened.disputeId, output, proof);
+      // REPRODUCTION: the honest sequencer paid the stake its operator no longer had.
+      expect((await account(f.accounts.sequencer.address)).bond).toBe(4n * ETH);
+      await expectConserved(f);
+    });
+  });
+
   describe('finding 9: a third party reposts an honest claim', () => {
     it('unsignedDisputeThroughAGriefersPosting_honestClaimIsNotSlashed', async () => {
       const model = zk.validity;
