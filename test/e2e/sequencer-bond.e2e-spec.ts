@@ -1,24 +1,28 @@
-// Finding 3 of issue 11 (docs/security.md): anyone can drain the sequencer's bond. A fresh,
-// unbonded key self-signs a false claim of a model the chain does not know, with no task input;
-// the verifier posts it; the key's friend disputes it, the verifier cannot defend it, and the
-// contract takes the operator's missing stake from the sequencer.
+// Finding 3 of issue 11 (docs/security.md): anyone could drain the sequencer's bond. A fresh,
+// unbonded key self-signed a false claim of a model the chain does not know, with no task input;
+// the verifier posted it; the key's friend disputed it, the verifier could not defend it, and the
+// contract took the operator's missing stake from the sequencer. Now the verifier posts only
+// claims it can defend or that are backed, and the liar's own bond pays.
 import {
   claimTimeout,
   createChainClients,
+  depositBond,
   devAccount,
   openDispute,
   readDispute,
+  registerModel,
   verilayClaimsAbi,
   type ChainClients,
   type VerilayDeployment,
 } from '@verilay/chain';
 import { buildClaim, chainDeployment, freePort, VerifierProcess, type ChainView } from '@verilay/client';
-import { BatchTree, createTensorCommitter, toHex32 } from '@verilay/commitments';
-import { modelToJson, randomInput, randomModel } from '@verilay/inference';
+import { BatchTree, claimLeaf, createTensorCommitter, toHex32 } from '@verilay/commitments';
+import { computeModelId, modelToJson, randomInput, randomModel } from '@verilay/inference';
+import type { ClaimSubmission } from '@verilay/protocol';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
+import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts';
 import { batchOnChain, eventually, sleep, VERIFIER_ENTRY } from './support/e2e';
 
 const CLOCK_S = 10;
@@ -68,23 +72,18 @@ describe('sequencer bond (e2e, issue 11 finding 3)', () => {
       args: [who],
     });
 
-  it('REPRODUCES finding 3: an unbonded key self-signs a claim, its friend disputes it and takes the sequencer bond', async () => {
-    const committer = await createTensorCommitter();
-    const stranger = privateKeyToAccount(generatePrivateKey()); // no bond, no ether
-    const claim = await buildClaim({
+  const drainAttempt = async (stranger: PrivateKeyAccount, task: bigint, withInput: boolean) =>
+    buildClaim({
       model,
-      input: randomInput(model, 1),
-      taskId: toHex32(1n),
+      input: randomInput(model, Number(task)),
+      taskId: toHex32(task),
       account: stranger,
       domain: chain.domain,
-      committer,
+      committer: await createTensorCommitter(),
       lie: (out) => out.map((v) => v + 1),
-      withoutInput: true,
+      withoutInput: !withInput,
     });
-    const sequencerBefore = (await account(chain.sequencer)).bond;
-    const creditBefore = await credit(challenger.account.address);
-
-    const [{ claimId }] = (await verifier.client.submitClaims([claim])).claims;
+  const dispute = async (claim: ClaimSubmission, claimId: `0x${string}`) => {
     const batch = await batchOnChain(verifier.client, claimId);
     const tree = new BatchTree([claimId]);
     expect(tree.root).toBe(batch.root);
@@ -105,14 +104,69 @@ describe('sequencer bond (e2e, issue 11 finding 3)', () => {
       15_000,
       'the defender clock to run out',
     );
+    return readDispute(challenger, deployment, disputeId);
+  };
+  const batchCount = () =>
+    challenger.public.readContract({
+      address: deployment.claims,
+      abi: verilayClaimsAbi,
+      functionName: 'batchCount',
+    });
 
-    const dispute = await readDispute(challenger, deployment, disputeId);
-    expect(dispute.challengerWon).toBe(true);
-    // REPRODUCTION: the sequencer paid the unbonded operator's whole stake; the attacker's side
-    // got its bond back plus the winner's share of the sequencer's money.
-    expect((await account(chain.sequencer)).bond).toBe(sequencerBefore - STAKE);
-    expect((await credit(challenger.account.address)) - creditBefore).toBe(STAKE + STAKE / 2n);
+  it('finding 3 fixed: an unbonded key cannot get its self-signed claims posted, so the sequencer bond is never at stake', async () => {
+    const stranger = privateKeyToAccount(generatePrivateKey()); // no bond, no ether
+    const sequencerBefore = (await account(chain.sequencer)).bond;
+    const batchesBefore = await batchCount();
+    const refused = async (claim: ClaimSubmission) => {
+      const error = await verifier.client.submitClaims([claim]).then(
+        () => null,
+        (e: { code?: string }) => e,
+      );
+      // Nothing is stored: the claim is unknown afterwards.
+      await expect(verifier.client.getClaim(claimLeaf(claim))).rejects.toMatchObject({
+        code: 'CLAIM_NOT_FOUND',
+      });
+      return error?.code;
+    };
+
+    // The attack as reproduced: no task input (and a model the chain does not know).
+    expect(await refused(await drainAttempt(stranger, 1n, false))).toBe('TASK_INPUT_REQUIRED');
+    // With its input: the model is not registered on chain, so nobody could answer a dispute.
+    expect(await refused(await drainAttempt(stranger, 2n, true))).toBe('MODEL_NOT_ON_CHAIN');
+    // The registrar registers the model (a stand-in verifier contract: nothing is proven here).
+    const registrar = createChainClients({ rpcUrl: chain.rpcUrl!, chainId: chain.chainId }, devAccount(0));
+    await registerModel(registrar, deployment, {
+      modelId: computeModelId(model),
+      wholeVerifier: deployment.claims,
+      traceLength: model.layers.length,
+    });
+    // Still refused: the key has no bond to answer for its claim.
+    expect(await refused(await drainAttempt(stranger, 3n, true))).toBe('OPERATOR_BOND_SHORT');
+
+    await sleep(1500); // a few batching passes
+    expect(await batchCount()).toBe(batchesBefore); // nothing was posted
+    expect((await account(chain.sequencer)).bond).toBe(sequencerBefore);
+
+    // Once the key bonds one stake, its lie is posted and a dispute takes the key's own stake.
+    const funder = createChainClients({ rpcUrl: chain.rpcUrl!, chainId: chain.chainId }, devAccount(5));
+    await funder.public.waitForTransactionReceipt({
+      hash: await funder.wallet.sendTransaction({ to: stranger.address, value: 10n ** 18n }),
+    });
+    const strangerClients = createChainClients({ rpcUrl: chain.rpcUrl!, chainId: chain.chainId }, stranger);
+    await depositBond(strangerClients, deployment, STAKE);
+    const bonded = await drainAttempt(stranger, 4n, true);
+    const [{ claimId }] = (await verifier.client.submitClaims([bonded])).claims;
+    // A second claim would need a second stake.
+    expect(await refused(await drainAttempt(stranger, 5n, true))).toBe('OPERATOR_BOND_SHORT');
+    const creditBefore = await credit(challenger.account.address);
+    const outcome = await dispute(bonded, claimId);
+    expect(outcome.challengerWon).toBe(true);
+    expect(outcome.cover).toBe(0n); // the sequencer covered nothing
+    expect((await account(chain.sequencer)).bond).toBe(sequencerBefore);
     expect((await account(stranger.address)).bond).toBe(0n);
-    expect(verifier.output()).toMatch(/dispute conceded/);
+    expect((await credit(challenger.account.address)) - creditBefore).toBe(STAKE + STAKE / 2n);
+    // The false claim was conceded because its replay gives another output, not for lack of data.
+    expect(verifier.output()).toMatch(/dispute conceded[\s\S]*replay gives another output/);
+    expect(verifier.output()).not.toMatch(/no task data/);
   }, 180_000);
 });

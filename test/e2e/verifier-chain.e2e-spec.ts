@@ -5,10 +5,12 @@ import {
   chooseHalf,
   claimTimeout,
   createChainClients,
+  depositBond,
   devAccount,
   openDispute,
   readClaimStatus,
   readDispute,
+  registerModel,
   submitValidityProof,
   toSolidityProof,
   verilayClaimsAbi,
@@ -85,6 +87,8 @@ describe('verifier on chain (e2e)', () => {
     expect(again).toMatch(/already registered/);
     await client.registerModel(modelToJson(validity));
     await client.registerModel(modelToJson(bisection));
+    // The verifier posts only claims whose operator's bond covers a dispute stake for each.
+    await depositBond(createChainClients(connection, operator), deployment, 10n ** 18n);
   }, 600_000);
 
   afterAll(async () => {
@@ -260,6 +264,15 @@ describe('verifier on chain, restarted (e2e)', () => {
     verifier = await VerifierProcess.start(VERIFIER_ENTRY, env);
     const chain = await verifier.client.chain();
     await verifier.client.registerModel(modelToJson(model));
+    // The posting policy: the model registered on chain (a stand-in verifier: nothing is proven
+    // here) and the operator bonded.
+    const connection = { rpcUrl: chain.rpcUrl!, chainId: chain.chainId };
+    await registerModel(createChainClients(connection, devAccount(0)), chainDeployment(chain), {
+      modelId: computeModelId(model),
+      wholeVerifier: chain.claims,
+      traceLength: model.layers.length,
+    });
+    await depositBond(createChainClients(connection, devAccount(2)), chainDeployment(chain), 10n ** 18n);
     const committer = await createTensorCommitter();
     const submissions = [];
     for (let i = 1; i <= 3; i++)

@@ -100,6 +100,56 @@ describe(ClaimRepository.name, () => {
       expect(await sut.postBatch(10, 9000, 3000, () => 'r')).toMatchObject({ count: 1 });
       expect(await sut.postBatch(10, 9000, 3000, () => 'r')).toBeNull();
     });
+
+    it('batches only the eligible claims when given, oldest first', async () => {
+      await sut.insertSubmissions([newClaim(1), newClaim(2)], 1000);
+      await sut.insertSubmissions([newClaim(3)], 2000);
+      expect(await sut.postBatch(10, 9000, 3000, () => 'r', [])).toBeNull();
+      const batch = await sut.postBatch(10, 9000, 3000, (ids) => ids.join(','), [hex(3), hex(1)]);
+      expect(batch).toMatchObject({ count: 2, root: `${hex(1)},${hex(3)}` });
+      expect((await sut.find(hex(2)))?.claim.status).toBe('submitted');
+    });
+  });
+
+  describe('posting policy queries', () => {
+    const other = '0x' + 'cd'.repeat(20);
+
+    it('lists submitted claims with whether their task input is stored, and holds some with a reason', async () => {
+      await sut.insertSubmissions(
+        [
+          newClaim(1),
+          { ...newClaim(2), taskInput: null },
+          { ...newClaim(3), claim: { ...newClaim(3).claim, operator: other } },
+        ],
+        1000,
+      );
+      await sut.postBatch(10, 9000, 1500, () => 'r', [hex(3)]);
+      expect(await sut.pendingClaims()).toEqual([
+        { claimId: hex(1), operator: '0x' + 'ab'.repeat(20), modelId: hex(1), hasInput: true, reason: null },
+        { claimId: hex(2), operator: '0x' + 'ab'.repeat(20), modelId: hex(1), hasInput: false, reason: null },
+      ]);
+      await sut.hold([hex(2), hex(3)], 'held: no task input', 2000);
+      expect((await sut.find(hex(2)))?.claim).toMatchObject({
+        status: 'submitted',
+        reason: 'held: no task input',
+      });
+      // A posted claim is not held, and holding records no transition.
+      expect((await sut.find(hex(3)))?.claim.reason).toBeNull();
+      expect((await sut.find(hex(2)))?.history).toHaveLength(1);
+    });
+
+    it('counts claims per operator by status', async () => {
+      await sut.insertSubmissions([newClaim(1), newClaim(2), newClaim(3)], 1000);
+      await sut.postBatch(10, 9000, 1500, () => 'r', [hex(1), hex(2)]);
+      await sut.applyEvent(hex(2), 'challenged', null, 2000);
+      const disputable = await sut.countByOperator(['0x' + 'ab'.repeat(20), other], ['posted', 'challenged']);
+      expect(Object.fromEntries(disputable)).toEqual({ ['0x' + 'ab'.repeat(20)]: 2, [other]: 0 });
+      const inFlight = await sut.countByOperator(
+        ['0x' + 'ab'.repeat(20)],
+        ['submitted', 'posted', 'challenged'],
+      );
+      expect(inFlight.get('0x' + 'ab'.repeat(20))).toBe(3);
+    });
   });
 
   describe('finalizeDueBatches', () => {

@@ -12,6 +12,17 @@ export interface NewClaim {
   readonly taskInput: Omit<TaskInputEntity, 'claimId'> | null;
 }
 
+/** A submitted claim, as the posting policy sees it. */
+export interface PendingClaim {
+  readonly claimId: string;
+  readonly operator: string;
+  readonly modelId: string;
+  /** Whether its task input is stored (the verifier can replay and defend it). */
+  readonly hasInput: boolean;
+  /** The hold reason set by an earlier pass, if any. */
+  readonly reason: string | null;
+}
+
 export interface ClaimRecord {
   readonly claim: ClaimEntity;
   readonly batch: BatchEntity | null;
@@ -102,23 +113,83 @@ export class ClaimRepository {
     );
   }
 
+  /** Submitted claims, oldest first, with whether their task input is stored. */
+  pendingClaims(): Promise<PendingClaim[]> {
+    return serially(this.db, async () => {
+      const rows = await this.db.manager
+        .createQueryBuilder(ClaimEntity, 'c')
+        .leftJoin(TaskInputEntity, 't', 't.claimId = c.claimId')
+        .select(['c.claimId AS claimId', 'c.operator AS operator', 'c.modelId AS modelId'])
+        .addSelect('c.reason', 'reason')
+        .addSelect('t.claimId IS NOT NULL', 'hasInput')
+        .where('c.status = :submitted', { submitted: 'submitted' })
+        .orderBy('c.submittedAt', 'ASC')
+        .addOrderBy('c.claimId', 'ASC')
+        .getRawMany<Omit<PendingClaim, 'hasInput'> & { hasInput: number | boolean }>();
+      return rows.map((r) => ({ ...r, hasInput: Boolean(r.hasInput) }));
+    });
+  }
+
+  /** Per operator: how many of its claims are in one of `statuses`. */
+  async countByOperator(
+    operators: readonly string[],
+    statuses: readonly ClaimStatus[],
+  ): Promise<Map<string, number>> {
+    const counts = new Map(operators.map((o) => [o, 0]));
+    if (!operators.length) return counts;
+    const rows = await serially(this.db, () =>
+      this.db.manager
+        .createQueryBuilder(ClaimEntity, 'c')
+        .select('c.operator', 'operator')
+        .addSelect('COUNT(*)', 'count')
+        .where('c.status IN (:...statuses)', { statuses })
+        .andWhere('c.operator IN (:...operators)', { operators })
+        .groupBy('c.operator')
+        .getRawMany<{ operator: string; count: number | string }>(),
+    );
+    for (const r of rows) counts.set(r.operator, Number(r.count));
+    return counts;
+  }
+
   /**
-   * Takes up to `maxClaims` submitted claims (oldest first) into a new batch whose window ends at
-   * `windowEndsAt`; `rootOf` computes the batch root from their ids. Null when none are waiting.
+   * Keeps submitted claims out of batches for `reason` (shown with the claim): the status stays
+   * `submitted`, so a later pass posts them once the reason is gone.
+   */
+  hold(claimIds: readonly string[], reason: string, now: number): Promise<void> {
+    return inTransaction(this.db, async (m) => {
+      for (const part of chunks(claimIds, 400))
+        await m.update(ClaimEntity, { claimId: In(part), status: 'submitted' }, { reason, updatedAt: now });
+    });
+  }
+
+  /**
+   * Takes up to `maxClaims` submitted claims (oldest first; only those in `eligible` when given)
+   * into a new batch whose window ends at `windowEndsAt`; `rootOf` computes the batch root from
+   * their ids. Null when none are waiting.
    */
   async postBatch(
     maxClaims: number,
     windowEndsAt: number,
     now: number,
     rootOf: (claimIds: string[]) => string,
+    eligible?: readonly string[],
   ): Promise<BatchEntity | null> {
+    if (eligible && !eligible.length) return null;
     return inTransaction(this.db, async (m) => {
-      const pending = await m.find(ClaimEntity, {
-        select: { claimId: true },
-        where: { status: 'submitted' },
-        order: { submittedAt: 'ASC', claimId: 'ASC' },
-        take: maxClaims,
-      });
+      const pending: Pick<ClaimEntity, 'claimId' | 'submittedAt'>[] = [];
+      for (const part of eligible ? chunks(eligible, 400) : [undefined]) {
+        pending.push(
+          ...(await m.find(ClaimEntity, {
+            select: { claimId: true, submittedAt: true },
+            where: { status: 'submitted', ...(part ? { claimId: In(part) } : {}) },
+            order: { submittedAt: 'ASC', claimId: 'ASC' },
+            take: maxClaims,
+          })),
+        );
+      }
+      // Oldest first across the chunks too, so a batch's leaf order stays (submittedAt, claimId).
+      pending.sort((a, b) => a.submittedAt - b.submittedAt || (a.claimId < b.claimId ? -1 : 1));
+      pending.splice(maxClaims);
       if (pending.length === 0) return null;
       const ids = pending.map((c) => c.claimId);
       const batch = await m.save(BatchEntity, {

@@ -11,10 +11,13 @@ import { Clock } from '../clock';
 import { VerifierConfig } from '../config/verifier.config';
 import { ChainContext } from '../chain/chain-context';
 import { MetricsService } from '../metrics/metrics.service';
+import { decidePosting, DISPUTABLE } from './posting-policy';
 
 /**
  * The sequencer loop: batches submitted claims (at most `batchMaxClaims` per batch, every
  * `batchIntervalMs`), opens their challenge window, and finalizes batches whose window is over.
+ * On a chain it batches only what the posting policy allows (./posting-policy.ts); the others
+ * wait as `submitted`, with the reason shown on the claim.
  * All state is in the database, so a restart resumes exactly where the last commit left off:
  * overdue windows close on the first tick after boot.
  */
@@ -52,6 +55,7 @@ export class BatchingService implements OnApplicationBootstrap, BeforeApplicatio
   }
 
   private async pass(): Promise<void> {
+    const eligible = this.chain ? await this.applyPolicy(this.chain) : undefined;
     for (;;) {
       const now = this.clock.now();
       // On chain the window opens when the batch is mined (ChainSequencerService records it).
@@ -61,6 +65,7 @@ export class BatchingService implements OnApplicationBootstrap, BeforeApplicatio
         windowEndsAt,
         now,
         (ids) => new BatchTree(ids as Hex32[]).root,
+        eligible,
       );
       if (!batch) break;
       this.metrics.batchesPosted.inc();
@@ -78,5 +83,34 @@ export class BatchingService implements OnApplicationBootstrap, BeforeApplicatio
       this.metrics.claimsFinalized.inc(claimIds.length);
       this.logger.log({ msg: 'batch window closed', batchId, finalized: claimIds.length });
     }
+  }
+
+  /** Reads the facts the posting policy needs, holds what it refuses; returns what may be batched. */
+  private async applyPolicy(chain: ChainContext): Promise<string[]> {
+    const pending = await this.claims.pendingClaims();
+    if (!pending.length) return [];
+    const operators = [...new Set(pending.map((c) => c.operator))];
+    const models = [...new Set(pending.map((c) => c.modelId))];
+    const [disputeStake, outstanding, bonds, registered] = await Promise.all([
+      chain.disputeStake(),
+      this.claims.countByOperator(operators, DISPUTABLE),
+      Promise.all(operators.map((o) => chain.freeBond(o))),
+      Promise.all(models.map((m) => chain.isModelRegistered(m))),
+    ]);
+    const decision = decidePosting(pending, {
+      disputeStake,
+      outstanding,
+      freeBond: new Map(operators.map((o, i) => [o, bonds[i]])),
+      modelsOnChain: new Set(models.filter((_, i) => registered[i])),
+    });
+    const reasonOf = new Map(pending.map((c) => [c.claimId, c.reason]));
+    for (const [reason, ids] of decision.held) {
+      const changed = ids.filter((id) => reasonOf.get(id) !== reason);
+      if (!changed.length) continue;
+      await this.claims.hold(changed, reason, this.clock.now());
+      this.metrics.claimsHeld.inc(changed.length);
+      this.logger.warn({ msg: 'claims held back from batching', claims: changed.length, reason });
+    }
+    return decision.post;
   }
 }

@@ -4,6 +4,7 @@ import {
   deployContracts,
   depositBond,
   devPrivateKey,
+  modelRegistryAbi,
   startAnvil,
   verilayClaimsAbi,
   type AnvilInstance,
@@ -15,6 +16,10 @@ import type { VerifierConfig } from '../config/verifier.config';
 
 /** The verifier's chain: the sequencer's clients, the deployment, and the embedded anvil if any. */
 export class ChainContext implements OnApplicationShutdown {
+  /** Registry entries never change, so a model once seen registered stays registered. */
+  private readonly registered = new Set<string>();
+  private stake?: bigint;
+
   constructor(
     readonly sequencer: ChainClients,
     readonly deployment: VerilayDeployment,
@@ -28,6 +33,39 @@ export class ChainContext implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await this.anvil?.stop();
+  }
+
+  /** Whether the chain's ModelRegistry has the model (what a dispute over its claims needs). */
+  async isModelRegistered(modelId: string): Promise<boolean> {
+    if (this.registered.has(modelId)) return true;
+    const registered = await this.sequencer.public.readContract({
+      address: this.deployment.registry,
+      abi: modelRegistryAbi,
+      functionName: 'isRegistered',
+      args: [modelId as `0x${string}`],
+    });
+    if (registered) this.registered.add(modelId);
+    return registered;
+  }
+
+  /** The contract's DISPUTE_STAKE (immutable). */
+  async disputeStake(): Promise<bigint> {
+    this.stake ??= await this.sequencer.public.readContract({
+      address: this.deployment.claims,
+      abi: verilayClaimsAbi,
+      functionName: 'DISPUTE_STAKE',
+    });
+    return this.stake;
+  }
+
+  /** An account's bond that can back a new dispute: not locked, not on its way out. */
+  freeBond(account: string): Promise<bigint> {
+    return this.sequencer.public.readContract({
+      address: this.deployment.claims,
+      abi: verilayClaimsAbi,
+      functionName: 'freeBond',
+      args: [account as `0x${string}`],
+    });
   }
 }
 

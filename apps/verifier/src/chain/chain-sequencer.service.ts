@@ -9,11 +9,20 @@ import {
   ContractRevertError,
   finalizeBatch,
   postBatch,
+  readClaimStatus,
+  readDispute,
   readEventRanges,
   verilayClaimsAbi,
   type ClaimsEvent,
 } from '@verilay/chain';
-import { ClaimRepository, DisputeRepository, MetaRepository, type BatchEntity } from '@verilay/storage';
+import { BatchTree, type Hex32 } from '@verilay/commitments';
+import {
+  ClaimRepository,
+  DisputeRepository,
+  MetaRepository,
+  type BatchEntity,
+  type ClaimRecord,
+} from '@verilay/storage';
 import { Clock } from '../clock';
 import { VerifierConfig } from '../config/verifier.config';
 import { MetricsService } from '../metrics/metrics.service';
@@ -21,6 +30,8 @@ import { ChainContext } from './chain-context';
 import { DisputeDefender } from './dispute-defender.service';
 
 const CURSOR_KEY = 'chain.cursor';
+/** The contract's `Resolution` enum, as words for claim histories. */
+const RESOLUTIONS = ['none', 'validity proof', 'step proof', 'timeout'] as const;
 
 /**
  * The verifier's side of the claim contract. Each tick: posts the database's new batches (or
@@ -158,21 +169,28 @@ export class ChainSequencerService implements OnApplicationBootstrap, BeforeAppl
     if (event.eventName === 'DisputeOpened') {
       const claimId = event.args.leaf!.toLowerCase();
       const record = await this.claims.find(claimId);
-      if (!record) return; // another sequencer's claim
+      if (!record) return; // a leaf we do not hold
       const disputeId = Number(event.args.disputeId);
+      const through = Number(event.args.batchIndex);
+      // INVARIANT: every dispute over a leaf we hold is recorded, so the defender answers it,
+      // whichever posting it goes through: a reposting by someone else puts our operator's
+      // stake at risk just the same (docs/security.md, finding 9).
       if (
         !(await this.disputes.recordOpened({ disputeId, claimId, challenger: event.args.challenger! }, now))
       )
         return;
       this.metrics.disputes.inc({ event: 'opened' });
-      if (record.claim.status === 'posted')
+      const ours = record.batch?.chainIndex === through;
+      // The claim's status is that of our posting: a dispute through another leaves it as it is.
+      if (ours && record.claim.status === 'posted')
         await this.claims.applyEvent(claimId, 'challenged', `dispute ${disputeId}`, now, {
           chainDecides: true,
         });
       this.logger.warn({
-        msg: 'claim disputed on chain',
+        msg: ours ? 'claim disputed on chain' : 'claim disputed through another posting of it',
         claimId,
         disputeId,
+        batchIndex: through,
         challenger: event.args.challenger,
         tx: event.transactionHash,
       });
@@ -182,26 +200,76 @@ export class ChainSequencerService implements OnApplicationBootstrap, BeforeAppl
       if (!dispute || dispute.status === 'resolved') return;
       await this.disputes.setStatus(disputeId, 'resolved', now, { challengerWon: event.args.challengerWon! });
       this.metrics.disputes.inc({ event: event.args.challengerWon ? 'lost' : 'won' });
-      const claim = (await this.claims.find(dispute.claimId))?.claim;
-      if (claim?.status === 'challenged') {
-        const how = ['none', 'validity proof', 'step proof', 'timeout'][event.args.resolution!];
-        const transition = event.args.challengerWon
-          ? 'fraudProven'
-          : event.args.resolution === 1
-            ? 'validityProven'
-            : 'upheld';
-        await this.claims.applyEvent(dispute.claimId, transition, `dispute ${disputeId} by ${how}`, now, {
-          chainDecides: true,
-        });
+      const how = RESOLUTIONS[event.args.resolution!];
+      const record = await this.claims.find(dispute.claimId);
+      const through = (await readDispute(this.chain.sequencer, this.chain.deployment, BigInt(disputeId)))
+        .batchIndex;
+      if (record?.batch?.chainIndex === through) {
+        if (record.claim.status === 'challenged') {
+          const transition = event.args.challengerWon
+            ? 'fraudProven'
+            : event.args.resolution === 1
+              ? 'validityProven'
+              : 'upheld';
+          await this.claims.applyEvent(dispute.claimId, transition, `dispute ${disputeId} by ${how}`, now, {
+            chainDecides: true,
+          });
+        }
+      } else if (record) {
+        await this.followOtherPosting(record, disputeId, through, event.args.challengerWon!, how, now);
       }
       this.logger.log({
         msg: 'dispute resolved',
         claimId: dispute.claimId,
         disputeId,
+        batchIndex: through,
         challengerWon: event.args.challengerWon,
         tx: event.transactionHash,
       });
     }
+  }
+
+  /**
+   * A dispute through another posting of our claim ended. A validity proof of the claim makes
+   * the leaf final everywhere; a lost dispute slashes our posting only when the chain says so
+   * (a proof against the leaf does, a timeout elsewhere does not), so ask the chain.
+   */
+  private async followOtherPosting(
+    record: ClaimRecord,
+    disputeId: number,
+    through: number,
+    challengerWon: boolean,
+    how: string,
+    now: number,
+  ): Promise<void> {
+    const { claim, batch } = record;
+    const reason = `dispute ${disputeId} through batch ${through} by ${how}`;
+    if (!challengerWon) {
+      if (how === RESOLUTIONS[1] && ['submitted', 'posted', 'challenged'].includes(claim.status))
+        await this.claims.applyEvent(claim.claimId, 'validityProven', reason, now, { chainDecides: true });
+      return;
+    }
+    this.logger.error({
+      msg: 'ALERT: a posting of our claim lost a dispute',
+      claimId: claim.claimId,
+      disputeId,
+      batchIndex: through,
+      resolution: how,
+    });
+    if (batch?.chainIndex === null || batch?.chainIndex === undefined) return;
+    if (claim.status !== 'posted' && claim.status !== 'challenged') return;
+    const ids = (await this.claims.claimsOfBatch(batch.id)).map((c) => c.claimId as Hex32);
+    const onChain = await readClaimStatus(
+      this.chain.sequencer,
+      this.chain.deployment,
+      BigInt(batch.chainIndex),
+      claim.claimId as `0x${string}`,
+      new BatchTree(ids).proof(claim.claimId as Hex32),
+    );
+    if (onChain !== 'slashed') return;
+    if (claim.status === 'posted')
+      await this.claims.applyEvent(claim.claimId, 'challenged', reason, now, { chainDecides: true });
+    await this.claims.applyEvent(claim.claimId, 'fraudProven', reason, now, { chainDecides: true });
   }
 
   /** Closes a batch the chain calls final, and records it on chain (BatchFinalized). */

@@ -1,4 +1,4 @@
-import { errorMessage } from '@verilay/errors';
+import { BaseError, errorMessage } from '@verilay/errors';
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import {
   provideSignature,
@@ -21,11 +21,26 @@ import { MetricsService } from '../metrics/metrics.service';
 import { ChainContext } from './chain-context';
 import { claimFieldsOf } from './claim-fields';
 
+/** A defence move that cannot be made for an operational reason: alerted and retried, never conceded. */
+export class DefenceBlockedError extends BaseError {
+  readonly code = 'DEFENCE_BLOCKED';
+  constructor(
+    readonly reason: 'no-task-input' | 'model-unknown' | 'input-mismatch',
+    message: string,
+  ) {
+    super(message, { meta: { reason } });
+  }
+}
+
 /**
- * Answers disputes against the verifier's claims. Before each move it replays the claim from the
- * stored task data: a claim its own replay confirms is defended to the end (signature, validity
- * proof, trace reveals, the final step proof); a claim it cannot confirm is conceded, so no gas
- * is spent defending a lie (the chain slashes the operator when its clock runs out).
+ * Answers every dispute over a leaf the verifier holds, through whichever batch (its own, or
+ * another sequencer's reposting of it) the dispute goes (docs/security.md, finding 9). Before each
+ * move it replays the claim from the stored task data: a claim its own replay confirms is defended
+ * to the end (signature, validity proof, trace reveals, the final step proof). Only a claim the
+ * replay proves false is conceded, so no gas is spent defending a lie (the chain slashes the
+ * operator when its clock runs out). A claim it cannot replay for an operational reason (task data
+ * or model missing, a replay that fails) is never conceded: the move is retried every pass and
+ * counted in verilay_defence_failures_total, which operators alert on.
  */
 @Injectable()
 export class DisputeDefender implements OnApplicationShutdown {
@@ -60,10 +75,13 @@ export class DisputeDefender implements OnApplicationShutdown {
       try {
         await this.defend(row);
       } catch (e) {
+        const reason = e instanceof DefenceBlockedError ? e.reason : 'move-failed';
+        this.metrics.defenceFailures.inc({ reason });
         this.logger.error({
-          msg: 'defence move failed (retried next tick)',
+          msg: 'ALERT: defence move failed (retried next tick; the claim is not conceded)',
           disputeId: row.disputeId,
           claimId: row.claimId,
+          reason,
           error: errorMessage(e),
         });
       }
@@ -84,9 +102,13 @@ export class DisputeDefender implements OnApplicationShutdown {
       return this.moved(row, 'signature shown', mined);
     }
 
+    // SAFETY: the posting policy posts only claims whose task input is stored and whose model is
+    // known, so a missing one is an operational fault (a lost file, a restore gone wrong), never
+    // evidence against the claim: alert and retry rather than let an honest claim be slashed.
     const input = await this.claims.findTaskInput(row.claimId);
+    if (!input) throw new DefenceBlockedError('no-task-input', 'no task input stored for the claim');
     const model = await this.models.find(c.modelId);
-    if (!input || !model) return this.concede(row, input ? 'model unknown here' : 'no task data to replay');
+    if (!model) throw new DefenceBlockedError('model-unknown', `model ${c.modelId} is not stored here`);
     const data = JSON.parse(input.data) as number[];
     const salt = input.salt ? BigInt(input.salt) : 0n;
     // Replayed on the verifier's own worker threads (libs/workers), like a watcher does.
@@ -97,8 +119,9 @@ export class DisputeDefender implements OnApplicationShutdown {
       input: data,
       salt: `0x${salt.toString(16)}`,
     });
+    // Intake checked the input against its commitment, so a mismatch means the stored data changed.
     if (task.inputCommitment !== c.inputCommitment)
-      return this.concede(row, 'task data does not match the claim');
+      throw new DefenceBlockedError('input-mismatch', 'the stored task input does not match the claim');
     // Never defend a false claim: our own final step proof would prove it false.
     if (task.outputCommitment !== c.outputCommitment) return this.concede(row, 'replay gives another output');
 

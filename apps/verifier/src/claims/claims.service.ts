@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnModuleInit } from '@nestjs/common';
 import { recoverClaimSigner } from '@verilay/chain';
 import {
   claimLeaf,
@@ -19,16 +19,25 @@ import {
   type ClaimDomain,
 } from '@verilay/protocol';
 import { ClaimRepository, MetaRepository, type ClaimRecord, type NewClaim } from '@verilay/storage';
+import { DISPUTABLE } from '../batching/posting-policy';
+import { ChainContext } from '../chain/chain-context';
 import { Clock } from '../clock';
 import { VerifierConfig } from '../config/verifier.config';
 import { NotFoundError } from '../http/not-found.error';
 import { MetricsService } from '../metrics/metrics.service';
 import { ModelsService } from '../models/models.service';
 import type { ClaimSubmissionDto } from './claim-submission.dto';
+import { ModelNotOnChainError, OperatorBondShortError, TaskInputRequiredError } from './intake-policy.errors';
 
 export const TENSOR_COMMITTER = Symbol('TensorCommitter');
 
-/** Claim intake: every check runs before anything is stored, and a request is stored whole or not at all. */
+/**
+ * Claim intake: every check runs before anything is stored, and a request is stored whole or not
+ * at all. On a chain it also applies what the posting policy can know now (docs/security.md,
+ * finding 3): the task input is sent, the model is registered on chain, and the operator's free
+ * bond covers a dispute stake for each of its claims in flight. The batcher checks the bond again
+ * when it batches (./batching/posting-policy.ts).
+ */
 @Injectable()
 export class ClaimsService implements OnModuleInit {
   private readonly logger = new Logger(ClaimsService.name);
@@ -42,6 +51,7 @@ export class ClaimsService implements OnModuleInit {
     private readonly meta: MetaRepository,
     @Inject(TENSOR_COMMITTER) private readonly committer: TensorCommitter,
     private readonly config: VerifierConfig,
+    @Optional() private readonly chain?: ChainContext,
   ) {
     this.domain = claimDomain(config.chainId, config.claimsContract);
   }
@@ -77,6 +87,7 @@ export class ClaimsService implements OnModuleInit {
     const rows: NewClaim[] = [];
     for (const [index, submission] of submissions.entries())
       rows.push(await this.check(submission, index, models));
+    if (this.chain) await this.checkBonds(this.chain, rows);
     await this.claims.insertSubmissions(rows, this.clock.now());
     this.metrics.claimsSubmitted.inc(rows.length);
     this.logger.log({ msg: 'claims stored', count: rows.length, first: rows[0].claim.claimId });
@@ -87,6 +98,26 @@ export class ClaimsService implements OnModuleInit {
     const record = await this.claims.find(claimId);
     if (!record) throw new NotFoundError('CLAIM_NOT_FOUND', `No claim ${claimId}`);
     return record;
+  }
+
+  /** Each operator's free bond covers one dispute stake per claim of it in flight, these included. */
+  private async checkBonds(chain: ChainContext, rows: readonly NewClaim[]): Promise<void> {
+    const firstOf = new Map<string, number>();
+    const count = new Map<string, number>();
+    for (const [index, { claim }] of rows.entries()) {
+      if (!firstOf.has(claim.operator)) firstOf.set(claim.operator, index);
+      count.set(claim.operator, (count.get(claim.operator) ?? 0) + 1);
+    }
+    const operators = [...count.keys()];
+    const [stake, inFlight] = await Promise.all([
+      chain.disputeStake(),
+      this.claims.countByOperator(operators, ['submitted', ...DISPUTABLE]),
+    ]);
+    for (const operator of operators) {
+      const needed = stake * BigInt((inFlight.get(operator) ?? 0) + count.get(operator)!);
+      const free = await chain.freeBond(operator);
+      if (free < needed) throw new OperatorBondShortError(operator, free, needed, firstOf.get(operator));
+    }
   }
 
   private async check(
@@ -105,6 +136,11 @@ export class ClaimsService implements OnModuleInit {
     if (!models.has(fields.modelId)) models.set(fields.modelId, this.models.find(fields.modelId));
     const model = await models.get(fields.modelId)!;
     if (!model) throw new UnknownModelError(fields.modelId, index);
+    if (this.chain) {
+      if (!s.input) throw new TaskInputRequiredError(index);
+      if (!(await this.chain.isModelRegistered(fields.modelId)))
+        throw new ModelNotOnChainError(fields.modelId, index);
+    }
 
     const signer = await recoverClaimSigner(fields, s.signature, this.domain);
     if (signer?.toLowerCase() !== fields.operator)

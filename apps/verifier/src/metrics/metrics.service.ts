@@ -50,6 +50,17 @@ export class MetricsService {
     labelNames: ['event'],
     registers: [this.registry],
   });
+  readonly claimsHeld = new Counter({
+    name: 'verilay_claims_held_total',
+    help: 'Claims kept out of batches by the posting policy (no task input, model not on chain, bond short)',
+    registers: [this.registry],
+  });
+  readonly defenceFailures = new Counter({
+    name: 'verilay_defence_failures_total',
+    help: 'Defence moves that failed for an operational reason and are retried (alert on any increase)',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
   readonly httpDuration = new Histogram({
     name: 'verilay_http_request_duration_seconds',
     help: 'HTTP request duration',
