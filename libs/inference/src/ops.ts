@@ -31,12 +31,13 @@ export function conv2d(layer: Conv2dLayer, x: Int32Array, input: TensorInfo, out
       // nothing, so the work is the outputs plus the MACs the compute budget counts
       // (compute-budget.ts), however wide the padding.
       const top = oy * sh - ph;
-      const ky0 = Math.max(0, -top);
-      const ky1 = Math.min(kh, h - top);
+      // (Comparisons, not Math.max(0, -top): -0 would make these doubles, ~4x slower.)
+      const ky0 = top < 0 ? -top : 0;
+      const ky1 = h - top < kh ? h - top : kh;
       for (let ox = 0; ox < ow; ox++) {
         const left = ox * sw - pw;
-        const kx0 = Math.max(0, -left);
-        const kx1 = Math.min(kw, w - left);
+        const kx0 = left < 0 ? -left : 0;
+        const kx1 = w - left < kw ? w - left : kw;
         let acc = bias[o];
         if (ky0 < ky1 && kx0 < kx1)
           for (let ci = 0; ci < c; ci++) {
