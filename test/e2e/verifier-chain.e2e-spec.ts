@@ -8,6 +8,7 @@ import {
   depositBond,
   devAccount,
   openDispute,
+  postBatch,
   readClaimStatus,
   readDispute,
   registerModel,
@@ -220,6 +221,77 @@ describe('verifier on chain (e2e)', () => {
       expect(metrics).toContain(`verilay_disputes_total{event="${event}"} ${n}`);
     expect(metrics).toMatch(/verilay_chain_gas_used_total\{action="defence"\} [1-9]/);
   }, 300_000);
+
+  it("finding 9: defends its claims through a griefer's reposting, signed or not, and the honest posting is untouched", async () => {
+    // The griefer runs its own bonded sequencer and reposts two honest leaves in its own batch.
+    const griefer = createChainClients({ rpcUrl: chain.rpcUrl!, chainId: chain.chainId }, devAccount(6));
+    await depositBond(griefer, deployment, 10n ** 17n);
+    const honest = [await claimOf(validity, 11, false), await claimOf(validity, 12, false)];
+    const ids = (await client.submitClaims(honest)).claims.map((c) => c.claimId);
+    const ours = await batchOnChain(client, ids[0]);
+    const ourTree = new BatchTree(ids);
+    expect(ourTree.root).toBe(ours.root);
+    const theirs = new BatchTree(ids);
+    const reposted = await postBatch(griefer, deployment, {
+      root: theirs.root,
+      count: ids.length,
+      dataHash: theirs.root,
+    });
+    const operatorBefore = (
+      await griefer.public.readContract({
+        address: deployment.claims,
+        abi: verilayClaimsAbi,
+        functionName: 'account',
+        args: [operator.address],
+      })
+    ).bond;
+    // One dispute without the operator's signature (the griefer hopes nobody shows it), one with.
+    const grief = (i: number, signature: `0x${string}`) =>
+      openDispute(griefer, deployment, {
+        batchIndex: reposted.batchIndex,
+        claim: honest[i],
+        inclusionProof: theirs.proof(ids[i]),
+        signature,
+        bond: 10n ** 17n,
+      });
+    const unsigned = (await grief(0, '0x')).disputeId;
+    const signed = (await grief(1, honest[1].signature)).disputeId;
+
+    const outcome = (id: bigint) => readDispute(griefer, deployment, id);
+    await eventually(
+      async () =>
+        (await outcome(unsigned)).phaseName === 'resolved' && (await outcome(signed)).phaseName === 'resolved'
+          ? true
+          : undefined,
+      90_000,
+      "the verifier to defend its claims through the griefer's batch",
+    ).catch((e) => {
+      throw new Error(`${e.message}\n${verifier.output().slice(-3000)}`);
+    });
+    expect((await outcome(unsigned)).challengerWon).toBe(false);
+    expect((await outcome(signed)).challengerWon).toBe(false);
+    // The honest posting is final (a validity proof validates the leaf in every posting), and the
+    // operator's bond is whole.
+    for (const id of ids)
+      expect(
+        await readClaimStatus(griefer, deployment, BigInt(ours.chainIndex!), id, ourTree.proof(id)),
+      ).toBe('final');
+    const operatorAfter = await griefer.public.readContract({
+      address: deployment.claims,
+      abi: verilayClaimsAbi,
+      functionName: 'account',
+      args: [operator.address],
+    });
+    expect(operatorAfter.bond).toBe(operatorBefore);
+    expect(operatorAfter.locked).toBe(0n);
+    // The verifier's own view follows its posting: final at once, never slashed.
+    for (const id of ids) await finalAtVerifier(client, id, 30_000);
+    const history = (await client.getClaim(ids[0])).history;
+    expect(history.map((h) => h.to)).toEqual(['submitted', 'posted', 'final']);
+    expect(history.at(-1)!.reason).toMatch(
+      new RegExp(`through batch ${reposted.batchIndex} by validity proof`),
+    );
+  }, 180_000);
 
   it('makes a claim final on chain at once with a requested validity proof', async () => {
     const c = await claimOf(validity, 9, false);
