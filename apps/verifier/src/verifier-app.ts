@@ -13,6 +13,7 @@ import { connectChain } from './chain/chain-context';
 import { Clock } from './clock';
 import type { VerifierConfig } from './config/verifier.config';
 import { useJsonBodies } from './http/body-parsing';
+import { answerHostileTransport } from './http/hostile-transport';
 import { VerifierModule } from './verifier.module';
 
 /**
@@ -39,6 +40,7 @@ export async function createVerifierApp(
     await connected.chain?.onApplicationShutdown();
     throw error;
   }
+  answerHostileTransport(app.getHttpServer());
   useJsonBodies(app, config.bodyLimit);
   app.useGlobalPipes(
     new ValidationPipe({

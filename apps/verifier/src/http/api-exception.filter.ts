@@ -50,5 +50,12 @@ export function toHttp(exception: unknown): [number, ErrorBody] {
           : (res.message ?? exception.message);
     return [status, { error: { code, message } }];
   }
+  // Errors of express and its middleware (http-errors) carry their own 4xx status.
+  const status = (exception as { status?: unknown } | null)?.status;
+  if (typeof status === 'number' && status >= 400 && status < 500)
+    return [
+      status,
+      { error: { code: 'MALFORMED_REQUEST', message: String((exception as Error).message ?? '') } },
+    ];
   return [500, { error: { code: 'INTERNAL', message: 'Internal error' } }];
 }

@@ -3,28 +3,64 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { ErrorBody } from './error-codes';
 
 /**
- * JSON bodies with a size limit, and machine-readable answers when parsing fails. Body-parser's
- * errors happen before Nest routes a request, so they are answered here, not by the filter.
+ * JSON bodies with a size limit, and machine-readable answers when reading a body fails. Body-parser's
+ * errors happen before Nest routes a request, so they are answered here, not by the filter: any
+ * 4xx it raises (a corrupt gzip/deflate/br body, a body shorter than its Content-Length, an
+ * unknown encoding or charset) becomes the error envelope, never Nest's 500.
  */
 export function useJsonBodies(app: INestApplication, limit: string): void {
   app.use(express.json({ limit, verify: (_req, _res, body) => checkNesting(body) }));
-  app.use((err: { type?: string; message?: string }, _req: Request, res: Response, next: NextFunction) => {
-    const known: Record<string, [number, string]> = {
-      'entity.parse.failed': [400, 'MALFORMED_JSON'],
-      'entity.verify.failed': [400, 'MALFORMED_JSON'],
-      'entity.too.large': [413, 'PAYLOAD_TOO_LARGE'],
-      'encoding.unsupported': [415, 'UNSUPPORTED_MEDIA_TYPE'],
-      'charset.unsupported': [415, 'UNSUPPORTED_MEDIA_TYPE'],
-    };
-    const hit = err.type ? known[err.type] : undefined;
-    if (!hit) return next(err);
-    const [status, code] = hit;
-    const message =
-      code === 'PAYLOAD_TOO_LARGE'
-        ? `Request body exceeds the limit of ${limit}`
-        : `Request body is not valid JSON: ${err.message}`;
-    res.status(status).json({ error: { code, message } } satisfies ErrorBody);
+  app.use(refuseUnreadBodies);
+  app.use((err: BodyError, _req: Request, res: Response, next: NextFunction) => {
+    const status =
+      typeof err.status === 'number' ? err.status : typeof err.statusCode === 'number' ? err.statusCode : 0;
+    if (status < 400 || status >= 500) return next(err);
+    const [code, message] = describe(err, limit);
+    // body-parser says 403 when `verify` refuses a body; here that is JSON nested too deep.
+    res
+      .status(err.type === 'entity.verify.failed' ? 400 : status)
+      .json({ error: { code, message } } satisfies ErrorBody);
   });
+}
+
+interface BodyError {
+  type?: string;
+  message?: string;
+  status?: number;
+  statusCode?: number;
+}
+
+function describe(err: BodyError, limit: string): [string, string] {
+  switch (err.type) {
+    case 'entity.parse.failed':
+    case 'entity.verify.failed':
+      return ['MALFORMED_JSON', `Request body is not valid JSON: ${err.message}`];
+    case 'entity.too.large':
+      return ['PAYLOAD_TOO_LARGE', `Request body exceeds the limit of ${limit}`];
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return ['UNSUPPORTED_MEDIA_TYPE', `Request body cannot be read: ${err.message}`];
+    default:
+      // Truncated or corrupt compressed bodies, lying Content-Lengths, aborted uploads.
+      return ['MALFORMED_BODY', `Request body cannot be read: ${err.message ?? 'malformed'}`];
+  }
+}
+
+/**
+ * A body of another content type is left unread by the JSON parser: answer 415 rather than let the
+ * handler see an empty body (and answer as if nothing had been sent).
+ */
+function refuseUnreadBodies(req: Request, res: Response, next: NextFunction): void {
+  const announced =
+    req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+  if (!announced || req.is('application/json')) return next();
+  res.status(415).json({
+    error: {
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+      message: `Request bodies must be application/json, not ${JSON.stringify(req.headers['content-type'] ?? '')}`,
+    },
+  } satisfies ErrorBody);
+  req.resume(); // drain what the client sends, so the answer is read
 }
 
 /** Deepest array/object nesting accepted: the API's documents need 4; deep ones exhaust the stack. */

@@ -1,6 +1,12 @@
 /** HTTP status of every machine-readable error code the API answers with. */
 export const HTTP_STATUS_OF: Record<string, number> = {
   MALFORMED_JSON: 400,
+  MALFORMED_BODY: 400,
+  MALFORMED_REQUEST: 400,
+  HEADERS_TOO_LARGE: 431,
+  EXPECTATION_FAILED: 417,
+  METHOD_NOT_ALLOWED: 405,
+  REQUEST_TIMEOUT: 408,
   VALIDATION_FAILED: 400,
   PAYLOAD_TOO_LARGE: 413,
   TOO_MANY_CLAIMS: 413,

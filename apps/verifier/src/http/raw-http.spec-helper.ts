@@ -74,6 +74,7 @@ function parseAnswer(data: Buffer): RawAnswer {
   }
   let body = data.subarray(end + 4);
   if (/chunked/i.test(headers['transfer-encoding'] ?? '')) body = dechunk(body);
+  else if (headers['content-length']) body = body.subarray(0, Number(headers['content-length'])); // a 2nd answer may follow
   const status = /^HTTP\/1\.[01] (\d{3})/.exec(statusLine);
   return { status: status ? Number(status[1]) : null, headers, body: body.toString('utf8') };
 }
