@@ -2,7 +2,7 @@
 // CLI imports its ONNX export to the same model, sizes and runs it on real held-out digits, proves
 // and verifies an inference; the verifier app proves a claim of it on its embedded chain, where
 // the Groth16 verifier makes the claim final at once.
-import { createChainClients, devAccount, readClaimStatus } from '@verilay/chain';
+import { createChainClients, depositBond, devAccount, readClaimStatus } from '@verilay/chain';
 import { buildClaim, chainDeployment, freePort, VerifierProcess, type ChainView } from '@verilay/client';
 import { BatchTree, createTensorCommitter, toHex32 } from '@verilay/commitments';
 import { computeModelId, modelToJson, parseModel, run, type Model } from '@verilay/inference';
@@ -91,6 +91,9 @@ describe('the shipped MNIST MLP, end to end', () => {
       const chain: ChainView = await client.chain();
       expect(await registerOnChain(dir, verifier.url, model)).toMatchObject({ modelId });
       await client.registerModel(modelToJson(model));
+      // The verifier posts only claims whose operator's bond covers a dispute stake.
+      const operator = createChainClients({ rpcUrl: chain.rpcUrl!, chainId: chain.chainId }, devAccount(2));
+      await depositBond(operator, chainDeployment(chain), 10n ** 18n);
 
       const { pixels } = digit(5);
       const claim = await buildClaim({

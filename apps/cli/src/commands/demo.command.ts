@@ -104,7 +104,9 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
     await depositBond(
       createChainClients({ rpcUrl: chain.rpcUrl!, chainId: chain.chainId }, operator),
       chainDeployment(chain),
-      10n ** 18n,
+      // The verifier accepts an operator's claims only while its bond covers a dispute stake
+      // (0.1 ETH on the embedded chain) for each.
+      BigInt(Math.max(10, opts.claims)) * 10n ** 17n,
     );
     const bondBefore = (await read<{ bond: bigint }>('account', [operator.address])).bond;
     say(`operator ${operator.address} bonded ${formatEther(bondBefore)} ETH`);
