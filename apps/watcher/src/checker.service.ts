@@ -1,6 +1,6 @@
 import { errorMessage } from '@verilay/errors';
 import { Injectable, Logger } from '@nestjs/common';
-import { ContractRevertError, modelRegistryAbi, openDispute, verilayClaimsAbi } from '@verilay/chain';
+import { ContractRevertError, openDispute, verilayClaimsAbi } from '@verilay/chain';
 import { VerifierApiError, VerifierClient, type BatchView } from '@verilay/client';
 import { BatchTree, claimLeaf } from '@verilay/commitments';
 import { pickClaimFields } from '@verilay/protocol';
@@ -75,23 +75,6 @@ export class CheckerService {
       return this.logger.error({ msg: 'batch data does not match the chain', batchIndex: batch.batchIndex });
     }
     const tree = new BatchTree(leaves);
-    // One registry read per model of the batch, not per claim (a batch is mostly one model).
-    const verifiers = new Map<string, Promise<`0x${string}`>>();
-    const wholeVerifiers = (modelId: `0x${string}`) => {
-      if (!verifiers.has(modelId))
-        verifiers.set(
-          modelId,
-          this.chain.clients.public
-            .readContract({
-              address: this.chain.deployment.registry,
-              abi: modelRegistryAbi,
-              functionName: 'model',
-              args: [modelId],
-            })
-            .then(([whole]) => whole),
-        );
-      return verifiers.get(modelId)!;
-    };
     const now = Number((await this.chain.clients.public.getBlock()).timestamp);
     let waiting = 0;
     for (const claim of data.claims) {
@@ -112,13 +95,11 @@ export class CheckerService {
         });
         continue;
       }
-      const wrongOutput = replay.result.outputCommitment !== claim.outputCommitment;
-      const wrongTrace = replay.result.traceRoot !== claim.traceRoot;
-      // A validity dispute looks at the output only; a bisection also at every trace step.
-      const wholeVerifier = await wholeVerifiers(claim.modelId);
-      const wrong =
-        wrongOutput || (wrongTrace && wholeVerifier === '0x0000000000000000000000000000000000000000');
-      if (!wrong) {
+      // SAFETY: only a wrong output is a claim this watcher can win against. A claim with the true
+      // output but another trace root (say, every true (i, h_i) leaf plus a junk one) lets the
+      // defender reveal true midpoints until the game ends on a true step it proves: the bond is
+      // lost (issue 11, finding 4). The bisection itself is then played by our own trace.
+      if (replay.result.outputCommitment === claim.outputCommitment) {
         await this.record(batch.batchIndex, claimId, 'correct');
         continue;
       }

@@ -13,6 +13,7 @@ import {
   type Mined,
 } from '@verilay/chain';
 import { VerifierClient } from '@verilay/client';
+import { claimLeaf } from '@verilay/commitments';
 import { pickClaimFields } from '@verilay/protocol';
 import { WatcherRepository, type WatcherDispute } from '@verilay/storage';
 import { ProverPool, releaseProverThreads } from '@verilay/zk';
@@ -98,6 +99,9 @@ export class PlayerService implements OnApplicationShutdown {
       return this.moved(row, 'defender timed out', await claimTimeout(clients, deployment, id));
 
     const claim = pickClaimFields(await this.verifier.getClaim(row.claimId));
+    // SAFETY: moves follow a replay of the disputed claim only, never of fields the verifier made up.
+    if (claimLeaf(claim) !== row.claimId.toLowerCase())
+      throw new Error('the verifier serves other claim fields than the disputed leaf');
     const replay = await this.replayer.replay(row.claimId, claim);
     if (!replay.ok) throw new Error(`cannot replay the disputed claim: ${replay.reason}`);
     const truth = replay.result.traceCommitments;

@@ -40,11 +40,14 @@ import {
 } from '@verilay/commitments';
 import { computeModelId, modelToJson, randomInput, randomModel, type Model } from '@verilay/inference';
 import { claimDomain, claimTypedData, executeTask, type ClaimFields } from '@verilay/protocol';
-import { buildCircuit, Prover } from '@verilay/zk';
-import { readFileSync } from 'node:fs';
+import { WatcherProcess } from '@verilay/client';
+import { buildCircuit, Prover, releaseProverThreads } from '@verilay/zk';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { sleep, TEST_CACHE } from './e2e';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sleep, TEST_CACHE, WATCHER_ENTRY } from './e2e';
 
 export const ETH = 10n ** 18n;
 const FIELD = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
@@ -353,4 +356,46 @@ export function readClaims<T>(
     functionName,
     args,
   } as never) as Promise<T>;
+}
+
+export interface AttackSpec {
+  readonly w: AttackWorld;
+  /** A temp folder for this describe block (watcher databases). */
+  readonly dir: string;
+  /** Starts a watcher process on this world's chain (stopped after the block). */
+  startWatcher(env?: Record<string, string>): Promise<WatcherProcess>;
+}
+
+/** An attack world for one describe block: started before it, stopped (with its watchers) after. */
+export function useAttackWorld(name: string): AttackSpec {
+  const watchers: WatcherProcess[] = [];
+  const spec = {
+    startWatcher: async (env: Record<string, string> = {}) => {
+      const watcher = await WatcherProcess.start(WATCHER_ENTRY, {
+        ...spec.w.watcherEnv(join(spec.dir, `watcher-${watchers.length}.sqlite`)),
+        ...env,
+      });
+      watchers.push(watcher);
+      return watcher;
+    },
+  } as { w: AttackWorld; dir: string } & Pick<AttackSpec, 'startWatcher'>;
+  beforeAll(async () => {
+    spec.dir = mkdtempSync(join(tmpdir(), `verilay-${name}-`));
+    spec.w = await startAttackWorld();
+  }, 600_000);
+  afterAll(async () => {
+    for (const watcher of watchers) await watcher.stop();
+    spec.w?.verifier.close();
+    await spec.w?.anvil.stop();
+    await releaseProverThreads();
+    if (spec.dir) rmSync(spec.dir, { recursive: true, force: true });
+  });
+  return spec;
+}
+
+/** The watcher's last log lines, to explain a failed wait. */
+export function withOutput(watcher: WatcherProcess | undefined) {
+  return (e: Error): never => {
+    throw new Error(`${e.message}\n${watcher?.output().slice(-3000) ?? ''}`);
+  };
 }
