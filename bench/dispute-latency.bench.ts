@@ -45,6 +45,11 @@ export async function benchDisputeLatency(): Promise<string> {
     );
     await verifier.client.registerModel(modelToJson(model));
     watcher = await WatcherProcess.start(join(root, 'dist/apps/watcher/src/main.js'), {
+      WATCHER_RPC_URL: chain.rpcUrl!,
+      WATCHER_CHAIN_ID: String(chain.chainId),
+      WATCHER_CLAIMS_CONTRACT: chain.claims,
+      WATCHER_REGISTRY_CONTRACT: chain.registry,
+      WATCHER_DEPLOY_BLOCK: chain.deployBlock,
       WATCHER_VERIFIER_URL: verifier.url,
       WATCHER_KEY: devPrivateKey(3),
       WATCHER_DB: join(dir, 'watcher.sqlite'),

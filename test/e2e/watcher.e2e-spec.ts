@@ -51,7 +51,14 @@ describe('watcher (e2e)', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
+  // The watcher's chain is its own configuration (here: the test's view of the dev chain), never
+  // the verifier's GET /v1/chain (issue 11, finding 6).
   const watcherEnv = (i: number) => ({
+    WATCHER_RPC_URL: chain.rpcUrl!,
+    WATCHER_CHAIN_ID: String(chain.chainId),
+    WATCHER_CLAIMS_CONTRACT: chain.claims,
+    WATCHER_REGISTRY_CONTRACT: chain.registry,
+    WATCHER_DEPLOY_BLOCK: chain.deployBlock,
     WATCHER_VERIFIER_URL: verifier.url,
     WATCHER_KEY: devPrivateKey(3 + i),
     WATCHER_DB: join(dir, `watcher-${i}.sqlite`),

@@ -48,7 +48,12 @@ describe(FollowerService.name, () => {
     const sut = new FollowerService(
       new WatcherChain(sequencer, deployment, 10n ** 17n),
       repository,
-      loadWatcherConfig({}),
+      loadWatcherConfig({
+        WATCHER_RPC_URL: anvil.rpcUrl,
+        WATCHER_CHAIN_ID: String(anvil.chainId),
+        WATCHER_CLAIMS_CONTRACT: deployment.claims,
+        WATCHER_REGISTRY_CONTRACT: deployment.registry,
+      }),
       metrics,
     );
     const testClient = createAnvilTestClient(connection);

@@ -1,31 +1,40 @@
 import { loadWatcherConfig } from './watcher.config';
 
 describe(loadWatcherConfig.name, () => {
+  const chain = {
+    WATCHER_RPC_URL: 'http://127.0.0.1:8545',
+    WATCHER_CHAIN_ID: '31337',
+    WATCHER_CLAIMS_CONTRACT: `0x${'11'.repeat(20)}`,
+    WATCHER_REGISTRY_CONTRACT: `0x${'22'.repeat(20)}`,
+  };
+
   it('defaults to a local verifier, every claim, a 1 ETH bond budget', () => {
-    expect(loadWatcherConfig({})).toMatchObject({
+    expect(loadWatcherConfig(chain)).toMatchObject({
       verifierUrl: 'http://127.0.0.1:8080',
       logFormat: 'text',
       sampleRate: 1,
       bondBudget: 10n ** 18n,
       confirmations: 0,
+      chainId: 31337,
+      deployBlock: 0,
     });
   });
 
   it('names the variable that is wrong', () => {
-    expect(() => loadWatcherConfig({ WATCHER_VERIFIER_URL: 'ftp://x' })).toThrow(
-      /"WATCHER_VERIFIER_URL" must be a valid uri/,
-    );
-    expect(() => loadWatcherConfig({ WATCHER_LOG_FORMAT: 'xml' })).toThrow(
-      /"WATCHER_LOG_FORMAT" must be one of/,
-    );
-    expect(() => loadWatcherConfig({ WATCHER_SAMPLE_RATE: '1.5' })).toThrow(/"WATCHER_SAMPLE_RATE"/);
-    expect(() => loadWatcherConfig({ WATCHER_KEY: '0x12' })).toThrow(/"WATCHER_KEY"/);
-    expect(() => loadWatcherConfig({ WATCHER_BOND_BUDGET: '-1' })).toThrow(/"WATCHER_BOND_BUDGET"/);
+    const bad = (env: Record<string, string>) => () => loadWatcherConfig({ ...chain, ...env });
+    expect(bad({ WATCHER_VERIFIER_URL: 'ftp://x' })).toThrow(/"WATCHER_VERIFIER_URL" must be a valid uri/);
+    expect(bad({ WATCHER_LOG_FORMAT: 'xml' })).toThrow(/"WATCHER_LOG_FORMAT" must be one of/);
+    expect(bad({ WATCHER_SAMPLE_RATE: '1.5' })).toThrow(/"WATCHER_SAMPLE_RATE"/);
+    expect(bad({ WATCHER_KEY: '0x12' })).toThrow(/"WATCHER_KEY"/);
+    expect(bad({ WATCHER_BOND_BUDGET: '-1' })).toThrow(/"WATCHER_BOND_BUDGET"/);
+    expect(bad({ WATCHER_CHAIN_ID: '0' })).toThrow(/"WATCHER_CHAIN_ID"/);
   });
 
-  it('takes an RPC URL only with the contracts it should watch', () => {
-    expect(() => loadWatcherConfig({ WATCHER_RPC_URL: 'http://127.0.0.1:8545' })).toThrow(
-      /WATCHER_CLAIMS_CONTRACT|WATCHER_REGISTRY_CONTRACT/,
-    );
+  it('needs its own chain and contracts: none is taken from the verifier it polices', () => {
+    expect(() => loadWatcherConfig({})).toThrow(/"WATCHER_RPC_URL" is required/);
+    for (const variable of Object.keys(chain))
+      expect(() => loadWatcherConfig({ ...chain, [variable]: undefined })).toThrow(
+        new RegExp(`"${variable}" is required`),
+      );
   });
 });

@@ -4,11 +4,15 @@ import Joi from 'joi';
 export class WatcherConfig {
   readonly verifierUrl!: string;
   readonly logFormat!: 'text' | 'json';
-  /** Chain RPC; default: the verifier's embedded chain (GET /v1/chain). */
-  readonly rpcUrl?: string;
-  readonly claimsContract?: `0x${string}`;
-  readonly registryContract?: `0x${string}`;
-  readonly deployBlock?: number;
+  /**
+   * The chain and contracts it watches: its own configuration, checked against the chain at boot,
+   * never taken from the verifier it polices (issue 11, finding 6).
+   */
+  readonly rpcUrl!: string;
+  readonly chainId!: number;
+  readonly claimsContract!: `0x${string}`;
+  readonly registryContract!: `0x${string}`;
+  readonly deployBlock!: number;
   /** The challenger's key: it sends dispute bonds and moves. */
   readonly key?: `0x${string}`;
   readonly dbPath!: string;
@@ -30,10 +34,17 @@ export const WATCHER_ENV_SCHEMA = Joi.object({
     .uri({ scheme: ['http', 'https'] })
     .default('http://127.0.0.1:8080'),
   WATCHER_LOG_FORMAT: Joi.string().valid('text', 'json').default('text'),
-  WATCHER_RPC_URL: Joi.string().uri({ scheme: ['http', 'https'] }),
-  WATCHER_CLAIMS_CONTRACT: Joi.string().pattern(/^0x[0-9a-fA-F]{40}$/),
-  WATCHER_REGISTRY_CONTRACT: Joi.string().pattern(/^0x[0-9a-fA-F]{40}$/),
-  WATCHER_DEPLOY_BLOCK: Joi.number().integer().min(0),
+  WATCHER_RPC_URL: Joi.string()
+    .uri({ scheme: ['http', 'https'] })
+    .required(),
+  WATCHER_CHAIN_ID: Joi.number().integer().min(1).required(),
+  WATCHER_CLAIMS_CONTRACT: Joi.string()
+    .pattern(/^0x[0-9a-fA-F]{40}$/)
+    .required(),
+  WATCHER_REGISTRY_CONTRACT: Joi.string()
+    .pattern(/^0x[0-9a-fA-F]{40}$/)
+    .required(),
+  WATCHER_DEPLOY_BLOCK: Joi.number().integer().min(0).default(0),
   WATCHER_KEY: Joi.string().pattern(/^0x[0-9a-fA-F]{64}$/),
   WATCHER_DB: Joi.string().min(1).default('verilay-watcher.sqlite'),
   WATCHER_BOND_BUDGET: Joi.string().pattern(/^\d+$/).default('1000000000000000000'),
@@ -44,10 +55,7 @@ export const WATCHER_ENV_SCHEMA = Joi.object({
   WATCHER_HOST: Joi.string().hostname().default('127.0.0.1'),
   WATCHER_THREADS: Joi.number().integer().min(1).max(64).default(2),
   VERILAY_CACHE_DIR: Joi.string().min(1),
-})
-  .unknown(true)
-  // Contracts come together (or all from the verifier's embedded chain).
-  .and('WATCHER_RPC_URL', 'WATCHER_CLAIMS_CONTRACT', 'WATCHER_REGISTRY_CONTRACT');
+}).unknown(true);
 
 /** Validates the environment; a bad value throws an error naming the variable. */
 export function loadWatcherConfig(env: Record<string, string | undefined>): WatcherConfig {
@@ -58,6 +66,7 @@ export function loadWatcherConfig(env: Record<string, string | undefined>): Watc
     verifierUrl: value.WATCHER_VERIFIER_URL,
     logFormat: value.WATCHER_LOG_FORMAT,
     rpcUrl: value.WATCHER_RPC_URL,
+    chainId: value.WATCHER_CHAIN_ID,
     claimsContract: value.WATCHER_CLAIMS_CONTRACT,
     registryContract: value.WATCHER_REGISTRY_CONTRACT,
     deployBlock: value.WATCHER_DEPLOY_BLOCK,

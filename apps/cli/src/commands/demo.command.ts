@@ -81,7 +81,13 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
     const { modelId } = await client.registerModel(modelToJson(model));
     say(`model ${modelId.slice(0, 10)}… registered on chain and with the verifier`);
 
+    // The watcher's chain is given to it, not read from the verifier it polices (issue 11, finding 6).
     watcher = await WatcherProcess.start(join(REPO_ROOT, 'dist/apps/watcher/src/main.js'), {
+      WATCHER_RPC_URL: chain.rpcUrl!,
+      WATCHER_CHAIN_ID: String(chain.chainId),
+      WATCHER_CLAIMS_CONTRACT: chain.claims,
+      WATCHER_REGISTRY_CONTRACT: chain.registry,
+      WATCHER_DEPLOY_BLOCK: chain.deployBlock,
       WATCHER_VERIFIER_URL: verifier.url,
       WATCHER_KEY: devPrivateKey(3),
       WATCHER_DB: join(dir, 'watcher.sqlite'),
