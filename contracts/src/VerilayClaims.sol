@@ -146,7 +146,7 @@ contract VerilayClaims is IVerilayClaims, EIP712, ReentrancyGuard {
         batchIndex_ = batchCount++;
         uint64 windowEnd_ = uint64(block.timestamp) + CHALLENGE_WINDOW;
         _batches[batchIndex_] = Batch({ root: _root, sequencer: msg.sender, count: _count, windowEnd: windowEnd_ });
-        // The sequencer covers its operators' shortfalls until its batches' windows end.
+        // The sequencer answers for unsigned leaves until its batches' windows end.
         _accounts[msg.sender].lastWindowEnd = windowEnd_;
         emit BatchPosted(batchIndex_, _root, msg.sender, _count, _dataHash, windowEnd_);
     }
@@ -440,19 +440,15 @@ contract VerilayClaims is IVerilayClaims, EIP712, ReentrancyGuard {
         _dispute.resolution = _how;
         _dispute.challengerWon = _challengerWins;
         uint128 stake_ = _dispute.stake;
-        uint128 cover_ = _dispute.cover;
         Account storage liable_ = _accounts[_dispute.liable];
-        Account storage sequencer_ = _accounts[_batches[_dispute.batchIndex].sequencer];
         liable_.locked -= stake_;
-        sequencer_.locked -= cover_;
         _settlements[_dispute.batchIndex].openDisputes -= 1;
         ClaimRecord storage record_ = _claims[_posting(_dispute.batchIndex, _dispute.leaf)];
         LeafRecord storage facts_ = _leaves[_dispute.leaf];
         // INVARIANT: every wei taken from a loser is credited to the winner or the treasury.
         if (_challengerWins) {
             liable_.bond -= stake_;
-            sequencer_.bond -= cover_;
-            uint256 taken_ = uint256(stake_) + cover_;
+            uint256 taken_ = stake_;
             uint256 reward_ = taken_ * WINNER_SHARE_BPS / BPS;
             credit[_dispute.challenger] += CHALLENGER_BOND + reward_;
             credit[TREASURY] += taken_ - reward_;
@@ -480,7 +476,8 @@ contract VerilayClaims is IVerilayClaims, EIP712, ReentrancyGuard {
                 record_.reopenUntil = uint64(block.timestamp) + CHALLENGE_WINDOW;
                 BatchSettlement storage settlement_ = _settlements[_dispute.batchIndex];
                 settlement_.settleAfter = _max(settlement_.settleAfter, record_.reopenUntil);
-                // The sequencer keeps covering its operators while the reopened window runs.
+                // The sequencer answers for its unsigned leaves while the reopened window runs.
+                Account storage sequencer_ = _accounts[_batches[_dispute.batchIndex].sequencer];
                 sequencer_.lastWindowEnd = _max(sequencer_.lastWindowEnd, record_.reopenUntil);
             }
         }
@@ -491,13 +488,11 @@ contract VerilayClaims is IVerilayClaims, EIP712, ReentrancyGuard {
         uint128 stake_ = _lock(_liable, DISPUTE_STAKE);
         _dispute.liable = _liable;
         _dispute.stake = stake_;
-        // SAFETY: a sequencer that batches claims of under-bonded operators covers the shortfall,
-        // so a dispute always pays a challenger when anyone bonded posted the claim. Only when the
-        // sequencer is exhausted too does the stake fall short (the claim is slashed all the same).
-        address sequencer_ = _batches[_dispute.batchIndex].sequencer;
-        if (stake_ < DISPUTE_STAKE && sequencer_ != _liable) {
-            _dispute.cover = _lock(sequencer_, DISPUTE_STAKE - stake_);
-        }
+        // SAFETY: the liable party alone answers. The sequencer does not cover an operator's
+        // shortfall: repostings of the same leaf by anyone can lock the operator's bond through
+        // other disputes first, which would make an honest sequencer pay for a lie it posted
+        // backed. A claim whose liable party has no free bond is slashed all the same; only the
+        // challenger's reward is smaller (the verifier posts only backed claims).
     }
 
     /// @dev Locks up to `_wanted` of the account's bond: free bond first, then its pending
@@ -524,9 +519,7 @@ contract VerilayClaims is IVerilayClaims, EIP712, ReentrancyGuard {
 
     function _unlockStake(Dispute storage _dispute) internal {
         _accounts[_dispute.liable].locked -= _dispute.stake;
-        _accounts[_batches[_dispute.batchIndex].sequencer].locked -= _dispute.cover;
         _dispute.stake = 0;
-        _dispute.cover = 0;
     }
 
     function _posting(uint256 _batchIndex, bytes32 _leaf) internal pure returns (bytes32 posting_) {

@@ -207,7 +207,7 @@ describe('VerilayClaims attacks', () => {
       await advance(f, Number(f.params.withdrawalDelay) + 1);
       await executeWithdrawal(f.clients.operator, f.deployment);
       // The stake came out of the operator's pending withdrawal, which shrank by as much.
-      expect([locked.stake, locked.cover]).toEqual([ETH, 0n]);
+      expect(locked.stake).toBe(ETH);
       expect(await credit(f.accounts.challenger.address)).toBe(ETH + ETH / 2n);
       expect((await account(f.accounts.operator.address)).bond).toBe(0n);
       await expectConserved(f);
@@ -228,8 +228,9 @@ describe('VerilayClaims attacks', () => {
       const opened = await open(lie, honestPosting, 'challenger');
       const { proof, output } = await proveWith(model.whole!, lie.input, lie.salt);
       await submitValidityProof(f.clients.challenger, f.deployment, opened.disputeId, output, proof);
-      // REPRODUCTION: the honest sequencer paid the stake its operator no longer had.
-      expect((await account(f.accounts.sequencer.address)).bond).toBe(4n * ETH);
+      // The liable operator alone answers: its stake here is what it had left (nothing).
+      expect((await readDispute(f.clients.stranger, f.deployment, opened.disputeId)).stake).toBe(0n);
+      expect((await account(f.accounts.sequencer.address)).bond).toBe(5n * ETH);
       await expectConserved(f);
     });
   });

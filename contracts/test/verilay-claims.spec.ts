@@ -167,7 +167,6 @@ describe('VerilayClaims', () => {
       const opened = await dispute(lying, batch);
       expect(await readDispute(f.clients.stranger, f.deployment, opened.disputeId)).toMatchObject({
         stake: ETH,
-        cover: 0n,
       });
       expect(await account(f.accounts.operator.address)).toMatchObject({
         locked: ETH,
@@ -674,9 +673,10 @@ describe('VerilayClaims', () => {
     });
   });
 
-  it('underBondedOperator_theSequencerCoversTheStake', async () => {
-    // An operator that withdrew everything cannot make its lie undisputable or unrewarding: the
-    // sequencer that batched its claim answers for the missing stake.
+  it('underBondedOperator_claimIsSlashedAndTheSequencerPaysNothing', async () => {
+    // An operator that withdrew everything before signing cannot make its lie undisputable: it is
+    // slashed all the same. The sequencer does not cover it (repostings could drain the operator
+    // first and make an honest sequencer pay; docs/security.md): the challenger gets its bond back.
     const poor = createChainClients(
       { rpcUrl: f.anvil.rpcUrl, chainId: f.anvil.chainId },
       f.accounts.operator,
@@ -700,8 +700,8 @@ describe('VerilayClaims', () => {
         batch.tree.proof(lying.leaf),
       ),
     ).toBe('slashed');
-    expect(await credit(f.accounts.challenger.address)).toBe(ETH + ETH / 2n);
-    expect(await account(f.accounts.sequencer.address)).toMatchObject({ bond: 4n * ETH, locked: 0n });
+    expect(await credit(f.accounts.challenger.address)).toBe(ETH);
+    expect(await account(f.accounts.sequencer.address)).toMatchObject({ bond: 5n * ETH, locked: 0n });
     await expectConserved(f);
   });
 

@@ -126,8 +126,6 @@ struct Dispute {
     uint128 stake;
     Resolution resolution;
     bool challengerWon;
-    /// @dev What the batch's sequencer covers of DISPUTE_STAKE when the operator's free bond falls short.
-    uint128 cover;
 }
 
 interface IVerilayClaims {
