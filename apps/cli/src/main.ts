@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { apiKeyMint } from './commands/api-key.command';
 import { runDemo } from './commands/demo.command';
 import { modelImport } from './commands/model-import.command';
 import { modelInfo } from './commands/model-info.command';
@@ -104,8 +105,22 @@ model
   .option('--dev-registrar', 'use anvil development account 0 (the embedded chain deployer)')
   .option('--steps', 'also register one verifier per trace step (bisection disputes)')
   .option('--no-whole', 'register no whole-inference verifier (models too big for one circuit)')
+  .addOption(
+    new Option(
+      '--api-key <key>',
+      'with --verifier: also register the model with that verifier (a key with models:write)',
+    ).env('VERIFIER_API_KEY'),
+  )
   .addOption(cacheDirOption())
   .action((file: string, opts) => modelRegister(file, opts));
+
+const apiKey = program.command('api-key').description("API keys of the verifier's admin endpoints");
+apiKey
+  .command('mint')
+  .description('Mint an API key: prints the secret token and the VERIFIER_API_KEYS entry (its sha-256)')
+  .requiredOption('--id <id>', 'a short name for the key (lowercase letters, digits, -)')
+  .option('--scopes <list>', 'comma-separated: models:write, proofs:write', 'models:write,proofs:write')
+  .action((opts) => apiKeyMint(opts));
 
 program
   .command('run <model-file>')

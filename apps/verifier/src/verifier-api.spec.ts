@@ -1,6 +1,6 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- HTTP answers are checked by shape in the assertions */
 import type { INestApplication } from '@nestjs/common';
-import { buildClaim, VerifierApiError, VerifierClient } from '@verilay/client';
+import { buildClaim, mintApiKey, VerifierApiError, VerifierClient } from '@verilay/client';
 import { claimLeaf, createTensorCommitter, toHex32, type TensorCommitter } from '@verilay/commitments';
 import { modelToJson, randomInput, randomModel, type Model } from '@verilay/inference';
 import { claimDomain, type ClaimSubmission } from '@verilay/protocol';
@@ -24,6 +24,7 @@ const operator = privateKeyToAccount('0x59c6995e998f97a5a0044966f0945389dc9e86da
 const stranger = privateKeyToAccount('0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a');
 const domain = claimDomain(31337, '0x0000000000000000000000000000000000000000');
 const WINDOW = 60_000;
+const admin = mintApiKey('admin', ['models:write', 'proofs:write']);
 
 describe('verifier HTTP API', () => {
   let dir: string;
@@ -47,9 +48,11 @@ describe('verifier HTTP API', () => {
     });
 
   const post = (path: string, body: string, contentType = 'application/json') =>
-    fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': contentType }, body }).then(
-      async (r) => ({ status: r.status, body: (await r.json()) as any }),
-    );
+    fetch(`${url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': contentType, authorization: `Bearer ${admin.token}` },
+      body,
+    }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
 
   async function expectError(
     promise: Promise<unknown>,
@@ -92,11 +95,12 @@ describe('verifier HTTP API', () => {
       VERIFIER_MAX_VALUES_PER_REQUEST: '90', // 5 claims of 16 inputs and 1 output fit
       VERIFIER_CHALLENGE_WINDOW_MS: String(WINDOW),
       VERIFIER_BATCH_INTERVAL_MS: '3600000', // ticks are driven by the tests
+      VERIFIER_API_KEYS: admin.entry,
     });
     app = await createVerifierApp(config, { clock, logger: false });
     await app.listen(0, '127.0.0.1');
     url = await app.getUrl();
-    sut = new VerifierClient(url);
+    sut = new VerifierClient(url, { apiKey: admin.token });
     await sut.registerModel(modelToJson(model));
   });
 

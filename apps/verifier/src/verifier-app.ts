@@ -13,6 +13,7 @@ import { connectChain } from './chain/chain-context';
 import { Clock } from './clock';
 import type { VerifierConfig } from './config/verifier.config';
 import { useJsonBodies } from './http/body-parsing';
+import { withDevApiKey } from './http/dev-api-key';
 import { answerHostileTransport } from './http/hostile-transport';
 import { VerifierModule } from './verifier.module';
 
@@ -30,9 +31,13 @@ export async function createVerifierApp(
       ? false
       : new ConsoleLogger({ json: config.logFormat === 'json', prefix: 'verifier' });
   const connected = await connectChain(config, logger === false ? silentLogger() : undefined);
+  const keyed = withDevApiKey(
+    connected.config,
+    logger === false ? silentLogger() : (logger as ConsoleLogger),
+  );
   let app: INestApplication;
   try {
-    app = await NestFactory.create(VerifierModule.forRoot(connected.config, options.clock, connected.chain), {
+    app = await NestFactory.create(VerifierModule.forRoot(keyed, options.clock, connected.chain), {
       bodyParser: false,
       logger,
     });
@@ -61,6 +66,7 @@ export async function createVerifierApp(
       .setTitle('verilay verifier')
       .setDescription('Submit signed inference claims, follow them to final, fetch task data to replay them.')
       .setVersion('1')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key (verilay api-key mint)' })
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
@@ -70,6 +76,7 @@ export async function createVerifierApp(
 function silentLogger() {
   const logger = new Logger('chain');
   logger.log = () => undefined;
+  logger.warn = () => undefined;
   return logger;
 }
 

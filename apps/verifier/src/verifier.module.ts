@@ -1,7 +1,8 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
-import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
+import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { createTensorCommitter } from '@verilay/commitments';
 import {
@@ -26,6 +27,8 @@ import { Clock, SystemClock } from './clock';
 import { VerifierConfig } from './config/verifier.config';
 import { HealthController } from './health/health.controller';
 import { ApiExceptionFilter } from './http/api-exception.filter';
+import { ApiKeyGuard } from './http/api-key.guard';
+import { throttlers } from './http/rate-limits';
 import { HttpMetricsInterceptor } from './metrics/http-metrics.interceptor';
 import { MetricsController } from './metrics/metrics.controller';
 import { MetricsService } from './metrics/metrics.service';
@@ -68,6 +71,7 @@ export class VerifierModule {
         ConfigModule.forRoot({ ignoreEnvFile: true, load: [() => ({ verifier: config })] }),
         TypeOrmModule.forRoot(verifierDataSourceOptions(config.dbPath)),
         TerminusModule,
+        ThrottlerModule.forRoot(throttlers(config)),
       ],
       controllers: [
         ModelsController,
@@ -88,6 +92,9 @@ export class VerifierModule {
         repository(ProofJobRepository),
         { provide: TENSOR_COMMITTER, useFactory: createTensorCommitter },
         { provide: APP_FILTER, useClass: ApiExceptionFilter },
+        // Rate limits first, so guessing keys is limited too.
+        { provide: APP_GUARD, useClass: ThrottlerGuard },
+        { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_INTERCEPTOR, useClass: HttpMetricsInterceptor },
         MetricsService,
         ModelsService,

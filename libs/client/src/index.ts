@@ -1,8 +1,10 @@
+export { API_KEY_ID, API_SCOPES, devApiKeyFile, hashApiKey, mintApiKey, type ApiScope } from './api-key';
 export { buildClaim, type BuildClaimOptions } from './build-claim';
 export {
   chainDeployment,
   VerifierApiError,
   VerifierClient,
+  type VerifierClientOptions,
   type BatchView,
   type ChainView,
   type ClaimView,

@@ -109,12 +109,27 @@ export interface BatchView {
   })[];
 }
 
+export interface VerifierClientOptions {
+  readonly timeoutMs?: number;
+  /** An API key (`verilay api-key mint`), sent as a bearer token; admin calls need one. */
+  readonly apiKey?: string;
+}
+
 export class VerifierClient {
+  private readonly timeoutMs: number;
+  private readonly apiKey?: string;
+
+  /** `options` as a number is the timeout in ms (the older signature). */
   constructor(
     private readonly baseUrl: string,
-    private readonly timeoutMs = 30_000,
-  ) {}
+    options: VerifierClientOptions | number = {},
+  ) {
+    const o = typeof options === 'number' ? { timeoutMs: options } : options;
+    this.timeoutMs = o.timeoutMs ?? 30_000;
+    this.apiKey = o.apiKey;
+  }
 
+  /** Admin: needs an API key with scope models:write. */
   registerModel(document: unknown): Promise<{ modelId: `0x${string}`; created: boolean }> {
     return this.request('POST', '/v1/models', document);
   }
@@ -139,7 +154,7 @@ export class VerifierClient {
     return this.request('GET', `/v1/tasks/${claimId}/input`);
   }
 
-  /** Requests a Groth16 validity proof of a claim's inference (small models). */
+  /** Requests a Groth16 validity proof of a claim's inference (small models). Admin: proofs:write. */
   requestProof(claimId: string): Promise<ProofView> {
     return this.request('POST', '/v1/proofs', { claimId });
   }
@@ -165,7 +180,10 @@ export class VerifierClient {
   private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
     const response = await fetch(new URL(path, this.baseUrl), {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers: {
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(this.apiKey ? { authorization: `Bearer ${this.apiKey}` } : {}),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(this.timeoutMs),
     });

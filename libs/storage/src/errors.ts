@@ -31,3 +31,11 @@ export class ChallengeWindowClosedError extends BaseError {
     });
   }
 }
+
+/** A new proof job would exceed the cap on jobs queued or proving at once. */
+export class ProofQueueFullError extends BaseError {
+  readonly code = 'PROOF_QUEUE_FULL';
+  constructor(open: number) {
+    super(`${open} proof jobs are already queued or proving; retry later`, { meta: { open } });
+  }
+}

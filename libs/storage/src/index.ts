@@ -5,7 +5,12 @@ export { ModelEntity } from './model.entity';
 export { TaskInputEntity } from './task-input.entity';
 export { ClaimRepository, type ClaimRecord, type NewClaim, type PendingClaim } from './claim.repository';
 export { ModelRepository } from './model.repository';
-export { ChallengeWindowClosedError, DuplicateClaimError, StaleClaimStatusError } from './errors';
+export {
+  ChallengeWindowClosedError,
+  DuplicateClaimError,
+  ProofQueueFullError,
+  StaleClaimStatusError,
+} from './errors';
 export { VERIFIER_ENTITIES, VERIFIER_MIGRATIONS, verifierDataSourceOptions } from './data-source-options';
 export { MetaRepository } from './meta.repository';
 export { ProofJobEntity, type ProofJobStatus, type ProofVerdict } from './proof-job.entity';

@@ -1,5 +1,6 @@
 import { In, type DataSource } from 'typeorm';
 import { ProofJobEntity, type ProofVerdict } from './proof-job.entity';
+import { ProofQueueFullError } from './errors';
 import { inTransaction, serially } from './serial';
 
 export class ProofJobRepository {
@@ -7,15 +8,22 @@ export class ProofJobRepository {
 
   /**
    * A job for the claim: the open or proven one if there is one (asking twice proves once),
-   * otherwise a new queued job. Failed jobs do not block a new request.
+   * otherwise a new queued job. Failed jobs do not block a new request. A new job past `maxOpen`
+   * jobs queued or proving throws ProofQueueFullError (checked in the same transaction).
    */
-  request(claimId: string, now: number): Promise<{ job: ProofJobEntity; created: boolean }> {
+  request(
+    claimId: string,
+    now: number,
+    maxOpen = Infinity,
+  ): Promise<{ job: ProofJobEntity; created: boolean }> {
     return inTransaction(this.db, async (m) => {
       const existing = await m.findOne(ProofJobEntity, {
         where: { claimId, status: In(['queued', 'proving', 'proven']) },
         order: { id: 'DESC' },
       });
       if (existing) return { job: existing, created: false };
+      const open = await m.count(ProofJobEntity, { where: { status: In(['queued', 'proving']) } });
+      if (open >= maxOpen) throw new ProofQueueFullError(open);
       const job = await m.save(ProofJobEntity, {
         claimId,
         status: 'queued',

@@ -7,7 +7,7 @@ import {
   registerModel,
 } from '@verilay/chain';
 import { VerifierClient } from '@verilay/client';
-import { computeModelId, parseModel } from '@verilay/inference';
+import { computeModelId, modelToJson, parseModel } from '@verilay/inference';
 import { buildCircuit, releaseProverThreads } from '@verilay/zk';
 import { readFileSync } from 'node:fs';
 
@@ -20,6 +20,8 @@ export interface ModelRegisterOptions {
   readonly steps?: boolean;
   readonly whole?: boolean;
   readonly cacheDir?: string;
+  /** With `verifier`: also register the model with that verifier (POST /v1/models, models:write). */
+  readonly apiKey?: string;
 }
 
 /** A registered verifier and the content hashes of the keys it was exported from (published). */
@@ -112,6 +114,10 @@ export async function modelRegister(file: string, opts: ModelRegisterOptions): P
     traceLength: model.layers.length,
   });
   say(`registered ${modelId} in ${registry} (tx ${mined.hash}, ${mined.gasUsed} gas)`);
+  if (opts.verifier && opts.apiKey) {
+    await new VerifierClient(opts.verifier, { apiKey: opts.apiKey }).registerModel(modelToJson(model));
+    say(`registered ${modelId} with the verifier at ${opts.verifier}`);
+  }
   console.log(
     JSON.stringify(
       { modelId, registry, wholeVerifier: whole ?? null, stepVerifiers, tx: mined.hash, keys },

@@ -1,4 +1,5 @@
 import Joi from 'joi';
+import { parseApiKeys, type ApiKeyEntry } from '../http/api-keys';
 
 /** The verifier's typed configuration; code reads this, never process.env. */
 export class VerifierConfig {
@@ -32,6 +33,17 @@ export class VerifierConfig {
   readonly anvilStateFile!: string;
   /** Embedded deployment: seconds each side of a dispute has on its clock. */
   readonly disputeClockS!: number;
+  /**
+   * Keys of the admin endpoints (VERIFIER_API_KEYS). Empty off an RPC chain: a development key is
+   * minted at boot (see dev-api-key.ts); empty on an RPC chain: the admin endpoints refuse all.
+   */
+  readonly apiKeys!: readonly ApiKeyEntry[];
+  /** Requests per minute from one client address to one route. */
+  readonly rateLimit!: number;
+  /** Requests per minute from one client address to one admin route (models, proofs). */
+  readonly adminRateLimit!: number;
+  /** Proof jobs queued or proving at once; one more is refused with 503 PROOF_QUEUE_FULL. */
+  readonly maxOpenProofs!: number;
 }
 
 const DAY = 24 * 3600 * 1000;
@@ -80,6 +92,10 @@ export const VERIFIER_ENV_SCHEMA = Joi.object({
     .min(10)
     .max(7 * 86400)
     .default(1800),
+  VERIFIER_API_KEYS: Joi.string().allow('').default(''),
+  VERIFIER_RATE_LIMIT: Joi.number().integer().min(1).max(1_000_000).default(6000),
+  VERIFIER_ADMIN_RATE_LIMIT: Joi.number().integer().min(1).max(1_000_000).default(60),
+  VERIFIER_MAX_OPEN_PROOFS: Joi.number().integer().min(1).max(1000).default(8),
 })
   .unknown(true)
   // With an RPC URL the contracts and the sequencer key must be given: nothing is deployed for you.
@@ -96,6 +112,12 @@ export function loadVerifierConfig(env: Record<string, string | undefined>): Ver
   const { error, value } = VERIFIER_ENV_SCHEMA.validate(env, { abortEarly: false, convert: true });
   if (error)
     throw new Error(`Invalid verifier configuration: ${error.details.map((d) => d.message).join('; ')}`);
+  let apiKeys: ApiKeyEntry[];
+  try {
+    apiKeys = parseApiKeys(value.VERIFIER_API_KEYS);
+  } catch (e) {
+    throw new Error(`Invalid verifier configuration: ${(e as Error).message}`);
+  }
   return Object.assign(new VerifierConfig(), {
     port: value.VERIFIER_PORT,
     host: value.VERIFIER_HOST,
@@ -118,5 +140,9 @@ export function loadVerifierConfig(env: Record<string, string | undefined>): Ver
     anvilPort: value.VERIFIER_ANVIL_PORT,
     anvilStateFile: value.VERIFIER_ANVIL_STATE ?? `${value.VERIFIER_DB}.anvil.json`,
     disputeClockS: value.VERIFIER_DISPUTE_CLOCK_S,
+    apiKeys,
+    rateLimit: value.VERIFIER_RATE_LIMIT,
+    adminRateLimit: value.VERIFIER_ADMIN_RATE_LIMIT,
+    maxOpenProofs: value.VERIFIER_MAX_OPEN_PROOFS,
   });
 }

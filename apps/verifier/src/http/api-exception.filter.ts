@@ -39,9 +39,11 @@ export function toHttp(exception: unknown): [number, ErrorBody] {
           ? 'NOT_FOUND'
           : status === 413
             ? 'PAYLOAD_TOO_LARGE'
-            : status === 400
-              ? 'VALIDATION_FAILED'
-              : 'HTTP_ERROR';
+            : status === 429
+              ? 'RATE_LIMITED'
+              : status === 400
+                ? 'VALIDATION_FAILED'
+                : 'HTTP_ERROR';
     const message =
       typeof res === 'string'
         ? res

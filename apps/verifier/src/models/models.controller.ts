@@ -1,7 +1,11 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
 import {
+  ApiBearerAuth,
   ApiBody,
   ApiCreatedResponse,
+  ApiForbiddenResponse,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
@@ -9,6 +13,7 @@ import {
 } from '@nestjs/swagger';
 import { modelToJson, parameterCount, type Model } from '@verilay/inference';
 import type { Response } from 'express';
+import { RequireScope } from '../http/api-key.guard';
 import { Hex32Param } from '../http/hex32.pipe';
 import { ModelsService } from './models.service';
 
@@ -28,7 +33,14 @@ export class ModelsController {
 
   @Post()
   @HttpCode(201)
-  @ApiOperation({ summary: 'Register a model (body: the model document of docs/model-format.md)' })
+  @RequireScope('models:write')
+  @ApiBearerAuth()
+  @ApiOperation({
+    summary: 'Register a model (body: the model document of docs/model-format.md); API key with models:write',
+  })
+  @ApiUnauthorizedResponse({ description: 'UNAUTHENTICATED: no API key, or not a valid one' })
+  @ApiForbiddenResponse({ description: 'INSUFFICIENT_SCOPE: the key lacks models:write' })
+  @ApiTooManyRequestsResponse({ description: 'RATE_LIMITED (Retry-After)' })
   @ApiBody({ schema: { type: 'object', description: 'verilay.model.v1 document' } })
   @ApiCreatedResponse({ description: 'Registered; 200 when it was already registered' })
   @ApiUnprocessableEntityResponse({ description: 'INVALID_MODEL, with meta.path naming the field' })

@@ -1,6 +1,12 @@
 import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post, Res } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
+  ApiBearerAuth,
+  ApiForbiddenResponse,
+  ApiServiceUnavailableResponse,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
+  ApiUnprocessableEntityResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
@@ -10,6 +16,7 @@ import {
 import type { ProofJobEntity } from '@verilay/storage';
 import { Matches } from 'class-validator';
 import type { Response } from 'express';
+import { RequireScope } from '../http/api-key.guard';
 import { ProofsService } from './proofs.service';
 
 export class RequestProofDto {
@@ -36,8 +43,21 @@ export class ProofsController {
 
   @Post()
   @HttpCode(202)
+  @RequireScope('proofs:write')
+  @ApiBearerAuth()
   @ApiOperation({
-    summary: "Request a Groth16 validity proof of a claim's inference (small models); 200 if one exists",
+    summary:
+      "Request a Groth16 validity proof of a claim's inference (small models); 200 if one exists; API key with proofs:write",
+  })
+  @ApiUnauthorizedResponse({ description: 'UNAUTHENTICATED: no API key, or not a valid one' })
+  @ApiForbiddenResponse({ description: 'INSUFFICIENT_SCOPE: the key lacks proofs:write' })
+  @ApiUnprocessableEntityResponse({
+    description: 'MODEL_NOT_PROVABLE: on a chain, the model has no whole-inference verifier registered',
+  })
+  @ApiTooManyRequestsResponse({ description: 'RATE_LIMITED (Retry-After)' })
+  @ApiServiceUnavailableResponse({
+    description:
+      'PROOF_QUEUE_FULL: VERIFIER_MAX_OPEN_PROOFS jobs are queued or proving (circuit builds run one at a time)',
   })
   @ApiAcceptedResponse({ description: 'Queued; poll GET /v1/proofs/:proofId' })
   @ApiNotFoundResponse({ description: 'CLAIM_NOT_FOUND, TASK_INPUT_UNAVAILABLE' })

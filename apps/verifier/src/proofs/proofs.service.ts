@@ -14,12 +14,13 @@ import {
   type ProofJobEntity,
 } from '@verilay/storage';
 import { ProverPool, releaseProverThreads, type InferenceProof } from '@verilay/zk';
-import { proveClaim, provingKeyCheck, toSolidityProof } from '@verilay/chain';
+import { modelRegistryAbi, proveClaim, provingKeyCheck, toSolidityProof } from '@verilay/chain';
 import { ChainContext } from '../chain/chain-context';
 import { claimFieldsOf } from '../chain/claim-fields';
 import { Clock } from '../clock';
 import { VerifierConfig } from '../config/verifier.config';
 import { NotFoundError } from '../http/not-found.error';
+import { ModelNotProvableError } from './model-not-provable.error';
 import { ModelsService } from '../models/models.service';
 
 /** Warm provers kept per model: proving keys are megabytes, so only a few. */
@@ -86,10 +87,25 @@ export class ProofsService
         'TASK_INPUT_UNAVAILABLE',
         `The operator of ${claimId} submitted no task data to prove`,
       );
-    const result = await this.jobs.request(claimId, this.clock.now());
+    if (this.chain) await this.requireWholeVerifier(this.chain, record.claim.modelId as `0x${string}`);
+    const result = await this.jobs.request(claimId, this.clock.now(), this.config.maxOpenProofs);
     if (result.created) this.logger.log({ msg: 'proof requested', claimId, proofId: result.job.id });
     this.kick();
     return result;
+  }
+
+  /**
+   * On a chain a proof counts only through the model's registered whole-inference verifier: a
+   * model registered for bisection only (or not at all) would cost a circuit build for nothing.
+   */
+  private async requireWholeVerifier(chain: ChainContext, modelId: `0x${string}`): Promise<void> {
+    const [wholeVerifier] = await chain.sequencer.public.readContract({
+      address: chain.deployment.registry,
+      abi: modelRegistryAbi,
+      functionName: 'model',
+      args: [modelId],
+    });
+    if (/^0x0{40}$/.test(wholeVerifier)) throw new ModelNotProvableError(modelId);
   }
 
   async get(id: number): Promise<ProofJobEntity> {

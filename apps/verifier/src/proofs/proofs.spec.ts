@@ -1,5 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import { buildClaim, VerifierClient } from '@verilay/client';
+import { buildClaim, mintApiKey, VerifierClient } from '@verilay/client';
 import { createTensorCommitter, toHex32 } from '@verilay/commitments';
 import { modelToJson, randomInput, randomModel } from '@verilay/inference';
 import { claimDomain } from '@verilay/protocol';
@@ -12,6 +12,7 @@ import { loadVerifierConfig } from '../config/verifier.config';
 import { createVerifierApp } from '../verifier-app';
 
 const operator = privateKeyToAccount('0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d');
+const admin = mintApiKey('admin', ['models:write', 'proofs:write']);
 const domain = claimDomain(31337, '0x0000000000000000000000000000000000000000');
 
 interface ProofView {
@@ -32,7 +33,7 @@ describe('POST /v1/proofs', () => {
   const post = async (body: unknown) => {
     const r = await fetch(`${url}/v1/proofs`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${admin.token}` },
       body: JSON.stringify(body),
     });
     return { status: r.status, body: (await r.json()) as ProofView & { error?: { code: string } } };
@@ -53,11 +54,12 @@ describe('POST /v1/proofs', () => {
       VERIFIER_CHAIN: 'off',
       VERILAY_CACHE_DIR: join(dir, 'cache'),
       VERIFIER_BATCH_INTERVAL_MS: '3600000',
+      VERIFIER_API_KEYS: admin.entry,
     });
     app = await createVerifierApp(config, { logger: false });
     await app.listen(0, '127.0.0.1');
     url = await app.getUrl();
-    client = new VerifierClient(url);
+    client = new VerifierClient(url, { apiKey: admin.token });
     await client.registerModel(modelToJson(model));
   });
 
