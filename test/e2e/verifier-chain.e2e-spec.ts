@@ -31,6 +31,7 @@ import { computeModelId, modelToJson, randomInput, randomModel, type Model } fro
 import { executeTask, type ClaimSubmission } from '@verilay/protocol';
 import { buildCircuit, Prover, releaseProverThreads } from '@verilay/zk';
 import { mkdtempSync, rmSync } from 'node:fs';
+import sqlite3 from 'sqlite3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -297,6 +298,55 @@ describe('verifier on chain (e2e)', () => {
       new RegExp(`through batch ${reposted.batchIndex} by validity proof`),
     );
   }, 180_000);
+
+  it('never concedes a claim it cannot replay: it alerts and retries, and defends once the data is back', async () => {
+    const c = await claimOf(validity, 14, false);
+    const [{ claimId }] = (await client.submitClaims([c])).claims;
+    const batch = await batchOnChain(client, claimId);
+    // An operational fault: the claim's stored task input is gone (a lost volume, a bad restore).
+    const db = new sqlite3.Database(join(dir, 'verifier.sqlite'));
+    const sql = (query: string, ...params: unknown[]) =>
+      new Promise<void>((resolve, reject) => db.run(query, params, (e) => (e ? reject(e) : resolve())));
+    const input = await client.getTaskInput(claimId);
+    await sql('DELETE FROM task_inputs WHERE claimId = ?', claimId);
+    const failures = async () =>
+      Number(
+        /verilay_defence_failures_total\{reason="no-task-input"\} (\d+)/.exec(
+          await (await fetch(`${verifier.url}/metrics`)).text(),
+        )?.[1] ?? 0,
+      );
+    const before = await failures();
+    const { disputeId } = await openDispute(challenger, deployment, {
+      batchIndex: BigInt(batch.chainIndex!),
+      claim: c,
+      inclusionProof: new BatchTree([claimId]).proof(claimId),
+      signature: c.signature,
+      bond: 10n ** 17n,
+    });
+    await eventually(
+      async () => ((await failures()) >= before + 2 ? true : undefined),
+      CLOCK_S * 500,
+      'the defender to alert, twice',
+    );
+    expect((await readDispute(challenger, deployment, disputeId)).phaseName).toBe('await-validity-proof');
+    expect(verifier.output()).not.toMatch(new RegExp(`dispute conceded[^}]{0,200}${claimId}`));
+    // The data is restored within the defender's clock: the next pass defends and wins.
+    await sql(
+      'INSERT INTO task_inputs (claimId, data, salt) VALUES (?, ?, ?)',
+      claimId,
+      JSON.stringify(input.data),
+      input.salt ?? null,
+    );
+    await new Promise<void>((resolve) => db.close(() => resolve()));
+    await eventually(
+      async () =>
+        (await readDispute(challenger, deployment, disputeId)).phaseName === 'resolved' ? true : undefined,
+      CLOCK_S * 1000,
+      'the defence',
+    );
+    expect((await readDispute(challenger, deployment, disputeId)).challengerWon).toBe(false);
+    await finalAtVerifier(client, claimId, 30_000);
+  }, 120_000);
 
   it('makes a claim final on chain at once with a requested validity proof', async () => {
     const c = await claimOf(validity, 9, false);
