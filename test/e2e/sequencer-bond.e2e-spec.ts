@@ -11,6 +11,7 @@ import {
   openDispute,
   readDispute,
   registerModel,
+  requestWithdrawal,
   verilayClaimsAbi,
   type ChainClients,
   type VerilayDeployment,
@@ -168,4 +169,87 @@ describe('sequencer bond (e2e, issue 11 finding 3)', () => {
     expect(verifier.output()).toMatch(/dispute conceded[\s\S]*replay gives another output/);
     expect(verifier.output()).not.toMatch(/no task data/);
   }, 180_000);
+});
+
+describe('posting policy at batching time (e2e, issue 11 finding 3)', () => {
+  const model = randomModel({ seed: 42, kind: 'mlp', sizes: [5, 3], argmax: true, name: 'held' });
+  let dir: string;
+  let env: Record<string, string>;
+  let verifier: VerifierProcess | undefined;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'verilay-held-e2e-'));
+    env = {
+      VERIFIER_DB: join(dir, 'verifier.sqlite'),
+      VERIFIER_ANVIL_PORT: String(await freePort()),
+      VERIFIER_CHALLENGE_WINDOW_MS: '60000',
+      // One batching pass per boot: each restart below is one deterministic pass.
+      VERIFIER_BATCH_INTERVAL_MS: String(3600 * 1000),
+    };
+  });
+  afterAll(async () => {
+    await verifier?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const restart = async () => {
+    const port = verifier!.port;
+    await verifier!.stop();
+    verifier = await VerifierProcess.start(VERIFIER_ENTRY, env, port);
+  };
+
+  it("holds a claim whose operator's bond fell after intake, says why, and batches it once the bond is back", async () => {
+    verifier = await VerifierProcess.start(VERIFIER_ENTRY, env);
+    const chain = await verifier.client.chain();
+    const deployment = chainDeployment(chain);
+    const connection = { rpcUrl: chain.rpcUrl!, chainId: chain.chainId };
+    await verifier.client.registerModel(modelToJson(model));
+    await registerModel(createChainClients(connection, devAccount(0)), deployment, {
+      modelId: computeModelId(model),
+      wholeVerifier: deployment.claims,
+      traceLength: model.layers.length,
+    });
+    const operator = createChainClients(connection, devAccount(8));
+    await depositBond(operator, deployment, STAKE);
+    const claim = await buildClaim({
+      model,
+      input: randomInput(model, 1),
+      taskId: toHex32(1n),
+      account: devAccount(8),
+      domain: chain.domain,
+      committer: await createTensorCommitter(),
+    });
+    const [{ claimId }] = (await verifier.client.submitClaims([claim])).claims;
+    // After intake the operator asks for its bond back: nothing is free to answer a dispute.
+    await requestWithdrawal(operator, deployment, STAKE);
+
+    await restart();
+    const held = await eventually(
+      async () => {
+        const view = await verifier!.client.getClaim(claimId);
+        return view.reason ? view : undefined;
+      },
+      20_000,
+      'the claim to be held',
+    );
+    expect(held).toMatchObject({ status: 'submitted', batch: null });
+    expect(held.reason).toMatch(
+      new RegExp(`^held: operator ${devAccount(8).address.toLowerCase()} has 0 wei of free bond`),
+    );
+    expect(await (await fetch(`${verifier!.url}/metrics`)).text()).toContain('verilay_claims_held_total 1');
+
+    // The operator bonds again: the next pass batches the claim.
+    await depositBond(operator, deployment, STAKE);
+    await restart();
+    const batched = await eventually(
+      async () => {
+        const view = await verifier!.client.getClaim(claimId);
+        return view.status === 'posted' ? view : undefined;
+      },
+      20_000,
+      'the claim to be batched',
+    );
+    expect(batched.reason).toBeNull();
+    expect(batched.batch).not.toBeNull();
+  }, 120_000);
 });
