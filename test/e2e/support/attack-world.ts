@@ -231,24 +231,32 @@ export async function makeClaim(
   w: AttackWorld,
   seed: number,
   trace: (truth: Hex32[]) => Hex32[] = (t) => t,
+  model: Model = w.model,
 ): Promise<PostedClaim> {
-  const input = Array.from(randomInput(w.model, seed));
+  const input = Array.from(randomInput(model, seed));
   const salt = 99n;
-  const truth = executeTask(w.model, input, w.committer, salt).traceCommitments as Hex32[];
+  const truth = executeTask(model, input, w.committer, salt).traceCommitments as Hex32[];
   const committed = trace([...truth]);
   const traceTree = new TraceTree(committed);
   const claim: ClaimFields = {
-    modelId: w.modelId,
+    modelId: computeModelId(model) as Hex32,
     taskId: toHex32(BigInt(++taskCounter)),
     inputCommitment: committed[0],
-    outputCommitment: committed[w.model.layers.length],
+    outputCommitment: committed[model.layers.length],
     traceRoot: traceTree.root,
     operator: w.clients.operator.account.address,
   };
+  w.verifier.models.set(claim.modelId, model);
   const domain = claimDomain(w.anvil.chainId, w.deployment.claims);
   const signature = await w.clients.operator.account.signTypedData!(claimTypedData(claim, domain));
   return { claim, leaf: claimLeaf(claim), signature, traceTree, input, salt };
 }
+
+/** A claim whose output is made up from step `from` on (its trace up to h_from is true). */
+export const lieFrom =
+  (from: number) =>
+  (truth: Hex32[]): Hex32[] =>
+    truth.map((h, i) => (i > from ? fake(h, i) : h));
 
 /** A commitment no step produces (a made-up trace value). */
 export function fake(h: Hex32, i: number): Hex32 {
