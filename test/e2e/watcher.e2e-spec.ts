@@ -1,8 +1,15 @@
 // A challenger's watcher against a verifier on its embedded chain, both as real processes: honest
 // claims finalize untouched; wrong ones are disputed and slashed, even across a SIGKILL of the
 // watcher in mid-dispute; two watchers do not both bond the same claim.
-import { createChainClients, devAccount, devPrivateKey, verilayClaimsAbi } from '@verilay/chain';
-import { buildClaim, freePort, VerifierProcess, WatcherProcess, type ChainView } from '@verilay/client';
+import { createChainClients, depositBond, devAccount, devPrivateKey, verilayClaimsAbi } from '@verilay/chain';
+import {
+  buildClaim,
+  chainDeployment,
+  freePort,
+  VerifierProcess,
+  WatcherProcess,
+  type ChainView,
+} from '@verilay/client';
 import { createTensorCommitter, toHex32 } from '@verilay/commitments';
 import { modelToJson, randomInput, randomModel, type Model } from '@verilay/inference';
 import { createServer } from 'node:http';
@@ -43,6 +50,9 @@ describe('watcher (e2e)', () => {
     };
     await register(validity);
     await register(bisection, '--steps', '--no-whole');
+    // The verifier posts only claims whose operator's bond covers a dispute stake for each.
+    const operator = createChainClients({ rpcUrl: chain.rpcUrl!, chainId: chain.chainId }, devAccount(2));
+    await depositBond(operator, chainDeployment(chain), 2n * 10n ** 18n);
   }, 600_000);
 
   afterAll(async () => {
