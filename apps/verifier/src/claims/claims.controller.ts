@@ -58,7 +58,7 @@ export class ClaimsController {
   @ApiCreatedResponse({ description: 'The claim ids (claim leaves), in request order' })
   @ApiUnprocessableEntityResponse({
     description:
-      'UNKNOWN_MODEL, INVALID_SIGNATURE, INPUT/OUTPUT_COMMITMENT_MISMATCH, INVALID_INPUT (meta.index names the claim)',
+      'UNKNOWN_MODEL, INVALID_SIGNATURE, INPUT/OUTPUT_COMMITMENT_MISMATCH, INVALID_INPUT; on a chain also TASK_INPUT_REQUIRED, MODEL_NOT_ON_CHAIN, OPERATOR_BOND_SHORT (meta.index names the claim)',
   })
   @ApiConflictResponse({ description: 'DUPLICATE_CLAIM' })
   async submit(@Body() body: SubmitClaimsDto) {
@@ -67,7 +67,8 @@ export class ClaimsController {
 
   @Get(':claimId')
   @ApiOperation({
-    summary: 'A claim: status (submitted, posted, challenged, final, slashed), timestamps, reason, batch',
+    summary:
+      'A claim: status (submitted, posted, challenged, final, slashed), timestamps, reason (a held claim waits as submitted with a "held: …" reason), batch',
   })
   @ApiOkResponse({ description: 'The claim and its history' })
   async get(@Param('claimId', Hex32Param) claimId: string) {
