@@ -119,7 +119,9 @@ export class ClaimRepository {
       const rows = await this.db.manager
         .createQueryBuilder(ClaimEntity, 'c')
         .leftJoin(TaskInputEntity, 't', 't.claimId = c.claimId')
-        .select(['c.claimId AS claimId', 'c.operator AS operator', 'c.modelId AS modelId'])
+        .select('c.claimId', 'claimId')
+        .addSelect('c.operator', 'operator')
+        .addSelect('c.modelId', 'modelId')
         .addSelect('c.reason', 'reason')
         .addSelect('t.claimId IS NOT NULL', 'hasInput')
         .where('c.status = :submitted', { submitted: 'submitted' })
