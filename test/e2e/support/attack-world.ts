@@ -289,13 +289,22 @@ export async function postClaims(
   return { batchIndex: posted.batchIndex, tree };
 }
 
-/** `role` opens a dispute on `c` through `batch`, with the operator's signature. */
-export async function disputeAs(role: Role, w: AttackWorld, c: PostedClaim, batch: PostedBatch) {
+/**
+ * `role` opens a dispute on `c` through `batch`, with the operator's signature, or `unsigned`
+ * (the sequencer answers first: one more clock to stall with).
+ */
+export async function disputeAs(
+  role: Role,
+  w: AttackWorld,
+  c: PostedClaim,
+  batch: PostedBatch,
+  options: { unsigned?: boolean } = {},
+) {
   return openDispute(w.clients[role], w.deployment, {
     batchIndex: batch.batchIndex,
     claim: c.claim,
     inclusionProof: batch.tree.proof(c.leaf),
-    signature: c.signature,
+    signature: options.unsigned ? '0x' : c.signature,
     bond: ATTACK_PARAMS.challengerBond,
   });
 }
