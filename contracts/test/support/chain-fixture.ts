@@ -113,7 +113,7 @@ export async function makeClaim(
   model: Model,
   modelId: Hex32,
   input: readonly number[],
-  options: { lieFromStep?: number; salt?: bigint; signer?: HDAccount } = {},
+  options: { lieFromStep?: number; salt?: bigint; signer?: HDAccount; operator?: HDAccount } = {},
 ): Promise<MadeClaim> {
   const salt = options.salt ?? 1234n;
   const task = executeTask(model, input, f.committer, salt);
@@ -128,9 +128,9 @@ export async function makeClaim(
     inputCommitment: trace[0],
     outputCommitment: trace[trace.length - 1],
     traceRoot: traceTree.root,
-    operator: f.accounts.operator.address,
+    operator: (options.operator ?? f.accounts.operator).address,
   };
-  const signer = options.signer ?? f.accounts.operator;
+  const signer = options.signer ?? options.operator ?? f.accounts.operator;
   const signature = await signer.signTypedData(claimTypedData(claim, f.domain));
   return { claim, leaf: claimLeaf(claim), signature, trace, traceTree, truth, input, salt };
 }
@@ -173,10 +173,10 @@ export function isolateEach(getFixture: () => ChainFixture): void {
  * INVARIANT check: the contract holds exactly the bonds, the credits and the challenger bonds of
  * open disputes (nothing created, lost or stuck).
  */
-export async function expectConserved(f: ChainFixture): Promise<void> {
+export async function expectConserved(f: ChainFixture, others: readonly `0x${string}`[] = []): Promise<void> {
   const read = f.clients.deployer.public;
   const at = { address: f.deployment.claims, abi: verilayClaimsAbi } as const;
-  const addresses = [...ACTORS.map((a) => f.accounts[a].address), f.treasury];
+  const addresses = [...ACTORS.map((a) => f.accounts[a].address), f.treasury, ...others];
   let held = 0n;
   for (const a of addresses) {
     const account = await read.readContract({ ...at, functionName: 'account', args: [a] });
