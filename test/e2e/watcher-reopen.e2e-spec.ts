@@ -1,41 +1,71 @@
 // Finding 2 of issue 11: a liar's friend disputes the lie first, stalls, and loses on purpose (its
-// clock runs out). The contract reopens the posting for a new window, but a watcher that keeps
-// only the batch's first window has given up by then, and the lie becomes final.
-import { provideSignature, readDispute, revealMidpoint } from '@verilay/chain';
+// clock runs out). The contract reopens the posting for a new window; a watcher that kept only the
+// batch's first window had given up by then and the lie became final (before the fix, cac9e94).
+// Now the watcher follows each posting by the contract's view until it is slashed or final,
+// disputes it as soon as it can, and disputes every posting of a wrong leaf.
+import { devAccount, provideSignature, readDispute, revealMidpoint } from '@verilay/chain';
+import type { WatcherProcess } from '@verilay/client';
 import {
   advance,
   ATTACK_PARAMS,
+  defend,
   disputeAs,
   lieFrom,
   makeClaim,
   postClaims,
   readClaims,
+  ROLES,
   timeOut,
   useAttackWorld,
   withOutput,
+  type AttackWorld,
+  type PostedBatch,
+  type PostedClaim,
 } from './support/attack-world';
 import { eventually } from './support/e2e';
 
 describe('watcher against a colluding challenger (e2e)', () => {
   const spec = useAttackWorld('watcher-reopen');
   const CLOCK = Number(ATTACK_PARAMS.clock);
-
-  it('reproduces finding 2: after a friend of the liar stalls and loses, the watcher has given up and the lie becomes final', async () => {
-    const { w } = spec;
-    const lie = await makeClaim(w, 1, lieFrom(1));
-    const batch = await postClaims(w, [lie]);
-    const { disputeId } = await disputeAs('friend', w, lie, batch, { unsigned: true });
-    const watcher = await spec.startWatcher();
-    await eventually(
-      async () => (/claim already disputed/.test(watcher.output()) ? true : undefined),
+  let watcher: WatcherProcess;
+  const status = (w: AttackWorld, b: PostedBatch, c: PostedClaim) =>
+    readClaims<number>(w, 'claimStatus', [b.batchIndex, c.leaf, b.tree.proof(c.leaf)]);
+  /** The watcher's dispute on `c` through `b`, once it has opened one. */
+  const watcherDispute = (w: AttackWorld, b: PostedBatch, c: PostedClaim) =>
+    eventually(
+      async () => {
+        const count = await readClaims<bigint>(w, 'disputeCount');
+        for (let id = 1n; id <= count; id++) {
+          const d = await readClaims<{ challenger: string; leaf: string; batchIndex: number }>(w, 'dispute', [
+            id,
+          ]);
+          if (
+            d.challenger === devAccount(ROLES.watcher).address &&
+            d.leaf === c.leaf &&
+            BigInt(d.batchIndex) === b.batchIndex
+          )
+            return id;
+        }
+        return undefined;
+      },
       30_000,
-      'the watcher to see the friend’s dispute',
+      'the watcher to dispute the posting',
     ).catch(withOutput(watcher));
 
-    // The liars answer near the end of each clock (the signature, then the midpoint); the friend
-    // lets its own clock run out: the batch's window is long over by then.
+  /** Waits until the posting is slashed, through the watcher's dispute `id`. */
+  async function slashedBy(w: AttackWorld, b: PostedBatch, c: PostedClaim, id: bigint) {
+    await eventually(
+      async () => ((await status(w, b, c)) === 4 ? true : undefined),
+      30_000,
+      `posting ${b.batchIndex} slashed`,
+    ).catch(withOutput(watcher));
+    expect(await readDispute(w.clients.operator, w.deployment, id)).toMatchObject({ challengerWon: true });
+  }
+
+  /** The friend's stall: an unsigned dispute, the liars' answers near the end of each clock, then its own clock runs out. */
+  async function stallAndLose(w: AttackWorld, c: PostedClaim, disputeId: bigint) {
     await advance(w, CLOCK - 10);
-    await provideSignature(w.clients.sequencer, w.deployment, disputeId, lie.claim, lie.signature);
+    await provideSignature(w.clients.sequencer, w.deployment, disputeId, c.claim, c.signature);
     await advance(w, CLOCK - 10);
     const d = await readDispute(w.clients.operator, w.deployment, disputeId);
     const mid = Math.floor((d.lo + d.hi) / 2);
@@ -43,31 +73,56 @@ describe('watcher against a colluding challenger (e2e)', () => {
       w.clients.operator,
       w.deployment,
       disputeId,
-      lie.traceTree.commitments[mid],
-      lie.traceTree.proof(mid),
+      c.traceTree.commitments[mid],
+      c.traceTree.proof(mid),
     );
     await timeOut(w, disputeId);
+  }
+
+  it('finding 2: after a friend of the liar stalls and loses, the watcher disputes the reopened posting and wins', async () => {
+    const { w } = spec;
+    const lie = await makeClaim(w, 1, lieFrom(1));
+    const batch = await postClaims(w, [lie]);
+    const { disputeId } = await disputeAs('friend', w, lie, batch, { unsigned: true });
+    watcher = await spec.startWatcher();
+    await eventually(
+      async () => (/posting disputed by another challenger/.test(watcher.output()) ? true : undefined),
+      30_000,
+      'the watcher to see the friend’s dispute',
+    ).catch(withOutput(watcher));
+
+    await stallAndLose(w, lie, disputeId);
     expect(await readDispute(w.clients.operator, w.deployment, disputeId)).toMatchObject({
       phaseName: 'resolved',
       challengerWon: false,
     });
-    // The posting is open again for a whole window, and the watcher gives up on it.
-    expect(
-      await readClaims<number>(w, 'claimStatus', [batch.batchIndex, lie.leaf, batch.tree.proof(lie.leaf)]),
-    ).toBe(1);
-    // It records the claim wrong, "found after the window closed", and never disputes it.
-    await eventually(
-      async () =>
-        /verilay_watcher_claims_checked_total\{verdict="wrong"\} 1/.test(await watcher.metrics())
-          ? true
-          : undefined,
-      30_000,
-      'the watcher to give up',
-    ).catch(withOutput(watcher));
+    // The batch's window is over; the posting's reopened one is not, and the watcher takes it.
+    const batchEnd = (await readClaims<{ windowEnd: bigint }>(w, 'batch', [batch.batchIndex])).windowEnd;
+    expect((await w.clients.stranger.public.getBlock()).timestamp).toBeGreaterThan(batchEnd);
+    const mine = await watcherDispute(w, batch, lie);
+    expect(await defend(w, mine, lie)).toMatchObject({ phaseName: 'resolved', challengerWon: true });
+    expect(await status(w, batch, lie)).toBe(4); // Slashed
     await advance(w, Number(ATTACK_PARAMS.challengeWindow) + 1);
-    expect(await readClaims<bigint>(w, 'disputeCount')).toBe(1n);
-    expect(
-      await readClaims<number>(w, 'claimStatus', [batch.batchIndex, lie.leaf, batch.tree.proof(lie.leaf)]),
-    ).toBe(3); // Final: a lie
+    expect(await status(w, batch, lie)).toBe(4); // and never final
+  }, 240_000);
+
+  it('finding 2: the watcher disputes every posting of a wrong leaf, each until the chain slashes it', async () => {
+    const { w } = spec;
+    const lie = await makeClaim(w, 2, lieFrom(1));
+    // The same signed lie, posted twice; the friend stalls a dispute through the first posting.
+    const first = await postClaims(w, [lie]);
+    const second = await postClaims(w, [lie]);
+    const { disputeId } = await disputeAs('friend', w, lie, first, { unsigned: true });
+    // The watcher does not wait for the friend: it disputes the second posting at once. The liar
+    // stays silent there, and a timeout slashes only the posting it went through.
+    const onSecond = await watcherDispute(w, second, lie);
+    await stallAndLose(w, lie, disputeId); // moves time past the watcher's defender's clock too
+    await slashedBy(w, second, lie, onSecond);
+    // The first posting reopened when the friend lost: the watcher disputes it too, and wins.
+    const onFirst = await watcherDispute(w, first, lie);
+    await advance(w, CLOCK + 1);
+    await slashedBy(w, first, lie, onFirst);
+    await advance(w, Number(ATTACK_PARAMS.challengeWindow) + 1);
+    expect([await status(w, first, lie), await status(w, second, lie)]).toEqual([4, 4]);
   }, 240_000);
 });

@@ -1,29 +1,28 @@
-import { errorMessage } from '@verilay/errors';
 import { Injectable, Logger } from '@nestjs/common';
-import { ContractRevertError, openDispute, verilayClaimsAbi } from '@verilay/chain';
 import { VerifierApiError, VerifierClient, type BatchView } from '@verilay/client';
 import { BatchTree, claimLeaf } from '@verilay/commitments';
+import { errorMessage } from '@verilay/errors';
 import { pickClaimFields } from '@verilay/protocol';
 import { WatcherRepository, type WatchedBatch } from '@verilay/storage';
 import { keccak256, toHex } from 'viem';
 import { ClaimReplayer } from './claim-replayer.service';
-import { WatcherChain } from './watcher-chain';
+import { encodePosting } from './posting-data';
 import { WatcherConfig } from './watcher.config';
 import { WatcherMetrics } from './watcher-metrics.service';
 
 /**
  * Checks the claims of each batch it has seen: fetches the batch data from the verifier, checks
- * it against the root on chain, replays (all claims or a sample), and disputes each wrong claim
- * with its bond while the window is open, unless someone already disputes it.
+ * it against the root on chain, replays (all claims or a sample) and records a verdict per claim.
+ * A wrong claim is stored with what it takes to dispute it; the pursuer (`PursuerService`) then
+ * follows that posting on chain until it is slashed or final. Checking never waits on the chain's
+ * windows, and never holds up the moves of open disputes (they run in a loop of their own).
  */
 @Injectable()
 export class CheckerService {
   private readonly logger = new Logger(CheckerService.name);
   private readonly verifier: VerifierClient;
-  private readonly reported = new Set<string>();
 
   constructor(
-    private readonly chain: WatcherChain,
     private readonly repository: WatcherRepository,
     private readonly replayer: ClaimReplayer,
     private readonly config: WatcherConfig,
@@ -75,8 +74,6 @@ export class CheckerService {
       return this.logger.error({ msg: 'batch data does not match the chain', batchIndex: batch.batchIndex });
     }
     const tree = new BatchTree(leaves);
-    const now = Number((await this.chain.clients.public.getBlock()).timestamp);
-    let waiting = 0;
     for (const claim of data.claims) {
       const claimId = claim.claimId.toLowerCase();
       if (await this.repository.verdict(batch.batchIndex, claimId)) continue;
@@ -84,7 +81,8 @@ export class CheckerService {
         await this.record(batch.batchIndex, claimId, 'skipped');
         continue;
       }
-      const replay = await this.replayer.replay(claimId, claim);
+      const fields = pickClaimFields(claim);
+      const replay = await this.replayer.replay(claimId, fields);
       if (!replay.ok) {
         await this.record(batch.batchIndex, claimId, replay.verdict, replay.reason);
         this.logger.warn({
@@ -103,80 +101,21 @@ export class CheckerService {
         await this.record(batch.batchIndex, claimId, 'correct');
         continue;
       }
-      if (now >= batch.windowEnd) {
-        await this.record(batch.batchIndex, claimId, 'wrong', 'found after the window closed');
-        continue;
-      }
-      const opened = await this.dispute(batch, claimId, claim, tree.proof(claimId as `0x${string}`));
-      if (opened) await this.record(batch.batchIndex, claimId, 'wrong');
-      else waiting++;
-    }
-    if (waiting === 0) await this.repository.setBatchStatus(batch.batchIndex, 'checked');
-  }
-
-  /** Opens a dispute unless one is open on the claim already or the bond budget is spent. */
-  private async dispute(
-    batch: WatchedBatch,
-    claimId: string,
-    claim: BatchView['claims'][number],
-    inclusionProof: `0x${string}`[],
-  ): Promise<boolean> {
-    const { clients, deployment, challengerBond } = this.chain;
-    // Disputes are locked per posting (batch, leaf): one open through another batch does not stop ours.
-    const posting = await clients.public.readContract({
-      address: deployment.claims,
-      abi: verilayClaimsAbi,
-      functionName: 'claimRecord',
-      args: [BigInt(batch.batchIndex), claimId as `0x${string}`],
-    });
-    const facts = { openDisputeId: posting.state === 1 ? posting.disputeId : 0n };
-    if (facts.openDisputeId !== 0n) {
-      // Disputed already: by us (our record was lost in a crash; the follower adopts it from the
-      // chain), or by someone else: no second bond. If they lose, the claim reopens and this
-      // watcher disputes it then.
-      const mine = (await this.repository.disputes()).some(
-        (d) => d.disputeId === Number(facts.openDisputeId),
+      await this.repository.recordWrong(
+        batch.batchIndex,
+        claimId,
+        encodePosting({
+          claim: fields,
+          signature: claim.signature,
+          inclusionProof: tree.proof(claimId as `0x${string}`),
+          input: replay.input,
+          salt: `0x${replay.salt.toString(16)}`,
+        }),
       );
-      if (!mine && !this.reported.has(claimId)) {
-        this.reported.add(claimId);
-        this.logger.log({ msg: 'claim already disputed', claimId, disputeId: Number(facts.openDisputeId) });
-      }
-      return mine;
+      this.metrics.claimsChecked.inc({ verdict: 'wrong' });
+      this.logger.warn({ msg: 'wrong claim found', claimId, batchIndex: batch.batchIndex });
     }
-    const open = (await this.repository.disputes('open')).length;
-    if (BigInt(open + 1) * challengerBond > this.config.bondBudget) {
-      this.logger.warn({ msg: 'bond budget spent: dispute postponed', claimId, open });
-      return false;
-    }
-    try {
-      const opened = await openDispute(clients, deployment, {
-        batchIndex: BigInt(batch.batchIndex),
-        claim: pickClaimFields(claim),
-        inclusionProof,
-        signature: claim.signature,
-        bond: challengerBond,
-      });
-      await this.repository.recordDispute({
-        disputeId: Number(opened.disputeId),
-        claimId,
-        batchIndex: batch.batchIndex,
-        blockNumber: Number(opened.receipt.blockNumber),
-        openTx: opened.hash,
-      });
-      this.metrics.disputes.inc({ event: 'opened' });
-      this.logger.warn({
-        msg: 'dispute opened',
-        claimId,
-        disputeId: Number(opened.disputeId),
-        batchIndex: batch.batchIndex,
-        tx: opened.hash,
-        gasUsed: Number(opened.gasUsed),
-      });
-      return true;
-    } catch (error) {
-      if (error instanceof ContractRevertError && error.errorName === 'DisputeAlreadyOpen') return false;
-      throw error;
-    }
+    await this.repository.setBatchStatus(batch.batchIndex, 'checked');
   }
 
   /** A claim is replayed when the hash of its id falls under the sample rate (deterministic). */

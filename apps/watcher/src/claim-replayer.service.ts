@@ -1,9 +1,19 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { modelRegistryAbi } from '@verilay/chain';
 import { VerifierApiError, VerifierClient } from '@verilay/client';
-import { computeModelId, encodeModel, parseModel, type Model } from '@verilay/inference';
+import { errorMessage } from '@verilay/errors';
+import {
+  ComputeBudgetExceededError,
+  computeModelId,
+  encodeModel,
+  parseModel,
+  type Model,
+} from '@verilay/inference';
 import type { ClaimFields } from '@verilay/protocol';
-import { CpuExecutor, ReplayQueue, type ReplayResult } from '@verilay/workers';
+import { ByteLru, CpuExecutor, ReplayQueue, ReplayTimeoutError, type ReplayResult } from '@verilay/workers';
+import { WatcherChain } from './watcher-chain';
 import { WatcherConfig } from './watcher.config';
+import { WatcherMetrics } from './watcher-metrics.service';
 
 export type Replay =
   | {
@@ -13,53 +23,89 @@ export type Replay =
       readonly input: readonly number[];
       readonly salt: bigint;
     }
-  | { readonly ok: false; readonly verdict: 'no-data' | 'bad-data'; readonly reason: string };
+  | {
+      readonly ok: false;
+      readonly verdict: 'no-data' | 'bad-data' | 'unregistered' | 'too-costly';
+      readonly reason: string;
+    };
+
+/** Task data the watcher already holds (a disputed claim's input, stored when it was found wrong). */
+export interface KnownTask {
+  readonly data: readonly number[];
+  readonly salt: bigint;
+}
 
 /**
- * Replays a claim from the task data the verifier serves, trusting none of it: the model must
- * hash to the claim's modelId and the input (with its salt) to the claim's input commitment.
- * Replays run on the CPU executor's worker threads; results are kept per claim.
+ * Replays a claim from the task data the verifier serves, trusting none of it: the model must be
+ * registered on chain and hash to the claim's modelId, and the input (with its salt) must hash to
+ * the claim's input commitment. Replays run on CPU worker threads under a time budget
+ * (WATCHER_REPLAY_TIMEOUT_MS): one past it is abandoned, its thread replaced, and the claim is
+ * never disputed. Replays for disputes have a thread of their own, so checking new batches never
+ * delays a move. Finished replays and decoded models are kept within a number of bytes.
  */
 @Injectable()
 export class ClaimReplayer implements OnApplicationShutdown {
   private readonly logger = new Logger(ClaimReplayer.name);
   private readonly verifier: VerifierClient;
-  private readonly queue: ReplayQueue;
-  private readonly models = new Map<string, Model>();
+  private readonly checks: ReplayQueue;
+  private readonly disputes: ReplayQueue;
+  private readonly models: ByteLru<Model>;
+  /** Registry entries never change: a model once seen registered stays registered. */
+  private readonly registered = new Set<string>();
 
-  constructor(config: WatcherConfig) {
+  constructor(
+    private readonly chain: WatcherChain,
+    config: WatcherConfig,
+    private readonly metrics: WatcherMetrics,
+  ) {
     this.verifier = new VerifierClient(config.verifierUrl, 15_000);
-    this.queue = new ReplayQueue(new CpuExecutor({ threads: config.threads }));
+    const executor = (threads: number) => new CpuExecutor({ threads, jobTimeoutMs: config.replayTimeoutMs });
+    this.checks = new ReplayQueue(executor(config.threads), { maxBytes: config.replayCacheBytes / 2 });
+    this.disputes = new ReplayQueue(executor(1), { maxBytes: config.replayCacheBytes / 2 });
+    this.models = new ByteLru(config.modelCacheBytes);
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.queue.close();
+    await Promise.all([this.checks.close(), this.disputes.close()]);
   }
 
-  async replay(claimId: string, claim: ClaimFields): Promise<Replay> {
-    let task;
-    let model;
+  /** Replays `claim` for checking a batch, or (`task` given) for a dispute, on its own thread. */
+  async replay(claimId: string, claim: ClaimFields, task?: KnownTask): Promise<Replay> {
+    if (!(await this.isRegistered(claim.modelId)))
+      return { ok: false, verdict: 'unregistered', reason: 'the model is not registered on chain' };
+    let data: readonly number[];
+    let salt: bigint;
+    let model = this.models.get(claim.modelId.toLowerCase());
+    let document: unknown;
     try {
-      task = await this.verifier.getTaskInput(claimId);
-      model = await this.model(claim.modelId);
+      if (task) ({ data, salt } = task);
+      else {
+        const served = await this.verifier.getTaskInput(claimId);
+        data = served.data;
+        salt = served.salt ? BigInt(served.salt) : 0n;
+      }
+      if (!model) document = (await this.verifier.getModel(claim.modelId)).document;
     } catch (error) {
       if (error instanceof VerifierApiError && error.status === 404)
         return { ok: false, verdict: 'no-data', reason: error.shortMessage };
-      throw error; // unreachable verifier: retried on the next tick
+      throw error; // unreachable verifier: retried on the next pass
     }
-    if (!model)
-      return { ok: false, verdict: 'bad-data', reason: 'the served model does not hash to the modelId' };
-    const salt = task.salt ? BigInt(task.salt) : 0n;
+    if (!model) {
+      const loaded = this.load(claim.modelId, document);
+      if (!('layers' in loaded)) return loaded;
+      model = loaded;
+    }
     let result: ReplayResult;
     try {
-      result = await this.queue.submit({
+      result = await (task ? this.disputes : this.checks).submit({
         id: claimId,
         modelId: claim.modelId,
         modelBytes: `0x${Buffer.from(encodeModel(model)).toString('hex')}`,
-        input: task.data,
+        input: data,
         salt: `0x${salt.toString(16)}`,
       });
     } catch (error) {
+      if (error instanceof ReplayTimeoutError) return this.tooCostly(claimId, error.shortMessage);
       return { ok: false, verdict: 'bad-data', reason: `the served input does not run: ${String(error)}` };
     }
     // SAFETY: a verifier (or anyone between) could serve other data than the operator committed to;
@@ -70,20 +116,47 @@ export class ClaimReplayer implements OnApplicationShutdown {
         verdict: 'bad-data',
         reason: 'the served input does not match the input commitment',
       };
-    return { ok: true, result, model, input: task.data, salt };
+    return { ok: true, result, model, input: data, salt };
   }
 
-  private async model(modelId: string): Promise<Model | null> {
+  private tooCostly(id: string, reason: string): Replay {
+    this.metrics.replaysAbandoned.inc();
+    this.logger.warn({ msg: 'replay abandoned: past the budget (never disputed)', id, reason });
+    return { ok: false, verdict: 'too-costly', reason };
+  }
+
+  private async isRegistered(modelId: string): Promise<boolean> {
     const key = modelId.toLowerCase();
-    const known = this.models.get(key);
-    if (known) return known;
-    const { document } = await this.verifier.getModel(modelId);
-    const model = parseModel(document);
-    if (computeModelId(model) !== key) {
-      this.logger.error({ msg: 'verifier served a model that is not the claimed one', modelId });
-      return null;
+    if (this.registered.has(key)) return true;
+    const registered = await this.chain.clients.public.readContract({
+      address: this.chain.deployment.registry,
+      abi: modelRegistryAbi,
+      functionName: 'isRegistered',
+      args: [key as `0x${string}`],
+    });
+    if (registered) this.registered.add(key);
+    return registered;
+  }
+
+  /** Loads a served model document, or says why it cannot be replayed. */
+  private load(modelId: string, document: unknown): Model | Replay {
+    let model: Model;
+    try {
+      // The loader refuses a model past the compute budget (libs/inference) before any replay.
+      model = parseModel(document);
+    } catch (error) {
+      if (error instanceof ComputeBudgetExceededError) return this.tooCostly(modelId, error.shortMessage);
+      return {
+        ok: false,
+        verdict: 'bad-data',
+        reason: `the served model does not load: ${errorMessage(error)}`,
+      };
     }
-    this.models.set(key, model);
+    if (computeModelId(model) !== modelId.toLowerCase()) {
+      this.logger.error({ msg: 'verifier served a model that is not the claimed one', modelId });
+      return { ok: false, verdict: 'bad-data', reason: 'the served model does not hash to the modelId' };
+    }
+    this.models.set(modelId.toLowerCase(), model, encodeModel(model).length);
     return model;
   }
 }

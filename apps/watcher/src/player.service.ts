@@ -17,7 +17,8 @@ import { claimLeaf } from '@verilay/commitments';
 import { pickClaimFields } from '@verilay/protocol';
 import { WatcherRepository, type WatcherDispute } from '@verilay/storage';
 import { ProverPool, releaseProverThreads } from '@verilay/zk';
-import { ClaimReplayer } from './claim-replayer.service';
+import { ClaimReplayer, type Replay } from './claim-replayer.service';
+import { decodePosting } from './posting-data';
 import { WatcherChain } from './watcher-chain';
 import { WatcherConfig } from './watcher.config';
 import { WatcherMetrics } from './watcher-metrics.service';
@@ -98,11 +99,7 @@ export class PlayerService implements OnApplicationShutdown {
     if (!challengerTurn && now - d.turnStartedAt > d.defenderClock)
       return this.moved(row, 'defender timed out', await claimTimeout(clients, deployment, id));
 
-    const claim = pickClaimFields(await this.verifier.getClaim(row.claimId));
-    // SAFETY: moves follow a replay of the disputed claim only, never of fields the verifier made up.
-    if (claimLeaf(claim) !== row.claimId.toLowerCase())
-      throw new Error('the verifier serves other claim fields than the disputed leaf');
-    const replay = await this.replayer.replay(row.claimId, claim);
+    const replay = await this.replay(row);
     if (!replay.ok) throw new Error(`cannot replay the disputed claim: ${replay.reason}`);
     const truth = replay.result.traceCommitments;
 
@@ -140,6 +137,28 @@ export class PlayerService implements OnApplicationShutdown {
       );
     }
     // Otherwise it is the defender's move: wait for it or for its clock to run out.
+  }
+
+  /**
+   * The disputed claim's replay, on the replayer's dispute thread, from the claim and task input
+   * stored when it was found wrong (a verifier that stops serving them cannot stop the game).
+   */
+  private async replay(row: WatcherDispute): Promise<Replay> {
+    const stored = await this.repository.wrongPosting(row.claimId);
+    if (stored) {
+      const data = decodePosting(stored);
+      return this.replayer.replay(row.claimId, data.claim, { data: data.input, salt: BigInt(data.salt) });
+    }
+    // A dispute adopted from the chain with no record of ours: the verifier's data, checked.
+    const claim = pickClaimFields(await this.verifier.getClaim(row.claimId));
+    // SAFETY: moves follow a replay of the disputed claim only, never of fields the verifier made up.
+    if (claimLeaf(claim) !== row.claimId.toLowerCase())
+      throw new Error('the verifier serves other claim fields than the disputed leaf');
+    const task = await this.verifier.getTaskInput(row.claimId);
+    return this.replayer.replay(row.claimId, claim, {
+      data: task.data,
+      salt: task.salt ? BigInt(task.salt) : 0n,
+    });
   }
 
   private async collect(row: WatcherDispute): Promise<void> {

@@ -7,7 +7,7 @@ export class WatcherMetrics {
   readonly registry = new Registry();
   readonly claimsChecked = new Counter({
     name: 'verilay_watcher_claims_checked_total',
-    help: 'Claims replayed, by verdict (correct, wrong, bad-data, no-data, skipped)',
+    help: 'Claims checked, by verdict (correct, wrong, bad-data, no-data, skipped, unregistered, too-costly)',
     labelNames: ['verdict'],
     registers: [this.registry],
   });
@@ -15,6 +15,17 @@ export class WatcherMetrics {
     name: 'verilay_watcher_disputes_total',
     help: 'Disputes opened, won and lost by this watcher',
     labelNames: ['event'],
+    registers: [this.registry],
+  });
+  readonly replaysAbandoned = new Counter({
+    name: 'verilay_watcher_replays_abandoned_total',
+    help: 'Replays abandoned past the time budget or refused past the compute budget (never disputed)',
+    registers: [this.registry],
+  });
+  readonly wrongPostings = new Counter({
+    name: 'verilay_watcher_wrong_postings_total',
+    help: 'Postings of wrong claims settled on chain, by outcome (slashed; final or validated: a lie got through)',
+    labelNames: ['outcome'],
     registers: [this.registry],
   });
   readonly lagBlocks = new Gauge({

@@ -26,6 +26,11 @@ export class WatcherConfig {
   readonly port!: number;
   readonly host!: string;
   readonly threads!: number;
+  /** A replay running longer is abandoned (its thread stopped) and its claim never disputed. */
+  readonly replayTimeoutMs!: number;
+  /** Bytes of finished replays kept, and of decoded models kept (each bound separately). */
+  readonly replayCacheBytes!: number;
+  readonly modelCacheBytes!: number;
   readonly zkCacheDir?: string;
 }
 
@@ -54,6 +59,9 @@ export const WATCHER_ENV_SCHEMA = Joi.object({
   WATCHER_PORT: Joi.number().port().default(8081),
   WATCHER_HOST: Joi.string().hostname().default('127.0.0.1'),
   WATCHER_THREADS: Joi.number().integer().min(1).max(64).default(2),
+  WATCHER_REPLAY_TIMEOUT_MS: Joi.number().integer().min(100).max(3_600_000).default(60_000),
+  WATCHER_REPLAY_CACHE_MB: Joi.number().integer().min(1).max(65_536).default(64),
+  WATCHER_MODEL_CACHE_MB: Joi.number().integer().min(1).max(65_536).default(256),
   VERILAY_CACHE_DIR: Joi.string().min(1),
 }).unknown(true);
 
@@ -79,6 +87,9 @@ export function loadWatcherConfig(env: Record<string, string | undefined>): Watc
     port: value.WATCHER_PORT,
     host: value.WATCHER_HOST,
     threads: value.WATCHER_THREADS,
+    replayTimeoutMs: value.WATCHER_REPLAY_TIMEOUT_MS,
+    replayCacheBytes: value.WATCHER_REPLAY_CACHE_MB * 2 ** 20,
+    modelCacheBytes: value.WATCHER_MODEL_CACHE_MB * 2 ** 20,
     zkCacheDir: value.VERILAY_CACHE_DIR,
   });
 }

@@ -5,6 +5,7 @@ import { CheckerService } from './checker.service';
 import { ClaimReplayer } from './claim-replayer.service';
 import { FollowerService } from './follower.service';
 import { PlayerService } from './player.service';
+import { PursuerService } from './pursuer.service';
 import { WatcherChain } from './watcher-chain';
 import { WatcherHttpController } from './watcher-http.controller';
 import { WatcherLoop } from './watcher-loop.service';
@@ -43,6 +44,7 @@ export class WatcherModule {
         ClaimReplayer,
         FollowerService,
         CheckerService,
+        PursuerService,
         PlayerService,
         WatcherLoop,
       ],

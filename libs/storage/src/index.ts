@@ -23,6 +23,8 @@ export {
   type ClaimVerdict,
   type WatchedBatch,
   type WatchedBatchStatus,
+  type PostingOutcome,
   type WatcherDispute,
+  type WrongPosting,
   type WatcherDisputeStatus,
 } from './watcher.repository';

@@ -58,4 +58,19 @@ describe(WatcherRepository.name, () => {
     await sut.commitRange(21n, '0xc', [], [{ disputeId: 4, challengerWon: false }]);
     expect((await sut.disputes()).map((d) => d.status)).toEqual(['withdrawn']);
   });
+
+  it('keeps a wrong posting pending, with its data, until the chain settles it', async () => {
+    await sut.recordWrong(1, '0x01', '{"claim":1}');
+    await sut.recordWrong(2, '0x01', '{"claim":2}');
+    await sut.recordVerdict(3, '0x02', 'correct');
+    expect((await sut.pendingWrong()).map((p) => [p.batchIndex, p.posting])).toEqual([
+      [1, '{"claim":1}'],
+      [2, '{"claim":2}'],
+    ]);
+    await sut.setOutcome(1, '0x01', 'slashed');
+    expect((await sut.pendingWrong()).map((p) => p.batchIndex)).toEqual([2]);
+    expect(await sut.verdict(1, '0x01')).toBe('wrong');
+    expect(await sut.wrongPosting('0x01')).toMatch(/"claim":/);
+    expect(await sut.wrongPosting('0x02')).toBeNull();
+  });
 });

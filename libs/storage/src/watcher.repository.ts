@@ -1,9 +1,29 @@
 import type { DataSource, DataSourceOptions } from 'typeorm';
 import { WatcherSchema1763769700000 } from './migrations/1763769700000-watcher-schema';
+import { WatcherPostings1763769700001 } from './migrations/1763769700001-watcher-postings';
 import { inTransaction, serially } from './serial';
 
 export type WatchedBatchStatus = 'pending' | 'checked' | 'unavailable';
-export type ClaimVerdict = 'correct' | 'wrong' | 'skipped' | 'bad-data' | 'no-data';
+export type ClaimVerdict =
+  | 'correct'
+  | 'wrong'
+  | 'skipped'
+  | 'bad-data'
+  | 'no-data'
+  /** Its model is not registered on chain: not replayed. */
+  | 'unregistered'
+  /** Its replay ran past the watcher's budget and was abandoned: never disputed. */
+  | 'too-costly';
+/** What the chain made of a wrong posting in the end. */
+export type PostingOutcome = 'slashed' | 'final' | 'validated';
+
+/** A wrong claim as posted in one batch, pursued until the chain slashes it or makes it final. */
+export interface WrongPosting {
+  readonly batchIndex: number;
+  readonly claimId: string;
+  /** What the watcher needs to dispute it (JSON of its own making: claim, proof, task input). */
+  readonly posting: string;
+}
 export type WatcherDisputeStatus = 'open' | 'won' | 'lost' | 'withdrawn';
 
 export interface WatchedBatch {
@@ -29,7 +49,7 @@ export function watcherDataSourceOptions(database: string): DataSourceOptions {
     type: 'sqlite',
     database,
     entities: [],
-    migrations: [WatcherSchema1763769700000],
+    migrations: [WatcherSchema1763769700000, WatcherPostings1763769700001],
     migrationsRun: true,
     migrationsTransactionMode: 'each',
     synchronize: false,
@@ -150,6 +170,38 @@ export class WatcherRepository {
       [batchIndex, claimId],
     );
     return rows.length ? rows[0].verdict : null;
+  }
+
+  /** Records a wrong claim of a batch, pending until `setOutcome`. */
+  async recordWrong(batchIndex: number, claimId: string, posting: string, note: string | null = null) {
+    await this.query(
+      `INSERT OR REPLACE INTO "watcher_claims" ("batchIndex", "claimId", "verdict", "note", "posting", "outcome") VALUES (?, ?, 'wrong', ?, ?, NULL)`,
+      [batchIndex, claimId, note, posting],
+    );
+  }
+
+  /** Wrong postings the chain has not settled yet (oldest batch first). */
+  pendingWrong(): Promise<WrongPosting[]> {
+    return this.query(
+      `SELECT "batchIndex", "claimId", "posting" FROM "watcher_claims" WHERE "verdict" = 'wrong' AND "outcome" IS NULL AND "posting" IS NOT NULL ORDER BY "batchIndex"`,
+    );
+  }
+
+  /** A wrong claim's stored posting data (any batch it was found in), or null. */
+  async wrongPosting(claimId: string): Promise<string | null> {
+    const rows = await this.query<{ posting: string }>(
+      `SELECT "posting" FROM "watcher_claims" WHERE "claimId" = ? AND "posting" IS NOT NULL LIMIT 1`,
+      [claimId],
+    );
+    return rows.length ? rows[0].posting : null;
+  }
+
+  async setOutcome(batchIndex: number, claimId: string, outcome: PostingOutcome): Promise<void> {
+    await this.query(`UPDATE "watcher_claims" SET "outcome" = ? WHERE "batchIndex" = ? AND "claimId" = ?`, [
+      outcome,
+      batchIndex,
+      claimId,
+    ]);
   }
 
   async recordDispute(d: Omit<WatcherDispute, 'status'>): Promise<void> {

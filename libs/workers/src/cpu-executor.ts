@@ -1,3 +1,4 @@
+import { BaseError } from '@verilay/errors';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -6,37 +7,41 @@ import { ReplayExecutor } from './replay-executor';
 import type { ReplayJob, ReplayResult } from './replay-job';
 
 interface Slot {
-  readonly worker: Worker;
-  busy?: { resolve(r: ReplayResult): void; reject(e: Error): void };
+  worker: Worker;
+  /** The thread has built its Poseidon: a job's time budget counts replay time only. */
+  ready: boolean;
+  busy?: { resolve(r: ReplayResult): void; reject(e: Error): void; timer?: NodeJS.Timeout };
+}
+
+/** A replay ran past the executor's `jobTimeoutMs`: its thread was stopped, nothing was computed. */
+export class ReplayTimeoutError extends BaseError {
+  readonly code = 'REPLAY_TIMEOUT';
+  constructor(id: string, timeoutMs: number) {
+    super(`replay ${id} ran past ${timeoutMs} ms and was abandoned`, { meta: { id, timeoutMs } });
+  }
 }
 
 /**
  * Replays on the CPU in worker threads (default: one per core). Each thread keeps its own
- * Poseidon and model cache; a job goes to the first idle thread, others wait in order.
+ * Poseidon and model cache; a job goes to the first idle thread, others wait in order. With
+ * `jobTimeoutMs`, a job that runs longer is abandoned: its thread is terminated (a synchronous
+ * replay cannot be interrupted otherwise) and replaced, and the job fails with ReplayTimeoutError.
  */
 export class CpuExecutor extends ReplayExecutor {
   readonly concurrency: number;
   private readonly slots: Slot[] = [];
   private readonly waiting: { job: ReplayJob; resolve(r: ReplayResult): void; reject(e: Error): void }[] = [];
+  private readonly entry = workerEntry();
+  private readonly jobTimeoutMs?: number;
   private closed = false;
 
-  constructor(options: { threads?: number } = {}) {
+  constructor(options: { threads?: number; jobTimeoutMs?: number } = {}) {
     super();
     this.concurrency = Math.max(1, options.threads ?? availableParallelism());
-    const entry = workerEntry();
+    this.jobTimeoutMs = options.jobTimeoutMs;
     for (let i = 0; i < this.concurrency; i++) {
-      const slot: Slot = { worker: new Worker(entry) };
-      slot.worker.on('message', (m: { ok: boolean; result?: ReplayResult; error?: string }) => {
-        const busy = slot.busy!;
-        slot.busy = undefined;
-        if (m.ok) busy.resolve(m.result!);
-        else busy.reject(new Error(m.error));
-        this.dispatch();
-      });
-      slot.worker.on('error', (e) => {
-        slot.busy?.reject(e);
-        slot.busy = undefined;
-      });
+      const slot = { ready: false } as Slot;
+      this.start(slot);
       this.slots.push(slot);
     }
   }
@@ -52,14 +57,51 @@ export class CpuExecutor extends ReplayExecutor {
   async close(): Promise<void> {
     this.closed = true;
     for (const w of this.waiting.splice(0)) w.reject(new Error('executor closed'));
+    for (const slot of this.slots) clearTimeout(slot.busy?.timer);
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
+  }
+
+  private start(slot: Slot): void {
+    const worker = new Worker(this.entry);
+    slot.worker = worker;
+    slot.ready = false;
+    worker.on('message', (m: { ready?: boolean; ok: boolean; result?: ReplayResult; error?: string }) => {
+      if (m.ready) {
+        slot.ready = true;
+        return this.dispatch();
+      }
+      const busy = slot.busy!;
+      slot.busy = undefined;
+      clearTimeout(busy.timer);
+      if (m.ok) busy.resolve(m.result!);
+      else busy.reject(new Error(m.error));
+      this.dispatch();
+    });
+    worker.on('error', (e) => {
+      if (slot.worker !== worker) return;
+      clearTimeout(slot.busy?.timer);
+      slot.busy?.reject(e);
+      slot.busy = undefined;
+    });
   }
 
   private dispatch(): void {
     for (const slot of this.slots) {
-      if (slot.busy || this.waiting.length === 0) continue;
+      if (!slot.ready || slot.busy || this.waiting.length === 0 || this.closed) continue;
       const next = this.waiting.shift()!;
       slot.busy = { resolve: next.resolve, reject: next.reject };
+      if (this.jobTimeoutMs !== undefined) {
+        const timeoutMs = this.jobTimeoutMs;
+        slot.busy.timer = setTimeout(() => {
+          const busy = slot.busy!;
+          slot.busy = undefined;
+          const stuck = slot.worker;
+          this.start(slot); // a fresh thread takes the next job at once
+          void stuck.terminate();
+          busy.reject(new ReplayTimeoutError(next.job.id, timeoutMs));
+          this.dispatch();
+        }, timeoutMs);
+      }
       slot.worker.postMessage(next.job);
     }
   }

@@ -1,6 +1,7 @@
 export type { ReplayJob, ReplayResult } from './replay-job';
 export { ReplayExecutor } from './replay-executor';
-export { CpuExecutor } from './cpu-executor';
+export { CpuExecutor, ReplayTimeoutError } from './cpu-executor';
 export { InlineExecutor } from './inline-executor';
-export { ReplayQueue } from './replay-queue';
+export { ReplayQueue, replayResultBytes } from './replay-queue';
+export { ByteLru } from './byte-lru';
 export { ModelCache, replay } from './replay';

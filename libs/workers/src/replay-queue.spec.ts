@@ -4,7 +4,7 @@ import { executeTask } from '@verilay/protocol';
 import { InlineExecutor } from './inline-executor';
 import { ReplayExecutor } from './replay-executor';
 import type { ReplayJob, ReplayResult } from './replay-job';
-import { ReplayQueue } from './replay-queue';
+import { ReplayQueue, replayResultBytes } from './replay-queue';
 
 const model = randomModel({ seed: 3, kind: 'mlp', sizes: [12, 6, 3], argmax: true });
 const job = (id: string, seed = 1, salt = 5n): ReplayJob => ({
@@ -67,5 +67,16 @@ describe(ReplayQueue.name, () => {
     await expect(sut.submit(forged)).rejects.toThrow(/do not hash to/);
     await expect(sut.submit(job('f'))).resolves.toMatchObject({ id: 'f' });
     expect(executor.calls).toBe(2);
+  });
+
+  it('keeps finished results within maxBytes (not a count of entries), replaying evicted ones again', async () => {
+    const executor = new CountingExecutor(new InlineExecutor());
+    const one = replayResultBytes(await new ReplayQueue(new InlineExecutor()).submit(job('size')));
+    const sut = new ReplayQueue(executor, { maxBytes: 2 * one });
+    for (const id of ['a', 'b', 'c']) await sut.submit(job(id));
+    expect(sut.cachedBytes).toBe(2 * one);
+    await sut.submit(job('c')); // kept
+    await sut.submit(job('a')); // evicted: replayed again
+    expect(executor.calls).toBe(4);
   });
 });

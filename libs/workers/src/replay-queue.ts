@@ -1,27 +1,49 @@
+import { ByteLru } from './byte-lru';
 import type { ReplayExecutor } from './replay-executor';
 import type { ReplayJob, ReplayResult } from './replay-job';
+
+/** Bytes a finished result holds in memory, roughly (numbers as doubles, hex strings as UTF-16). */
+export function replayResultBytes(result: ReplayResult): number {
+  return 256 + result.output.length * 8 + (result.traceCommitments.length + 4) * 2 * 66;
+}
 
 /**
  * The in-process job queue (the default; a BullMQ/Redis queue can take the same jobs on many
  * machines). Jobs are idempotent by id: submitting an id again while it runs, or after it ran,
- * returns the same result without replaying twice. Finished results are kept, bounded.
+ * returns the same result without replaying twice. Finished results are kept up to `maxBytes`
+ * (default 64 MiB), least recently used first out: a count of entries would not bound memory.
  */
 export class ReplayQueue {
-  private readonly jobs = new Map<string, Promise<ReplayResult>>();
+  private readonly running = new Map<string, Promise<ReplayResult>>();
+  private readonly done: ByteLru<ReplayResult>;
 
   constructor(
     private readonly executor: ReplayExecutor,
-    private readonly keep = 10_000,
-  ) {}
+    options: { readonly maxBytes?: number } = {},
+  ) {
+    this.done = new ByteLru(options.maxBytes ?? 64 * 2 ** 20);
+  }
+
+  /** Bytes of finished results kept. */
+  get cachedBytes(): number {
+    return this.done.bytes;
+  }
 
   submit(job: ReplayJob): Promise<ReplayResult> {
-    const known = this.jobs.get(job.id);
-    if (known) return known;
+    const known = this.done.get(job.id);
+    if (known) return Promise.resolve(known);
+    const running = this.running.get(job.id);
+    if (running) return running;
     const result = this.executor.execute(job);
-    this.jobs.set(job.id, result);
+    this.running.set(job.id, result);
     // A failed job may be submitted again.
-    result.catch(() => this.jobs.delete(job.id));
-    if (this.jobs.size > this.keep) this.jobs.delete(this.jobs.keys().next().value!);
+    result.then(
+      (r) => {
+        this.running.delete(job.id);
+        this.done.set(job.id, r, replayResultBytes(r));
+      },
+      () => this.running.delete(job.id),
+    );
     return result;
   }
 

@@ -1,12 +1,18 @@
 import type { TensorCommitter } from '@verilay/commitments';
 import { computeModelId, decodeModel, type Model } from '@verilay/inference';
 import { executeTask } from '@verilay/protocol';
+import { ByteLru } from './byte-lru';
 import type { ReplayJob, ReplayResult } from './replay-job';
 
-/** Decoded models by id, bounded (a thread keeps the few models it is replaying). */
+/**
+ * Decoded models by id, bounded by bytes (a thread keeps the few models it is replaying; the
+ * model's canonical bytes stand for its size, default 64 MiB in all).
+ */
 export class ModelCache {
-  private readonly models = new Map<string, Model>();
-  constructor(private readonly size = 16) {}
+  private readonly models: ByteLru<Model>;
+  constructor(maxBytes = 64 * 2 ** 20) {
+    this.models = new ByteLru(maxBytes);
+  }
 
   get(job: Pick<ReplayJob, 'modelId' | 'modelBytes'>): Model {
     const key = job.modelId.toLowerCase();
@@ -15,8 +21,7 @@ export class ModelCache {
       model = decodeModel(Buffer.from(job.modelBytes.slice(2), 'hex'));
       // A job names its model twice (id and bytes); a mismatch is a bug or an attack, never a replay.
       if (computeModelId(model) !== key) throw new Error(`model bytes do not hash to ${job.modelId}`);
-      this.models.set(key, model);
-      if (this.models.size > this.size) this.models.delete(this.models.keys().next().value!);
+      this.models.set(key, model, (job.modelBytes.length - 2) / 2);
     }
     return model;
   }

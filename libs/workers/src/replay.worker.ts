@@ -1,5 +1,5 @@
 // Worker-thread entry of the CPU executor: builds its own Poseidon once, then replays the jobs
-// its parent posts, one at a time. Runs from the compiled build (dist/libs/workers/src).
+// its parent posts, one at a time (after it said it is ready). Runs from the compiled build (dist/libs/workers/src).
 import './detach-web-worker';
 import { createTensorCommitter } from '@verilay/commitments';
 import { parentPort } from 'node:worker_threads';
@@ -8,6 +8,8 @@ import type { ReplayJob } from './replay-job';
 
 const committer = createTensorCommitter();
 const models = new ModelCache();
+// The parent sends jobs once the thread is ready, so a job's time budget is its replay only.
+void committer.then(() => parentPort!.postMessage({ ready: true }));
 
 parentPort!.on('message', async (job: ReplayJob) => {
   try {

@@ -321,10 +321,11 @@ export async function chainNow(w: AttackWorld): Promise<bigint> {
 /**
  * The lying operator defends its claim as well as the chain lets it: reveals its committed trace
  * at each midpoint, proves the last step when the true step reaches its h_hi. Returns when the
- * dispute is resolved, or when it has no move left (it then waits for its clock to run out).
+ * dispute is resolved (by the challenger's step proof, when the liar has no move left).
  */
 export async function defend(w: AttackWorld, disputeId: bigint, c: PostedClaim, timeoutMs = 120_000) {
   const end = Date.now() + timeoutMs;
+  const proofs = new Map<number, Awaited<ReturnType<Prover['prove']>>>();
   while (Date.now() < end) {
     const d = await readDispute(w.clients.operator, w.deployment, disputeId);
     if (d.phaseName === 'resolved') return d;
@@ -340,15 +341,18 @@ export async function defend(w: AttackWorld, disputeId: bigint, c: PostedClaim, 
         c.traceTree.proof(mid),
       );
     } else if (d.phaseName === 'await-step-proof') {
-      const proof = await w.steps[d.lo].prove(c.input, c.salt);
-      if (proof.outputCommitment !== d.hHi) return d; // the true step does not reach its claim
-      await submitStepProof(
-        w.clients.operator,
-        w.deployment,
-        disputeId,
-        proof.outputCommitment,
-        toSolidityProof(proof.proof),
-      );
+      if (!proofs.has(d.lo)) proofs.set(d.lo, await w.steps[d.lo].prove(c.input, c.salt));
+      const proof = proofs.get(d.lo)!;
+      // The true step does not reach its claim: the challenger may prove it (or time out).
+      if (proof.outputCommitment !== d.hHi) await sleep(200);
+      else
+        await submitStepProof(
+          w.clients.operator,
+          w.deployment,
+          disputeId,
+          proof.outputCommitment,
+          toSolidityProof(proof.proof),
+        );
     } else await sleep(200); // the challenger's move
   }
   throw new Error(`dispute ${disputeId} still open after ${timeoutMs} ms`);
