@@ -125,4 +125,21 @@ describe('watcher against a colluding challenger (e2e)', () => {
     await advance(w, Number(ATTACK_PARAMS.challengeWindow) + 1);
     expect([await status(w, first, lie), await status(w, second, lie)]).toEqual([4, 4]);
   }, 240_000);
+
+  it('finding 2: a lie reposted alone in a batch whose data nobody serves is disputed there too', async () => {
+    const { w } = spec;
+    const lie = await makeClaim(w, 3, lieFrom(1));
+    const first = await postClaims(w, [lie]);
+    const onFirst = await watcherDispute(w, first, lie);
+    // The liars' own sequencer reposts it; their verifier serves nothing for that batch.
+    const own = await postClaims(w, [lie]);
+    w.verifier.batches.delete(Number(own.batchIndex));
+    // The liar stays silent; a timeout slashes only the posting it went through, and the bond
+    // budget (one dispute at a time) frees up for the reposting.
+    await advance(w, CLOCK + 1);
+    await slashedBy(w, first, lie, onFirst);
+    const onOwn = await watcherDispute(w, own, lie);
+    await advance(w, CLOCK + 1);
+    await slashedBy(w, own, lie, onOwn);
+  }, 240_000);
 });

@@ -6,7 +6,7 @@ import { pickClaimFields } from '@verilay/protocol';
 import { WatcherRepository, type WatchedBatch } from '@verilay/storage';
 import { keccak256, toHex } from 'viem';
 import { ClaimReplayer } from './claim-replayer.service';
-import { encodePosting } from './posting-data';
+import { decodePosting, encodePosting } from './posting-data';
 import { WatcherConfig } from './watcher.config';
 import { WatcherMetrics } from './watcher-metrics.service';
 
@@ -56,7 +56,8 @@ export class CheckerService {
           'unavailable',
           'the verifier has no data for it',
         );
-        return this.logger.warn({ msg: 'batch data unavailable', batchIndex: batch.batchIndex });
+        this.logger.warn({ msg: 'batch data unavailable', batchIndex: batch.batchIndex });
+        return this.adoptRepostings(batch.root);
       }
       throw error;
     }
@@ -71,7 +72,8 @@ export class CheckerService {
         'unavailable',
         'served data does not match the root on chain',
       );
-      return this.logger.error({ msg: 'batch data does not match the chain', batchIndex: batch.batchIndex });
+      this.logger.error({ msg: 'batch data does not match the chain', batchIndex: batch.batchIndex });
+      return this.adoptRepostings(batch.root);
     }
     const tree = new BatchTree(leaves);
     for (const claim of data.claims) {
@@ -114,8 +116,31 @@ export class CheckerService {
       );
       this.metrics.claimsChecked.inc({ verdict: 'wrong' });
       this.logger.warn({ msg: 'wrong claim found', claimId, batchIndex: batch.batchIndex });
+      await this.adoptRepostings(claimId);
     }
     await this.repository.setBatchStatus(batch.batchIndex, 'checked');
+  }
+
+  /**
+   * A wrong leaf reposted alone in a batch nobody serves data for (a liar's own sequencer) is a
+   * posting like any other: its root is the leaf and its inclusion proof empty, so it is pursued
+   * with the claim and input known from the leaf's first posting.
+   */
+  private async adoptRepostings(leaf: string): Promise<void> {
+    const known = await this.repository.wrongPosting(leaf.toLowerCase());
+    if (!known) return;
+    for (const b of await this.repository.batchesWithRoot(leaf)) {
+      if (b.status !== 'unavailable' || (await this.repository.verdict(b.batchIndex, leaf.toLowerCase())))
+        continue;
+      await this.repository.recordWrong(
+        b.batchIndex,
+        leaf.toLowerCase(),
+        encodePosting({ ...decodePosting(known), inclusionProof: [] }),
+        'reposted alone in a batch without served data',
+      );
+      this.metrics.claimsChecked.inc({ verdict: 'wrong' });
+      this.logger.warn({ msg: 'wrong claim reposted', claimId: leaf, batchIndex: b.batchIndex });
+    }
   }
 
   /** A claim is replayed when the hash of its id falls under the sample rate (deterministic). */

@@ -90,13 +90,14 @@ export class PursuerService {
   private async dispute(p: WrongPosting, data: PostingData, deadline: number): Promise<void> {
     const { clients, deployment, challengerBond } = this.chain;
     const open = (await this.repository.disputes('open')).length;
-    if (BigInt(open + 1) * challengerBond > this.config.bondBudget)
-      return this.logger.warn({
-        msg: 'bond budget spent: dispute postponed',
-        claimId: p.claimId,
-        open,
-        deadline,
-      });
+    if (BigInt(open + 1) * challengerBond > this.config.bondBudget) {
+      const key = `budget:${p.batchIndex}:${p.claimId}:${open}`;
+      if (!this.reported.has(key)) {
+        this.reported.add(key);
+        this.logger.warn({ msg: 'bond budget spent: dispute postponed', claimId: p.claimId, open, deadline });
+      }
+      return;
+    }
     try {
       const opened = await openDispute(clients, deployment, {
         batchIndex: BigInt(p.batchIndex),

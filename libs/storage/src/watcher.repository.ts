@@ -140,6 +140,14 @@ export class WatcherRepository {
     return this.query(`SELECT * FROM "watcher_batches" WHERE "status" = 'pending' ORDER BY "batchIndex"`);
   }
 
+  /** Batches whose root is `root` (a batch of one claim has that claim's leaf as its root). */
+  batchesWithRoot(root: string): Promise<WatchedBatch[]> {
+    return this.query(
+      `SELECT * FROM "watcher_batches" WHERE lower("root") = lower(?) ORDER BY "batchIndex"`,
+      [root],
+    );
+  }
+
   async setBatchStatus(
     batchIndex: number,
     status: WatchedBatchStatus,
