@@ -40,6 +40,9 @@ export async function createVerifierApp(
     app = await NestFactory.create(VerifierModule.forRoot(keyed, options.clock, connected.chain), {
       bodyParser: false,
       logger,
+      // A failing provider must reach the caller as an error (main.ts logs it and exits), not end
+      // the process from inside Nest.
+      abortOnError: false,
     });
   } catch (error) {
     await connected.chain?.onApplicationShutdown();
