@@ -172,6 +172,46 @@ describe('VerilayClaims attacks', () => {
       await expectConserved(f);
     });
 
+    it('parkedDisputeWonByProofLate_slashTimeIsNotMovedAndNoPostingTurnsFinal', async () => {
+      // Review of the fix: the friend parks a dispute through its reposting Q, the watcher slashes
+      // the leaf through A, the friend reposts again (P, read as slashed), waits for P's window to
+      // end, then wins the parked dispute by proof.
+      const model = zk.validity;
+      const lie = await makeClaim(f, model.model, model.modelId, model.input(8), {
+        lieFromStep: model.model.layers.length - 1,
+      });
+      const honestBatch = await postClaims(f, [lie]);
+      const parked = await open(lie, await repost(f.clients.stranger, lie), 'challenger2');
+      const honest = await open(lie, honestBatch, 'challenger');
+      const { proof, output } = await proveWith(model.whole!, lie.input, lie.salt);
+      await submitValidityProof(f.clients.challenger, f.deployment, honest.disputeId, output, proof);
+      const late = await repost(f.clients.stranger, lie);
+      expect(await status(lie, late)).toBe('slashed');
+      await advance(f, Number(f.params.challengeWindow) + 1);
+      await submitValidityProof(f.clients.challenger2, f.deployment, parked.disputeId, output, proof);
+      // REPRODUCTION: the second slash moved the leaf's slash time past P's window.
+      expect(await status(lie, late)).toBe('final');
+      await expectConserved(f);
+    });
+
+    it('silentLiarTimedOutThroughOnePosting_everyOtherPostingIsSlashed', async () => {
+      // Review of the fix: with timeouts slashing only their posting, a liar who never answers is
+      // never slashed by a proof, so every reposting needs its own bond; free repostings outnumber
+      // any watcher's budget. The watcher here can afford one dispute.
+      const model = zk.bisection;
+      const lie = await makeClaim(f, model.model, model.modelId, model.input(9), { lieFromStep: 0 });
+      const honestBatch = await postClaims(f, [lie]);
+      const other = await repost(f.clients.stranger, lie);
+      const opened = await open(lie, honestBatch, 'challenger');
+      await advance(f, clock() + 1);
+      await claimTimeout(f.clients.challenger, f.deployment, opened.disputeId);
+      expect(await status(lie, honestBatch)).toBe('slashed');
+      await advance(f, Number(f.params.challengeWindow) + 1);
+      // REPRODUCTION: the reposting nobody could afford to dispute is final.
+      expect(await status(lie, other)).toBe('final');
+      await expectConserved(f);
+    });
+
     it('constructor_winnerShareThatMakesLosingFree_reverts', async () => {
       const deploy = async (winnerShareBps: number) => {
         const hash = await f.clients.deployer.wallet.deployContract({
