@@ -1,0 +1,116 @@
+// Finding 3b of docs/security.md: nobody called the contract's `timeout()` for the verifier. A
+// griefer disputes a true claim of the verifier, the defender reveals the midpoint, and the
+// griefer never chooses a half. Its clock runs out, but a dispute only ends when someone calls
+// `timeout`: the posting stays disputed, the operator's stake stays locked, the batch cannot be
+// finalized, and the griefer loses nothing.
+import {
+  createChainClients,
+  depositBond,
+  devAccount,
+  openDispute,
+  readClaimStatus,
+  readDispute,
+  registerModel,
+  verilayClaimsAbi,
+} from '@verilay/chain';
+import { buildClaim, chainDeployment, freePort, VerifierProcess } from '@verilay/client';
+import { BatchTree, createTensorCommitter, toHex32 } from '@verilay/commitments';
+import { computeModelId, modelToJson, randomInput, randomModel } from '@verilay/inference';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { batchOnChain, eventually, VERIFIER_ENTRY } from './support/e2e';
+
+const CLOCK_S = 10;
+const STAKE = 10n ** 17n;
+
+describe('a griefer parks a dispute on a true claim (e2e, finding 3b)', () => {
+  const model = randomModel({ seed: 47, kind: 'mlp', sizes: [6, 4, 3], argmax: true, name: 'parked' });
+  let dir: string;
+  let verifier: VerifierProcess | undefined;
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'verilay-parked-e2e-'));
+  });
+  afterAll(async () => {
+    await verifier?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reproduces finding 3b: after the defender reveals and the griefer never chooses, the dispute stays open past its clock', async () => {
+    verifier = await VerifierProcess.start(VERIFIER_ENTRY, {
+      VERIFIER_DB: join(dir, 'verifier.sqlite'),
+      VERIFIER_ANVIL_PORT: String(await freePort()),
+      VERIFIER_CHALLENGE_WINDOW_MS: '20000',
+      VERIFIER_DISPUTE_CLOCK_S: String(CLOCK_S),
+      VERIFIER_BATCH_INTERVAL_MS: '200',
+    });
+    const chain = await verifier.client.chain();
+    const deployment = chainDeployment(chain);
+    const connection = { rpcUrl: chain.rpcUrl!, chainId: chain.chainId };
+    await verifier.client.registerModel(modelToJson(model));
+    // Settled by bisection; stand-in step verifiers: nothing is proven in this test.
+    await registerModel(createChainClients(connection, devAccount(0)), deployment, {
+      modelId: computeModelId(model),
+      stepVerifiers: model.layers.map(() => deployment.claims),
+      traceLength: model.layers.length,
+    });
+    const operator = createChainClients(connection, devAccount(2));
+    await depositBond(operator, deployment, 10n * STAKE);
+    const honest = await buildClaim({
+      model,
+      input: randomInput(model, 1),
+      taskId: toHex32(1n),
+      account: devAccount(2),
+      domain: chain.domain,
+      committer: await createTensorCommitter(),
+    });
+    const [{ claimId }] = (await verifier.client.submitClaims([honest])).claims;
+    const batch = await batchOnChain(verifier.client, claimId);
+    const batchIndex = BigInt(batch.chainIndex!);
+    const tree = new BatchTree([claimId]);
+    const locked = async () =>
+      (
+        await operator.public.readContract({
+          address: deployment.claims,
+          abi: verilayClaimsAbi,
+          functionName: 'account',
+          args: [operator.account.address],
+        })
+      ).locked;
+
+    // The griefer disputes the true claim through the verifier's own posting...
+    const griefer = createChainClients(connection, devAccount(6));
+    const { disputeId } = await openDispute(griefer, deployment, {
+      batchIndex,
+      claim: honest,
+      inclusionProof: tree.proof(claimId),
+      signature: honest.signature,
+      bond: STAKE,
+    });
+    // ...the defender reveals the first midpoint, and the griefer never chooses a half.
+    const parked = await eventually(
+      async () => {
+        const d = await readDispute(griefer, deployment, disputeId);
+        return d.phaseName === 'await-choice' ? d : undefined;
+      },
+      30_000,
+      'the defender to reveal',
+    );
+    // Its clock runs out by block time, with slack for the verifier's next passes.
+    const expiry = parked.turnStartedAt + parked.challengerClock + 5n;
+    await eventually(
+      async () => ((await griefer.public.getBlock()).timestamp > expiry ? true : undefined),
+      (CLOCK_S + 20) * 1000,
+      'the griefer’s clock to run out',
+    );
+
+    // The bad outcome: nobody ends the dispute.
+    expect((await readDispute(griefer, deployment, disputeId)).phaseName).toBe('await-choice');
+    expect(await readClaimStatus(griefer, deployment, batchIndex, claimId, tree.proof(claimId))).toBe(
+      'disputed',
+    );
+    expect(await locked()).toBe(STAKE);
+    expect((await verifier.client.getClaim(claimId)).status).toBe('challenged');
+  }, 180_000);
+});
