@@ -22,12 +22,12 @@ import {
   type PostedBatch,
   type PostedClaim,
 } from './support/attack-world';
-import { eventually } from './support/e2e';
+import { eventually, sleep } from './support/e2e';
 
 describe('watcher against a colluding challenger (e2e)', () => {
   const spec = useAttackWorld('watcher-reopen');
   const CLOCK = Number(ATTACK_PARAMS.clock);
-  let watcher: WatcherProcess;
+  let watcher: WatcherProcess | undefined;
   const status = (w: AttackWorld, b: PostedBatch, c: PostedClaim) =>
     readClaims<number>(w, 'claimStatus', [b.batchIndex, c.leaf, b.tree.proof(c.leaf)]);
   /** The watcher's dispute on `c` through `b`, once it has opened one. */
@@ -84,9 +84,9 @@ describe('watcher against a colluding challenger (e2e)', () => {
     const lie = await makeClaim(w, 1, lieFrom(1));
     const batch = await postClaims(w, [lie]);
     const { disputeId } = await disputeAs('friend', w, lie, batch, { unsigned: true });
-    watcher = await spec.startWatcher();
+    const started = (watcher = await spec.startWatcher());
     await eventually(
-      async () => (/posting disputed by another challenger/.test(watcher.output()) ? true : undefined),
+      async () => (/posting disputed by another challenger/.test(started.output()) ? true : undefined),
       30_000,
       'the watcher to see the friend’s dispute',
     ).catch(withOutput(watcher));
@@ -141,5 +141,39 @@ describe('watcher against a colluding challenger (e2e)', () => {
     const onOwn = await watcherDispute(w, own, lie);
     await advance(w, CLOCK + 1);
     await slashedBy(w, own, lie, onOwn);
+  }, 240_000);
+
+  it('reproduces finding 3b: a friend of the liar parks its dispute at its own move; past its clock the posting stays disputed', async () => {
+    const { w } = spec;
+    watcher ??= await spec.startWatcher();
+    const lie = await makeClaim(w, 4, lieFrom(1));
+    const batch = await postClaims(w, [lie]);
+    // The friend disputes, the liar reveals its first midpoint at once, and the friend never chooses.
+    const { disputeId } = await disputeAs('friend', w, lie, batch);
+    const d = await readDispute(w.clients.operator, w.deployment, disputeId);
+    const mid = Math.floor((d.lo + d.hi) / 2);
+    await revealMidpoint(
+      w.clients.operator,
+      w.deployment,
+      disputeId,
+      lie.traceTree.commitments[mid],
+      lie.traceTree.proof(mid),
+    );
+    await advance(w, CLOCK + 1);
+    await sleep(5_000); // some twenty passes of the watcher
+    expect((await readDispute(w.clients.operator, w.deployment, disputeId)).phaseName).toBe('await-choice');
+    expect(await status(w, batch, lie)).toBe(2); // Disputed, for as long as the friends like
+  }, 240_000);
+
+  it("reproduces finding 3b: a dispute parked at the liar's move stays open past the liar's clock", async () => {
+    const { w } = spec;
+    watcher ??= await spec.startWatcher();
+    const lie = await makeClaim(w, 5, lieFrom(1));
+    const batch = await postClaims(w, [lie]);
+    const { disputeId } = await disputeAs('friend', w, lie, batch); // the liar never reveals
+    await advance(w, CLOCK + 1);
+    await sleep(5_000);
+    expect((await readDispute(w.clients.operator, w.deployment, disputeId)).phaseName).toBe('await-reveal');
+    expect(await status(w, batch, lie)).toBe(2);
   }, 240_000);
 });
