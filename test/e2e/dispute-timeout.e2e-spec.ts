@@ -1,8 +1,9 @@
 // Finding 3b of docs/security.md: nobody called the contract's `timeout()` for the verifier. A
 // griefer disputes a true claim of the verifier, the defender reveals the midpoint, and the
 // griefer never chooses a half. Its clock runs out, but a dispute only ends when someone calls
-// `timeout`: the posting stays disputed, the operator's stake stays locked, the batch cannot be
-// finalized, and the griefer loses nothing.
+// `timeout`: the posting stayed disputed, the operator's stake locked, the batch unfinalizable,
+// and the griefer lost nothing (reproduced in 2e28f89). Now the defender calls `timeout` once the
+// challenger's clock is spent by block time: the dispute ends upheld and the claim turns final.
 import {
   createChainClients,
   depositBond,
@@ -19,7 +20,7 @@ import { computeModelId, modelToJson, randomInput, randomModel } from '@verilay/
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { batchOnChain, eventually, VERIFIER_ENTRY } from './support/e2e';
+import { batchOnChain, eventually, finalAtVerifier, VERIFIER_ENTRY } from './support/e2e';
 
 const CLOCK_S = 10;
 const STAKE = 10n ** 17n;
@@ -37,7 +38,7 @@ describe('a griefer parks a dispute on a true claim (e2e, finding 3b)', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('reproduces finding 3b: after the defender reveals and the griefer never chooses, the dispute stays open past its clock', async () => {
+  it('finding 3b: when the griefer never chooses, the defender times it out: upheld, stake unlocked, claim final', async () => {
     verifier = await VerifierProcess.start(VERIFIER_ENTRY, {
       VERIFIER_DB: join(dir, 'verifier.sqlite'),
       VERIFIER_ANVIL_PORT: String(await freePort()),
@@ -105,12 +106,20 @@ describe('a griefer parks a dispute on a true claim (e2e, finding 3b)', () => {
       'the griefer’s clock to run out',
     );
 
-    // The bad outcome: nobody ends the dispute.
-    expect((await readDispute(griefer, deployment, disputeId)).phaseName).toBe('await-choice');
-    expect(await readClaimStatus(griefer, deployment, batchIndex, claimId, tree.proof(claimId))).toBe(
-      'disputed',
-    );
-    expect(await locked()).toBe(STAKE);
-    expect((await verifier.client.getClaim(claimId)).status).toBe('challenged');
+    // The defender ends the dispute: upheld, the griefer's bond lost, the operator's stake free.
+    const ended = await readDispute(griefer, deployment, disputeId);
+    expect(ended).toMatchObject({ phaseName: 'resolved', challengerWon: false });
+    expect(await locked()).toBe(0n);
+    expect(verifier.output()).toMatch(/timeout \(challenger-clock\)/);
+    const metrics = await (await fetch(`${verifier.url}/metrics`)).text();
+    expect(metrics).toContain('verilay_dispute_timeouts_total{reason="challenger-clock"} 1');
+    // The posting reopens for a window (a lost dispute proves nothing), then turns final.
+    const proof = tree.proof(claimId);
+    expect(await readClaimStatus(griefer, deployment, batchIndex, claimId, proof)).toBe('challengeable');
+    await finalAtVerifier(verifier.client, claimId, 60_000);
+    expect(await readClaimStatus(griefer, deployment, batchIndex, claimId, proof)).toBe('final');
+    const view = await verifier.client.getClaim(claimId);
+    expect(view.history.map((h) => h.to)).toEqual(['submitted', 'posted', 'challenged', 'posted', 'final']);
+    expect(view.history[3].reason).toMatch(/timeout/);
   }, 180_000);
 });

@@ -14,6 +14,9 @@ import {
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { VerifierConfig } from '../config/verifier.config';
 
+/** `ClaimState.Validated` in the contract's `LeafRecord`. */
+const LEAF_VALIDATED = 4;
+
 /** The verifier's chain: the sequencer's clients, the deployment, and the embedded anvil if any. */
 export class ChainContext implements OnApplicationShutdown {
   /** Registry entries never change, so a model once seen registered stays registered. */
@@ -56,6 +59,22 @@ export class ChainContext implements OnApplicationShutdown {
       functionName: 'DISPUTE_STAKE',
     });
     return this.stake;
+  }
+
+  /** Whether a proof made the leaf final in every posting (`leafRecord(leaf).state` is Validated). */
+  async leafValidated(leaf: `0x${string}`): Promise<boolean> {
+    const record = await this.sequencer.public.readContract({
+      address: this.deployment.claims,
+      abi: verilayClaimsAbi,
+      functionName: 'leafRecord',
+      args: [leaf],
+    });
+    return record.state === LEAF_VALIDATED;
+  }
+
+  /** The latest block's timestamp (seconds): what the contract's clocks and windows run on. */
+  async blockTime(): Promise<bigint> {
+    return (await this.sequencer.public.getBlock({ blockTag: 'latest' })).timestamp;
   }
 
   /** An account's bond that can back a new dispute: not locked, not on its way out. */

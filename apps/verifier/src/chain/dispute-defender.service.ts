@@ -1,6 +1,8 @@
 import { BaseError, errorMessage } from '@verilay/errors';
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import {
+  claimTimeout,
+  ContractRevertError,
   provideSignature,
   provingKeyCheck,
   readDispute,
@@ -40,7 +42,9 @@ export class DefenceBlockedError extends BaseError {
  * replay proves false is conceded, so no gas is spent defending a lie (the chain slashes the
  * operator when its clock runs out). A claim it cannot replay for an operational reason (task data
  * or model missing, a replay that fails) is never conceded: the move is retried every pass and
- * counted in verilay_defence_failures_total, which operators alert on.
+ * counted in verilay_defence_failures_total, which operators alert on. It also ends the disputes
+ * the chain lets it win at once (docs/security.md, finding 3b): a challenger who stops moving
+ * would otherwise keep the posting disputed and the operator's stake locked for ever.
  */
 @Injectable()
 export class DisputeDefender implements OnApplicationShutdown {
@@ -92,7 +96,10 @@ export class DisputeDefender implements OnApplicationShutdown {
     const { sequencer, deployment } = this.chain;
     const id = BigInt(row.disputeId);
     const d = await readDispute(sequencer, deployment, id);
-    if (d.phaseName === 'resolved' || d.phaseName === 'await-choice') return; // settled, or the challenger's move
+    if (d.phaseName === 'resolved') return;
+    const due = await this.timeoutDue(d);
+    if (due) return this.timeOut(row, due);
+    if (d.phaseName === 'await-choice') return; // the challenger's move
     const record = await this.claims.find(row.claimId);
     if (!record) return this.concede(row, 'claim not found');
     const c = record.claim;
@@ -160,6 +167,30 @@ export class DisputeDefender implements OnApplicationShutdown {
         toSolidityProof(p.proof),
       );
       return this.moved(row, `step ${d.lo} proven`, mined);
+    }
+  }
+
+  /**
+   * Why the contract's `timeout` would end the dispute in our favour now, if it would: the leaf
+   * was proven valid (`proveClaim`; disputes on it then end upheld at once), or the challenger has
+   * spent its clock. Block time decides, as on chain: the local clock may run ahead of it.
+   */
+  private async timeoutDue(d: Awaited<ReturnType<typeof readDispute>>) {
+    if (await this.chain.leafValidated(d.leaf)) return 'leaf-validated' as const;
+    if (d.phaseName !== 'await-choice') return undefined;
+    const now = await this.chain.blockTime();
+    return now - d.turnStartedAt > d.challengerClock ? ('challenger-clock' as const) : undefined;
+  }
+
+  private async timeOut(row: DisputeEntity, reason: 'leaf-validated' | 'challenger-clock'): Promise<void> {
+    try {
+      const mined = await claimTimeout(this.chain.sequencer, this.chain.deployment, BigInt(row.disputeId));
+      this.metrics.disputeTimeouts.inc({ reason });
+      this.moved(row, `timeout (${reason})`, mined);
+    } catch (e) {
+      // Someone else ended it first, or the challenger moved in time: the next pass reads it again.
+      if (!(e instanceof ContractRevertError)) throw e;
+      this.logger.log({ msg: 'timeout not claimed', disputeId: row.disputeId, reason: e.errorName });
     }
   }
 

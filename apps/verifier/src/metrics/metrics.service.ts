@@ -50,6 +50,12 @@ export class MetricsService {
     labelNames: ['event'],
     registers: [this.registry],
   });
+  readonly disputeTimeouts = new Counter({
+    name: 'verilay_dispute_timeouts_total',
+    help: 'Disputes over our leaves ended by our timeout call: challenger-clock (it stopped moving), leaf-validated (proven valid)',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
   readonly claimsHeld = new Counter({
     name: 'verilay_claims_held_total',
     help: 'Claims kept out of batches by the posting policy (no task input, model not on chain, bond short)',
