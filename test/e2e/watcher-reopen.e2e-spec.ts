@@ -2,7 +2,9 @@
 // clock runs out). The contract reopens the posting for a new window; a watcher that kept only the
 // batch's first window had given up by then and the lie became final (before the fix, cac9e94).
 // Now the watcher follows each posting by the contract's view until it is slashed or final,
-// disputes it as soon as it can, and disputes every posting of a wrong leaf.
+// disputes it as soon as it can, and disputes every posting of a wrong leaf. Finding 3b: the
+// friends park their dispute instead (nobody moves, nobody calls timeout; reproduced in e7502a5);
+// the watcher ends it by `timeout` once the side on the move has spent its clock.
 import { devAccount, provideSignature, readDispute, revealMidpoint } from '@verilay/chain';
 import type { WatcherProcess } from '@verilay/client';
 import {
@@ -22,7 +24,7 @@ import {
   type PostedBatch,
   type PostedClaim,
 } from './support/attack-world';
-import { eventually, sleep } from './support/e2e';
+import { eventually } from './support/e2e';
 
 describe('watcher against a colluding challenger (e2e)', () => {
   const spec = useAttackWorld('watcher-reopen');
@@ -143,7 +145,7 @@ describe('watcher against a colluding challenger (e2e)', () => {
     await slashedBy(w, own, lie, onOwn);
   }, 240_000);
 
-  it('reproduces finding 3b: a friend of the liar parks its dispute at its own move; past its clock the posting stays disputed', async () => {
+  it('finding 3b: a friend parks its dispute at its own move; the watcher times it out, disputes the reopened posting and wins', async () => {
     const { w } = spec;
     watcher ??= await spec.startWatcher();
     const lie = await makeClaim(w, 4, lieFrom(1));
@@ -160,20 +162,40 @@ describe('watcher against a colluding challenger (e2e)', () => {
       lie.traceTree.proof(mid),
     );
     await advance(w, CLOCK + 1);
-    await sleep(5_000); // some twenty passes of the watcher
-    expect((await readDispute(w.clients.operator, w.deployment, disputeId)).phaseName).toBe('await-choice');
-    expect(await status(w, batch, lie)).toBe(2); // Disputed, for as long as the friends like
+    await eventually(
+      async () =>
+        (await readDispute(w.clients.operator, w.deployment, disputeId)).phaseName === 'resolved'
+          ? true
+          : undefined,
+      30_000,
+      'the watcher to time out the parked dispute',
+    ).catch(withOutput(watcher));
+    expect(await readDispute(w.clients.operator, w.deployment, disputeId)).toMatchObject({
+      challengerWon: false,
+    });
+    expect(watcher.output()).toMatch(/foreign dispute timed out \(challenger clock spent\)/);
+    // The posting reopened; the watcher disputes it itself and wins.
+    const mine = await watcherDispute(w, batch, lie);
+    expect(await defend(w, mine, lie)).toMatchObject({ phaseName: 'resolved', challengerWon: true });
+    expect(await status(w, batch, lie)).toBe(4); // Slashed
   }, 240_000);
 
-  it("reproduces finding 3b: a dispute parked at the liar's move stays open past the liar's clock", async () => {
+  it("finding 3b: a dispute parked at the liar's move is timed out by the watcher, which slashes the posting", async () => {
     const { w } = spec;
     watcher ??= await spec.startWatcher();
     const lie = await makeClaim(w, 5, lieFrom(1));
     const batch = await postClaims(w, [lie]);
     const { disputeId } = await disputeAs('friend', w, lie, batch); // the liar never reveals
     await advance(w, CLOCK + 1);
-    await sleep(5_000);
-    expect((await readDispute(w.clients.operator, w.deployment, disputeId)).phaseName).toBe('await-reveal');
-    expect(await status(w, batch, lie)).toBe(2);
+    await eventually(
+      async () => ((await status(w, batch, lie)) === 4 ? true : undefined),
+      30_000,
+      'the watcher to time out the parked dispute',
+    ).catch(withOutput(watcher));
+    expect(await readDispute(w.clients.operator, w.deployment, disputeId)).toMatchObject({
+      phaseName: 'resolved',
+      challengerWon: true,
+    });
+    expect(watcher.output()).toMatch(/foreign dispute timed out \(defender clock spent\)/);
   }, 240_000);
 });

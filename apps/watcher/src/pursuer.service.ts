@@ -1,5 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { ContractRevertError, openDispute, readClaimStatus, verilayClaimsAbi } from '@verilay/chain';
+import {
+  claimTimeout,
+  ContractRevertError,
+  openDispute,
+  readClaimStatus,
+  readDispute,
+  verilayClaimsAbi,
+} from '@verilay/chain';
 import { errorMessage } from '@verilay/errors';
 import { WatcherRepository, type PostingOutcome, type WrongPosting } from '@verilay/storage';
 import { decodePosting, type PostingData } from './posting-data';
@@ -13,7 +20,9 @@ import { WatcherMetrics } from './watcher-metrics.service';
  * the batch's first window alone: a posting reopens after a defender's win that proved nothing
  * (a colluding challenger can lose on purpose), and this watcher must then dispute it itself.
  * While someone else's dispute runs on the posting it waits, and disputes as soon as the posting
- * is challengeable again (issue 11, finding 2). Postings nearest their deadline get bonds first.
+ * is challengeable again (issue 11, finding 2). A foreign dispute whose side on the move has spent
+ * its clock is ended by `timeout` at once (finding 3b): colluders could otherwise park it and hold
+ * the posting's dispute lock for ever. Postings nearest their deadline get bonds first.
  */
 @Injectable()
 export class PursuerService {
@@ -71,6 +80,8 @@ export class PursuerService {
       });
       const disputeId = Number(record.disputeId);
       const mine = (await this.repository.disputes()).some((d) => d.disputeId === disputeId);
+      // The player ends our own disputes; after a foreign one ends, pursue the posting anew.
+      if (!mine && (await this.endParked(p, disputeId))) return this.pursue(p, data, deadline);
       const key = `${p.batchIndex}:${p.claimId}:${disputeId}`;
       if (!mine && !this.reported.has(key)) {
         this.reported.add(key);
@@ -84,6 +95,36 @@ export class PursuerService {
       return;
     }
     await this.dispute(p, data, deadline);
+  }
+
+  /**
+   * Calls `timeout` on a dispute whose side on the move has spent its clock, by block time (as
+   * the contract counts): a defender's timeout slashes the posting, a challenger's reopens it.
+   * Returns whether the dispute is over.
+   */
+  private async endParked(p: WrongPosting, disputeId: number): Promise<boolean> {
+    const { clients, deployment } = this.chain;
+    const d = await readDispute(clients, deployment, BigInt(disputeId));
+    if (d.phaseName === 'resolved') return true;
+    const side = d.phaseName === 'await-choice' ? 'challenger' : 'defender';
+    const now = (await clients.public.getBlock({ blockTag: 'latest' })).timestamp;
+    if (now - d.turnStartedAt <= (side === 'challenger' ? d.challengerClock : d.defenderClock)) return false;
+    try {
+      const mined = await claimTimeout(clients, deployment, BigInt(disputeId));
+      this.logger.warn({
+        msg: `foreign dispute timed out (${side} clock spent)`,
+        claimId: p.claimId,
+        batchIndex: p.batchIndex,
+        disputeId,
+        tx: mined.hash,
+      });
+    } catch (error) {
+      // Someone else ended it first, or the side moved in time: the next pass reads it again.
+      if (!(error instanceof ContractRevertError)) throw error;
+      this.logger.log({ msg: 'timeout not claimed', disputeId, reason: error.errorName });
+      return false;
+    }
+    return true;
   }
 
   /** Opens a dispute on a challengeable posting, unless the bond budget is spent. */

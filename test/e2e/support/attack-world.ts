@@ -358,10 +358,16 @@ export async function defend(w: AttackWorld, disputeId: bigint, c: PostedClaim, 
   throw new Error(`dispute ${disputeId} still open after ${timeoutMs} ms`);
 }
 
-/** Ends a dispute whose side on the move has run out of time, after moving time past its clock. */
+/**
+ * Ends a dispute whose side on the move has run out of time, after moving time past its clock
+ * (unless a watcher, which times out parked disputes too, ended it first).
+ */
 export async function timeOut(w: AttackWorld, disputeId: bigint): Promise<void> {
   await advance(w, Number(ATTACK_PARAMS.clock) + 1);
-  await claimTimeout(w.clients.stranger, w.deployment, disputeId);
+  await claimTimeout(w.clients.stranger, w.deployment, disputeId).catch(async (error: unknown) => {
+    if ((await readDispute(w.clients.stranger, w.deployment, disputeId)).phaseName !== 'resolved')
+      throw error;
+  });
 }
 
 /** Reads `functionName` of the claim contract (or of `address`, another deployment). */
