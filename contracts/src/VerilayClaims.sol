@@ -436,6 +436,8 @@ contract VerilayClaims is IVerilayClaims, EIP712, ReentrancyGuard {
     }
 
     function _resolve(uint256 _disputeId, Dispute storage _dispute, bool _challengerWins, Resolution _how) internal {
+        // The operator's signature was shown (by the challenger or later): it answers for the claim.
+        bool signed_ = _dispute.phase != DisputePhase.AwaitSignature;
         _dispute.phase = DisputePhase.Resolved;
         _dispute.resolution = _how;
         _dispute.challengerWon = _challengerWins;
@@ -453,10 +455,15 @@ contract VerilayClaims is IVerilayClaims, EIP712, ReentrancyGuard {
             credit[_dispute.challenger] += CHALLENGER_BOND + reward_;
             credit[TREASURY] += taken_ - reward_;
             record_.state = ClaimState.Slashed;
-            // SAFETY: only a proof shows the claim false wherever it is posted. A timeout shows
-            // only that nobody answered this dispute (a griefer's reposting of a true claim, whose
-            // defenders did not see it), so it slashes this posting and not the leaf.
-            if (_how != Resolution.Timeout) {
+            // SAFETY: a proof shows the claim false wherever it is posted, and so does an operator
+            // that signed it and then let its clock run out: a liar that never answers must not be
+            // slashed one posting (one challenger bond) at a time while free repostings outnumber
+            // the watchers' bonds. A timeout while the signature was never shown proves nothing
+            // about the claim (a griefer's unsigned dispute of a reposting): it slashes only this
+            // posting, whose sequencer answers.
+            // INVARIANT: the leaf's slash time is the first one; a later slash (a dispute parked
+            // through another posting and won late) must not move it past postings already slashed.
+            if ((_how != Resolution.Timeout || signed_) && facts_.state != ClaimState.Slashed) {
                 facts_.state = ClaimState.Slashed;
                 facts_.at = uint64(block.timestamp);
             }

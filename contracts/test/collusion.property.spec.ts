@@ -3,7 +3,7 @@
 // purpose, request and execute withdrawals), against one honest verifier and one honest watcher
 // (support/honest-parties.ts): a false claim never becomes final, a true claim is never slashed,
 // the honest parties never lose a wei of bond, and bonds are conserved.
-// VERILAY_PROPERTY_RUNS sets the number of schedules (CI runs a few; `bench` style runs more).
+// VERILAY_PROPERTY_RUNS sets the number of schedules (25 by default, about 40 s).
 import {
   chooseHalf,
   claimTimeout,
@@ -17,6 +17,9 @@ import {
   readDispute,
   requestWithdrawal,
   revealMidpoint,
+  submitStepProof,
+  submitValidityProof,
+  toSolidityProof,
   verilayClaimsAbi,
   type ChainClients,
 } from '@verilay/chain';
@@ -39,13 +42,14 @@ import {
   type WorldLeaf,
   type WorldPosting,
 } from './support/honest-parties';
-import { buildZkModels, registerZkModels, type ZkModel } from './support/zk-models';
+import { buildZkModels, proveWith, registerZkModels, type ZkModel } from './support/zk-models';
 
 type Step =
   | { kind: 'repost'; leaf: number }
   | { kind: 'dispute'; posting: number; signed: boolean }
   | { kind: 'move'; dispute: number; agree: boolean; lastSecond: boolean }
   | { kind: 'timeout'; dispute: number }
+  | { kind: 'proveLate'; dispute: number }
   | { kind: 'wait'; seconds: number }
   | { kind: 'withdraw'; who: 'liar' | 'sequencer'; share: number };
 
@@ -89,6 +93,7 @@ describe('VerilayClaims under collusion', () => {
       lastSecond: fc.boolean(),
     }),
     fc.record({ kind: fc.constant('timeout' as const), dispute: fc.nat(7) }),
+    fc.record({ kind: fc.constant('proveLate' as const), dispute: fc.nat(7) }),
     fc.record({ kind: fc.constant('wait' as const), seconds: fc.integer({ min: 1, max: 60 }) }),
     fc.record({
       kind: fc.constant('withdraw' as const),
@@ -167,6 +172,7 @@ describe('VerilayClaims under collusion', () => {
     if (ids.length === 0) return;
     const id = ids[s.dispute % ids.length];
     if (s.kind === 'timeout') return void (await claimTimeout(f.clients.stranger, f.deployment, id));
+    if (s.kind === 'proveLate') return proveAgainst(world, id);
     // A colluder's move: the liar defends its false claims with its made-up trace; the colluding
     // challenger plays its own disputes any way it likes. Either may wait for its last second.
     const posting = world.disputes.get(id)!;
@@ -186,6 +192,26 @@ describe('VerilayClaims under collusion', () => {
       await provideSignature(f.clients.stranger, f.deployment, id, made.claim, made.signature);
     else
       await revealMidpoint(f.clients.stranger, f.deployment, id, made.trace[mid], made.traceTree.proof(mid));
+  }
+
+  /** A colluder settles a dispute it parked with a proof against the claim, whenever it likes. */
+  async function proveAgainst(world: World, id: bigint): Promise<void> {
+    const { made, zk: m, truthful } = world.disputes.get(id)!.leaf;
+    const d = await readDispute(f.clients.stranger, f.deployment, id);
+    if (truthful) return;
+    if (d.phaseName === 'await-validity-proof') {
+      const { proof, output } = await proveWith(m.whole!, made.input, made.salt);
+      await submitValidityProof(f.clients.challenger2, f.deployment, id, output, proof);
+    } else if (d.phaseName === 'await-step-proof' && d.hLo === made.truth[d.lo]) {
+      const p = await m.steps[d.lo].prove(made.input, made.salt);
+      await submitStepProof(
+        f.clients.challenger2,
+        f.deployment,
+        id,
+        p.outputCommitment,
+        toSolidityProof(p.proof),
+      );
+    }
   }
 
   async function checkSafety(world: World): Promise<void> {

@@ -635,10 +635,11 @@ describe('VerilayClaims', () => {
       );
     });
 
-    it('proveClaim_postingSlashedOnTimeout_stillValidatesTheClaim', async () => {
-      // A timeout shows only that nobody defended this posting; a proof of the claim still counts.
+    it('proveClaim_postingSlashedOnAnUnsignedTimeout_stillValidatesTheClaim', async () => {
+      // A timeout before the signature is shown slashes the sequencer's posting only; a proof of the
+      // claim still counts.
       const { honest, ...batch } = await postedPair();
-      const opened = await dispute(honest, batch);
+      const opened = await dispute(honest, batch, { signature: '0x' });
       await advance(f, Number(f.params.clock) + 1);
       await claimTimeout(f.clients.challenger, f.deployment, opened.disputeId);
       const status = () =>
