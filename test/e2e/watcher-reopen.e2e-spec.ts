@@ -108,22 +108,28 @@ describe('watcher against a colluding challenger (e2e)', () => {
     expect(await status(w, batch, lie)).toBe(4); // and never final
   }, 240_000);
 
-  it('finding 2: the watcher disputes every posting of a wrong leaf, each until the chain slashes it', async () => {
+  /** Waits until the chain calls the posting slashed (it went with the leaf, no dispute of its own). */
+  const slashedWithTheLeaf = (w: AttackWorld, b: PostedBatch, c: PostedClaim) =>
+    eventually(
+      async () => ((await status(w, b, c)) === 4 ? true : undefined),
+      30_000,
+      `posting ${b.batchIndex} slashed with the leaf`,
+    ).catch(withOutput(watcher));
+
+  it('finding 2: while a friend stalls one posting of a wrong leaf, the watcher disputes another at once; its win slashes both', async () => {
     const { w } = spec;
     const lie = await makeClaim(w, 2, lieFrom(1));
     // The same signed lie, posted twice; the friend stalls a dispute through the first posting.
     const first = await postClaims(w, [lie]);
     const second = await postClaims(w, [lie]);
     const { disputeId } = await disputeAs('friend', w, lie, first, { unsigned: true });
-    // The watcher does not wait for the friend: it disputes the second posting at once. The liar
-    // stays silent there, and a timeout slashes only the posting it went through.
+    // The watcher does not wait for the friend: it disputes the second posting at once.
     const onSecond = await watcherDispute(w, second, lie);
     await stallAndLose(w, lie, disputeId); // moves time past the watcher's defender's clock too
     await slashedBy(w, second, lie, onSecond);
-    // The first posting reopened when the friend lost: the watcher disputes it too, and wins.
-    const onFirst = await watcherDispute(w, first, lie);
-    await advance(w, CLOCK + 1);
-    await slashedBy(w, first, lie, onFirst);
+    // The liar signed and let its clock run out: that slashes the leaf in every posting not yet
+    // final (7f7ab6d), the first one too once the friend's dispute is over.
+    await slashedWithTheLeaf(w, first, lie);
     await advance(w, Number(ATTACK_PARAMS.challengeWindow) + 1);
     expect([await status(w, first, lie), await status(w, second, lie)]).toEqual([4, 4]);
   }, 240_000);
@@ -132,17 +138,15 @@ describe('watcher against a colluding challenger (e2e)', () => {
     const { w } = spec;
     const lie = await makeClaim(w, 3, lieFrom(1));
     const first = await postClaims(w, [lie]);
-    const onFirst = await watcherDispute(w, first, lie);
+    const { disputeId } = await disputeAs('friend', w, lie, first, { unsigned: true });
     // The liars' own sequencer reposts it; their verifier serves nothing for that batch.
     const own = await postClaims(w, [lie]);
     w.verifier.batches.delete(Number(own.batchIndex));
-    // The liar stays silent; a timeout slashes only the posting it went through, and the bond
-    // budget (one dispute at a time) frees up for the reposting.
-    await advance(w, CLOCK + 1);
-    await slashedBy(w, first, lie, onFirst);
+    // While the friend stalls the served posting, the watcher disputes the reposting (root = leaf).
     const onOwn = await watcherDispute(w, own, lie);
-    await advance(w, CLOCK + 1);
+    await stallAndLose(w, lie, disputeId);
     await slashedBy(w, own, lie, onOwn);
+    await slashedWithTheLeaf(w, first, lie);
   }, 240_000);
 
   it('finding 3b: a friend parks its dispute at its own move; the watcher times it out, disputes the reopened posting and wins', async () => {
