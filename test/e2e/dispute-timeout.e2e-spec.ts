@@ -6,21 +6,19 @@
 // challenger's clock is spent by block time: the dispute ends upheld and the claim turns final.
 import {
   createChainClients,
-  depositBond,
   devAccount,
   openDispute,
   readClaimStatus,
   readDispute,
-  registerModel,
   verilayClaimsAbi,
 } from '@verilay/chain';
-import { buildClaim, chainDeployment, freePort, VerifierProcess } from '@verilay/client';
+import { buildClaim, freePort, VerifierProcess } from '@verilay/client';
 import { BatchTree, createTensorCommitter, toHex32 } from '@verilay/commitments';
-import { computeModelId, modelToJson, randomInput, randomModel } from '@verilay/inference';
+import { randomInput, randomModel } from '@verilay/inference';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { batchOnChain, eventually, finalAtVerifier, VERIFIER_ENTRY } from './support/e2e';
+import { batchOnChain, eventually, finalAtVerifier, VERIFIER_ENTRY, standInModel } from './support/e2e';
 
 const CLOCK_S = 10;
 const STAKE = 10n ** 17n;
@@ -46,18 +44,12 @@ describe('a griefer parks a dispute on a true claim (e2e, finding 3b)', () => {
       VERIFIER_DISPUTE_CLOCK_S: String(CLOCK_S),
       VERIFIER_BATCH_INTERVAL_MS: '200',
     });
-    const chain = await verifier.client.chain();
-    const deployment = chainDeployment(chain);
-    const connection = { rpcUrl: chain.rpcUrl!, chainId: chain.chainId };
-    await verifier.client.registerModel(modelToJson(model));
-    // Settled by bisection; stand-in step verifiers: nothing is proven in this test.
-    await registerModel(createChainClients(connection, devAccount(0)), deployment, {
-      modelId: computeModelId(model),
-      stepVerifiers: model.layers.map(() => deployment.claims),
-      traceLength: model.layers.length,
+    // Settled by bisection.
+    const { chain, deployment, connection, operator } = await standInModel(verifier, model, {
+      settle: 'steps',
+      operator: 2,
+      bond: 10n * STAKE,
     });
-    const operator = createChainClients(connection, devAccount(2));
-    await depositBond(operator, deployment, 10n * STAKE);
     const honest = await buildClaim({
       model,
       input: randomInput(model, 1),

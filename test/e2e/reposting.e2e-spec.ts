@@ -12,16 +12,22 @@ import {
   postBatch,
   readClaimStatus,
   readDispute,
-  registerModel,
   verilayClaimsAbi,
 } from '@verilay/chain';
-import { buildClaim, chainDeployment, freePort, VerifierProcess } from '@verilay/client';
+import { buildClaim, freePort, VerifierProcess } from '@verilay/client';
 import { BatchTree, createTensorCommitter, toHex32 } from '@verilay/commitments';
-import { computeModelId, modelToJson, randomInput, randomModel } from '@verilay/inference';
+import { randomInput, randomModel } from '@verilay/inference';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { batchOnChain, eventually, finalAtVerifier, sleep, VERIFIER_ENTRY } from './support/e2e';
+import {
+  batchOnChain,
+  eventually,
+  finalAtVerifier,
+  sleep,
+  VERIFIER_ENTRY,
+  standInModel,
+} from './support/e2e';
 
 const CLOCK_S = 10;
 const STAKE = 10n ** 17n;
@@ -51,18 +57,11 @@ describe('a griefer reposts an honest claim (e2e, issue 11 finding 9)', () => {
 
   it("a timeout through the griefer's posting leaves the verifier's own posting, its status and the operator's bond untouched", async () => {
     verifier = await VerifierProcess.start(VERIFIER_ENTRY, env);
-    const chain = await verifier.client.chain();
-    const deployment = chainDeployment(chain);
-    const connection = { rpcUrl: chain.rpcUrl!, chainId: chain.chainId };
-    await verifier.client.registerModel(modelToJson(model));
-    // A stand-in verifier contract: nothing is proven in this test.
-    await registerModel(createChainClients(connection, devAccount(0)), deployment, {
-      modelId: computeModelId(model),
-      wholeVerifier: deployment.claims,
-      traceLength: model.layers.length,
+    const { chain, deployment, connection, operator } = await standInModel(verifier, model, {
+      settle: 'whole',
+      operator: 2,
+      bond: 10n * STAKE,
     });
-    const operator = createChainClients(connection, devAccount(2));
-    await depositBond(operator, deployment, 10n * STAKE);
     const honest = await buildClaim({
       model,
       input: randomInput(model, 1),

@@ -24,7 +24,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts';
-import { batchOnChain, eventually, sleep, VERIFIER_ENTRY } from './support/e2e';
+import { batchOnChain, eventually, sleep, VERIFIER_ENTRY, standInModel } from './support/e2e';
 
 const CLOCK_S = 10;
 const STAKE = 10n ** 17n; // the embedded deployment's DISPUTE_STAKE and CHALLENGER_BOND
@@ -200,17 +200,11 @@ describe('posting policy at batching time (e2e, issue 11 finding 3)', () => {
 
   it("holds a claim whose operator's bond fell after intake, says why, and batches it once the bond is back", async () => {
     verifier = await VerifierProcess.start(VERIFIER_ENTRY, env);
-    const chain = await verifier.client.chain();
-    const deployment = chainDeployment(chain);
-    const connection = { rpcUrl: chain.rpcUrl!, chainId: chain.chainId };
-    await verifier.client.registerModel(modelToJson(model));
-    await registerModel(createChainClients(connection, devAccount(0)), deployment, {
-      modelId: computeModelId(model),
-      wholeVerifier: deployment.claims,
-      traceLength: model.layers.length,
+    const { chain, deployment, operator } = await standInModel(verifier, model, {
+      settle: 'whole',
+      operator: 8,
+      bond: STAKE,
     });
-    const operator = createChainClients(connection, devAccount(8));
-    await depositBond(operator, deployment, STAKE);
     const claim = await buildClaim({
       model,
       input: randomInput(model, 1),

@@ -1,5 +1,6 @@
-import type { ClaimView, VerifierClient } from '@verilay/client';
-import { modelToJson, type Model } from '@verilay/inference';
+import { createChainClients, depositBond, devAccount, registerModel } from '@verilay/chain';
+import { chainDeployment, type ClaimView, type VerifierClient, type VerifierProcess } from '@verilay/client';
+import { computeModelId, modelToJson, type Model } from '@verilay/inference';
 import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -81,4 +82,30 @@ export async function finalAtVerifier(client: VerifierClient, claimId: `0x${stri
     timeoutMs,
     'final',
   );
+}
+
+/**
+ * Registers `model` at the verifier and in the chain's registry with stand-in verifiers (the
+ * claims contract's address: a test that uses this proves nothing), then bonds dev account
+ * `operator` with `bond`. Returns the verifier's chain, its deployment and the operator's clients.
+ */
+export async function standInModel(
+  verifier: VerifierProcess,
+  model: Model,
+  options: { settle: 'whole' | 'steps'; operator: number; bond: bigint },
+) {
+  const chain = await verifier.client.chain();
+  const deployment = chainDeployment(chain);
+  const connection = { rpcUrl: chain.rpcUrl!, chainId: chain.chainId };
+  await verifier.client.registerModel(modelToJson(model));
+  await registerModel(createChainClients(connection, devAccount(0)), deployment, {
+    modelId: computeModelId(model),
+    ...(options.settle === 'whole'
+      ? { wholeVerifier: deployment.claims }
+      : { stepVerifiers: model.layers.map(() => deployment.claims) }),
+    traceLength: model.layers.length,
+  });
+  const operator = createChainClients(connection, devAccount(options.operator));
+  await depositBond(operator, deployment, options.bond);
+  return { chain, deployment, connection, operator };
 }
