@@ -93,6 +93,25 @@ const FOUND: { name: string; bytes: Buffer; halfClose?: boolean }[] = [
 
 const admin = mintApiKey('admin', ['models:write', 'proofs:write']);
 
+const utf16Nested = Buffer.from(`["\u2200",${'['.repeat(5000)}${']'.repeat(5000)}]`, 'utf16le');
+
+/** Requests a review of the fix found still answered with a 5xx. */
+const REVIEWED: { name: string; bytes: Buffer }[] = [
+  { name: 'a claim that is an array', bytes: json('POST /v1/claims HTTP/1.1', '{"claims":[[]]}') },
+  {
+    // U+2200 is the bytes 00 22 in UTF-16: a scan of raw bytes for '"' loses its place.
+    name: 'JSON nested 5,000 deep in UTF-16',
+    bytes: request(
+      'POST /v1/claims HTTP/1.1',
+      [
+        ['content-type', 'application/json; charset=utf-16le'],
+        ['content-length', String(utf16Nested.length)],
+      ],
+      utf16Nested.toString('latin1'),
+    ),
+  },
+];
+
 /** VERIFIER_FUZZ_RUNS=10000 (npm run fuzz:http) for the long run; the default fits the unit run. */
 const RUNS = Number(process.env.VERIFIER_FUZZ_RUNS ?? 4000);
 
@@ -169,6 +188,14 @@ describe('verifier under hostile HTTP (finding 10)', () => {
       });
     }
   };
+
+  describe('finding 10, review: requests still answered with a 5xx', () => {
+    it.each(REVIEWED)('REPRODUCTION: answers $name with a 500', async ({ bytes }) => {
+      const answer = await rawRequest(port, bytes, {});
+      expect(answer.status).toBe(500);
+      expect(await rowCounts()).toEqual(rowsBefore);
+    });
+  });
 
   describe('finding 10: requests once answered with a 5xx, no error envelope, or nothing', () => {
     it.each(FOUND)(
