@@ -93,6 +93,8 @@ export class SubmitClaimsDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(10000)
+  // SAFETY: ValidateNested walks into nested arrays, so `[[claim]]` passed it; each must be an object.
+  @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => ClaimSubmissionDto)
   claims!: ClaimSubmissionDto[];

@@ -9,6 +9,7 @@ import type { ErrorBody } from './error-codes';
  * unknown encoding or charset) becomes the error envelope, never Nest's 500.
  */
 export function useJsonBodies(app: INestApplication, limit: string): void {
+  app.use(refuseOtherCharsets);
   app.use(express.json({ limit, verify: (_req, _res, body) => checkNesting(body) }));
   app.use(refuseUnreadBodies);
   app.use((err: BodyError, _req: Request, res: Response, next: NextFunction) => {
@@ -44,6 +45,22 @@ function describe(err: BodyError, limit: string): [string, string] {
       // Truncated or corrupt compressed bodies, lying Content-Lengths, aborted uploads.
       return ['MALFORMED_BODY', `Request body cannot be read: ${err.message ?? 'malformed'}`];
   }
+}
+
+/**
+ * JSON is UTF-8 (RFC 8259). body-parser would also decode UTF-16 and others, whose bytes the
+ * nesting scan below cannot read (U+2200 is the bytes 00 22 in UTF-16): refuse them with 415.
+ */
+function refuseOtherCharsets(req: Request, res: Response, next: NextFunction): void {
+  const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(req.headers['content-type'] ?? '')?.[1];
+  if (charset === undefined || /^utf-?8$/i.test(charset)) return next();
+  res.status(415).json({
+    error: {
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+      message: `Request bodies must be UTF-8, not charset ${JSON.stringify(charset)}`,
+    },
+  } satisfies ErrorBody);
+  req.resume();
 }
 
 /**
