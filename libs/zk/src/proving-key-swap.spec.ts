@@ -1,0 +1,101 @@
+// Review of finding 7 (issue 11): the key check must look at the proving key actually used. A
+// cache whose circuit.zkey was replaced (another circuit's key, a mixed-up copy) next to the
+// original Groth16Verifier.sol must be refused before proving: its proofs fail on chain, and an
+// honest defender would lose a true claim on timeout. Reuses the contract specs' cached builds
+// (.verilay/test-cache); copies go to temp directories, the shared cache is never written.
+import {
+  checkProvingKey,
+  compileGroth16Verifier,
+  createChainClients,
+  defaultClaimsParameters,
+  deployBytecode,
+  deployContracts,
+  devAccount,
+  provingKeyCheck,
+  registerModel,
+  startAnvil,
+  type AnvilInstance,
+  type ChainClients,
+  type DeployedContracts,
+} from '@verilay/chain';
+import { randomModel } from '@verilay/inference';
+import { copyFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { buildCircuit, fileSha256, readCircuitBuild, type CircuitArtifacts } from './build-circuit';
+import { releaseProverThreads } from './prover';
+import { ProverPool } from './prover-pool';
+
+/** The contract specs' cache and models (contracts/test/support/zk-models.ts). */
+const TEST_CACHE = join(__dirname, '../../../.verilay/test-cache');
+const validity = randomModel({ seed: 5, kind: 'mlp', sizes: [6, 4, 3], argmax: true, name: 'validity' });
+const bisection = randomModel({ seed: 6, kind: 'mlp', sizes: [6, 4, 3], argmax: true, name: 'bisection' });
+
+describe('proving key check against the key actually used (finding 7 review)', () => {
+  const dirs: string[] = [];
+  let anvil: AnvilInstance;
+  let clients: ChainClients;
+  let deployment: DeployedContracts;
+  let registered: CircuitArtifacts;
+  let other: CircuitArtifacts;
+
+  beforeAll(async () => {
+    registered = await buildCircuit(validity, { cacheDir: TEST_CACHE });
+    other = await buildCircuit(bisection, { cacheDir: TEST_CACHE, step: 0 });
+    anvil = await startAnvil();
+    clients = createChainClients({ rpcUrl: anvil.rpcUrl, chainId: anvil.chainId }, devAccount(0));
+    deployment = await deployContracts(clients, defaultClaimsParameters(devAccount(9).address));
+    const verifier = await deployBytecode(
+      clients,
+      'Groth16Verifier',
+      compileGroth16Verifier(readFileSync(registered.verifierSolPath, 'utf8')),
+    );
+    await registerModel(clients, deployment, {
+      modelId: registered.modelId,
+      wholeVerifier: verifier.address,
+      traceLength: validity.layers.length,
+    });
+  }, 300_000);
+
+  afterAll(async () => {
+    await anvil?.stop();
+    await releaseProverThreads();
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A copy of the registered build in a fresh cache root, its manifest naming the copy's files. */
+  const copyOfRegistered = () => {
+    const root = mkdtempSync(join(tmpdir(), 'verilay-swap-'));
+    dirs.push(root);
+    const dir = join(root, relative(TEST_CACHE, registered.dir));
+    cpSync(registered.dir, dir, { recursive: true });
+    const manifest = join(dir, 'build.json');
+    writeFileSync(manifest, readFileSync(manifest, 'utf8').split(registered.dir).join(dir));
+    return { root, dir, manifest };
+  };
+
+  it('finding 7 review reproduced: a cache whose zkey is another circuit’s still passes the check', async () => {
+    const { root, dir } = copyOfRegistered();
+    copyFileSync(other.zkeyPath, join(dir, 'circuit.zkey')); // Groth16Verifier.sol left alone
+    const swapped = readCircuitBuild(dir)!;
+    expect(fileSha256(swapped.zkeyPath)).toBe(other.zkeySha256);
+
+    // The attack works: the check passes although the key is not the registered one.
+    await expect(checkProvingKey(clients, deployment, swapped)).resolves.toMatchObject({
+      verifier: expect.stringMatching(/^0x/),
+    });
+    const pool = new ProverPool({ cacheDir: root, checkKey: provingKeyCheck(clients, deployment) });
+    const prover = await pool.get(validity);
+    expect(prover.artifacts.zkeyPath).toBe(join(dir, 'circuit.zkey'));
+  }, 120_000);
+
+  it('finding 7 review reproduced: a manifest rewritten to the swapped key’s sha256 passes too', async () => {
+    const { dir, manifest } = copyOfRegistered();
+    copyFileSync(other.zkeyPath, join(dir, 'circuit.zkey'));
+    writeFileSync(
+      manifest,
+      readFileSync(manifest, 'utf8').split(registered.zkeySha256).join(other.zkeySha256),
+    );
+    await expect(checkProvingKey(clients, deployment, readCircuitBuild(dir)!)).resolves.toBeDefined();
+  }, 120_000);
+});
