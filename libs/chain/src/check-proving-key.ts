@@ -1,6 +1,8 @@
 import { BaseError } from '@verilay/errors';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import * as snarkjs from 'snarkjs';
 import { keccak256 } from 'viem';
 import type { ChainClients } from './chain-clients';
 import { compileGroth16VerifierContract } from './compile-solidity';
@@ -14,8 +16,10 @@ export interface ProvingKeyBuild {
   readonly modelId: `0x${string}`;
   /** null for the whole-inference circuit, else the trace step. */
   readonly step: number | null;
-  /** The Solidity verifier snarkjs exported from the key's verification key. */
-  readonly verifierSolPath: string;
+  /** The proving key provers load: the check derives the verifier from this file's content. */
+  readonly zkeyPath: string;
+  /** sha256 (hex) the build recorded for the key (its manifest, the published content address). */
+  readonly zkeySha256: string;
 }
 
 /** What the check found: the registered verifier and the hash of its runtime code. */
@@ -68,17 +72,42 @@ export async function readRegisteredVerifier(
 }
 
 /**
- * Checks a proving key against the chain before anyone relies on it: compiles the Groth16 verifier
- * exported from the key (the project's pinned solc and settings, as `verilay model register`
- * deploys it) and compares its runtime code with the code at the registered verifier's address.
- * Equal code means the same verification key, so the key's proofs pass the registered verifier.
- * Throws ProvingKeyMismatchError when the model has no such verifier or the code differs.
+ * The Groth16 verifier of a proving key, as the build exports it: the key's verification key
+ * rendered through snarkjs' Solidity template (`snarkjs zkey export solidityverifier`).
+ */
+function exportKeyVerifierSource(zkey: Uint8Array): Promise<string> {
+  // snarkjs' `exports` map hides templates/ from require.resolve; its main file is build/*.cjs.
+  const template = readFileSync(
+    join(dirname(dirname(require.resolve('snarkjs'))), 'templates/verifier_groth16.sol.ejs'),
+    'utf8',
+  );
+  return snarkjs.zKey.exportSolidityVerifier({ type: 'mem', data: zkey }, { groth16: template });
+}
+
+/**
+ * Checks a proving key against the chain before anyone relies on it. The key file is read once;
+ * its sha256 must be the one its build recorded, and the Groth16 verifier exported from *its*
+ * verification key, compiled with the project's pinned solc and settings (as `verilay model
+ * register` deploys it), must have the runtime code at the registered verifier's address. Equal
+ * code means the same verification key, so the key's proofs pass the registered verifier.
+ * Nothing else in the build directory is trusted (a cached Groth16Verifier.sol may belong to
+ * another key). Throws ProvingKeyMismatchError when the model has no such verifier, the file is
+ * not the recorded key, or the code differs.
  */
 export async function checkProvingKey(
   clients: Pick<ChainClients, 'public'>,
   deployment: Pick<VerilayDeployment, 'registry'>,
   key: ProvingKeyBuild,
 ): Promise<CheckedProvingKey> {
+  const zkey = readFileSync(key.zkeyPath);
+  const sha256 = createHash('sha256').update(zkey).digest('hex');
+  if (sha256 !== key.zkeySha256)
+    throw new ProvingKeyMismatchError(
+      key,
+      'is not the key its build recorded',
+      `${key.zkeyPath} hashes to sha256 ${sha256}, its build recorded ${key.zkeySha256}: the file was replaced or corrupted. ` +
+        'Rebuild the key (delete the build directory) or fetch the published key and check its sha256 (docs/trusted-setup.md).',
+    );
   const verifier = await readRegisteredVerifier(clients, deployment, key.modelId, key.step);
   if (!verifier)
     throw new ProvingKeyMismatchError(
@@ -87,14 +116,14 @@ export async function checkProvingKey(
       `The registry ${deployment.registry} holds no ${key.step === null ? 'whole-inference' : `step ${key.step}`} verifier for this model: register it first (verilay model register).`,
     );
   const onChain = await clients.public.getCode({ address: verifier });
-  const expected = compileGroth16VerifierContract(readFileSync(key.verifierSolPath, 'utf8')).deployedBytecode;
+  const expected = compileGroth16VerifierContract(await exportKeyVerifierSource(zkey)).deployedBytecode;
   const codeHash = keccak256(expected);
   const actual = onChain ? keccak256(onChain) : undefined;
   if (actual !== codeHash)
     throw new ProvingKeyMismatchError(
       key,
       `does not match the verifier registered at ${verifier}`,
-      `The verifier compiled from this key has runtime code hash ${codeHash}; the code at ${verifier} hashes to ${actual ?? '(no code)'}. ` +
+      `The verifier exported from this key (sha256 ${sha256}) compiles to runtime code hash ${codeHash}; the code at ${verifier} hashes to ${actual ?? '(no code)'}. ` +
         'Proofs made with this key would fail on chain. Rebuild the key from the same circuit, powers of tau and beacon, or fetch the published key (GET /v1/models/:modelId/keys) and check its sha256 (docs/trusted-setup.md).',
       verifier,
     );
@@ -102,9 +131,9 @@ export async function checkProvingKey(
 }
 
 /**
- * A key check for provers (libs/zk's ProverPool `checkKey`): `checkProvingKey` once per key.
- * Registry entries never change, so a key that matched stays matched; a refusal is not
- * remembered (the model may be registered later).
+ * A key check for provers (libs/zk's ProverPool `checkKey`): `checkProvingKey` once per key
+ * content. Registry entries never change, so a key (by its file's sha256) that matched stays
+ * matched; a refusal is not remembered (the model may be registered later).
  */
 export function provingKeyCheck(
   clients: Pick<ChainClients, 'public'>,
@@ -112,9 +141,9 @@ export function provingKeyCheck(
 ): (key: ProvingKeyBuild) => Promise<void> {
   const matched = new Set<string>();
   return async (key) => {
-    const source = createHash('sha256').update(readFileSync(key.verifierSolPath)).digest('hex');
-    const id = `${key.modelId}:${key.step}:${source}`;
-    if (matched.has(id)) return;
+    const sha256 = createHash('sha256').update(readFileSync(key.zkeyPath)).digest('hex');
+    const id = `${key.modelId}:${key.step}:${sha256}`;
+    if (sha256 === key.zkeySha256 && matched.has(id)) return;
     await checkProvingKey(clients, deployment, key);
     matched.add(id);
   };

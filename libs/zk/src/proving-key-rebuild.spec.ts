@@ -126,7 +126,11 @@ describe('proving keys rebuilt from scratch (finding 7)', () => {
       await snarkjs.zKey.exportSolidityVerifier(zkey, { groth16: template }),
     );
     const manifest = at(join(rebuilt.dir, 'build.json'));
-    writeFileSync(manifest, readFileSync(manifest, 'utf8').split(dirs[1]).join(dir));
+    // Yesterday's manifest recorded yesterday's key.
+    writeFileSync(
+      manifest,
+      readFileSync(manifest, 'utf8').split(dirs[1]).join(dir).split(rebuilt.zkeySha256).join(sha256(zkey)),
+    );
 
     const pool = new ProverPool({ cacheDir: dir, checkKey: provingKeyCheck(clients, deployment) });
     const refusal = await pool.get(model).catch((e: unknown) => e);

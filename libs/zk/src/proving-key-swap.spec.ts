@@ -12,6 +12,7 @@ import {
   deployContracts,
   devAccount,
   provingKeyCheck,
+  ProvingKeyMismatchError,
   registerModel,
   startAnvil,
   type AnvilInstance,
@@ -74,28 +75,39 @@ describe('proving key check against the key actually used (finding 7 review)', (
     return { root, dir, manifest };
   };
 
-  it('finding 7 review reproduced: a cache whose zkey is another circuit’s still passes the check', async () => {
+  it('the check passes for an intact copy of the registered build', async () => {
+    const { root } = copyOfRegistered();
+    const pool = new ProverPool({ cacheDir: root, checkKey: provingKeyCheck(clients, deployment) });
+    expect((await pool.get(validity)).artifacts.zkeySha256).toBe(registered.zkeySha256);
+  }, 120_000);
+
+  it('finding 7 review fixed: a cache whose zkey is another circuit’s is refused before proving', async () => {
     const { root, dir } = copyOfRegistered();
     copyFileSync(other.zkeyPath, join(dir, 'circuit.zkey')); // Groth16Verifier.sol left alone
     const swapped = readCircuitBuild(dir)!;
     expect(fileSha256(swapped.zkeyPath)).toBe(other.zkeySha256);
 
-    // The attack works: the check passes although the key is not the registered one.
-    await expect(checkProvingKey(clients, deployment, swapped)).resolves.toMatchObject({
-      verifier: expect.stringMatching(/^0x/),
+    await expect(checkProvingKey(clients, deployment, swapped)).rejects.toMatchObject({
+      code: 'PROVING_KEY_MISMATCH',
+      shortMessage: expect.stringMatching(/is not the key its build recorded/),
     });
     const pool = new ProverPool({ cacheDir: root, checkKey: provingKeyCheck(clients, deployment) });
-    const prover = await pool.get(validity);
-    expect(prover.artifacts.zkeyPath).toBe(join(dir, 'circuit.zkey'));
+    await expect(pool.get(validity)).rejects.toBeInstanceOf(ProvingKeyMismatchError);
   }, 120_000);
 
-  it('finding 7 review reproduced: a manifest rewritten to the swapped key’s sha256 passes too', async () => {
-    const { dir, manifest } = copyOfRegistered();
+  it('finding 7 review fixed: a manifest rewritten to the swapped key’s sha256 is refused too', async () => {
+    const { root, dir, manifest } = copyOfRegistered();
     copyFileSync(other.zkeyPath, join(dir, 'circuit.zkey'));
     writeFileSync(
       manifest,
       readFileSync(manifest, 'utf8').split(registered.zkeySha256).join(other.zkeySha256),
     );
-    await expect(checkProvingKey(clients, deployment, readCircuitBuild(dir)!)).resolves.toBeDefined();
+    // The verifier is derived from the key itself, not from the cached Groth16Verifier.sol.
+    await expect(checkProvingKey(clients, deployment, readCircuitBuild(dir)!)).rejects.toMatchObject({
+      code: 'PROVING_KEY_MISMATCH',
+      shortMessage: expect.stringMatching(/does not match the verifier registered at 0x/),
+    });
+    const pool = new ProverPool({ cacheDir: root, checkKey: provingKeyCheck(clients, deployment) });
+    await expect(pool.get(validity)).rejects.toBeInstanceOf(ProvingKeyMismatchError);
   }, 120_000);
 });
