@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { VerifierApiError, VerifierClient, type BatchView } from '@verilay/client';
+import { verilayClaimsAbi } from '@verilay/chain';
+import { ANSWER_CAPS, VerifierApiError, VerifierClient, type BatchView } from '@verilay/client';
 import { BatchTree, claimLeaf } from '@verilay/commitments';
 import { errorMessage } from '@verilay/errors';
 import { pickClaimFields } from '@verilay/protocol';
@@ -7,8 +8,12 @@ import { WatcherRepository, type WatchedBatch } from '@verilay/storage';
 import { keccak256, toHex } from 'viem';
 import { ClaimReplayer } from './claim-replayer.service';
 import { decodePosting, encodePosting } from './posting-data';
+import { WatcherChain } from './watcher-chain';
 import { WatcherConfig } from './watcher.config';
 import { WatcherMetrics } from './watcher-metrics.service';
+
+/** The verifier's largest batch (VERIFIER_BATCH_MAX_CLAIMS at most). */
+const MAX_BATCH_CLAIMS = 10_000;
 
 /**
  * Checks the claims of each batch it has seen: fetches the batch data from the verifier, checks
@@ -25,6 +30,7 @@ export class CheckerService {
   constructor(
     private readonly repository: WatcherRepository,
     private readonly replayer: ClaimReplayer,
+    private readonly chain: WatcherChain,
     private readonly config: WatcherConfig,
     private readonly metrics: WatcherMetrics,
   ) {
@@ -48,7 +54,7 @@ export class CheckerService {
   private async check(batch: WatchedBatch): Promise<void> {
     let data: BatchView;
     try {
-      data = await this.verifier.getBatch(batch.batchIndex);
+      data = await this.verifier.getBatch(batch.batchIndex, { maxBytes: await this.batchCap(batch) });
     } catch (error) {
       if (error instanceof VerifierApiError && error.status === 404) {
         await this.repository.setBatchStatus(
@@ -141,6 +147,21 @@ export class CheckerService {
       this.metrics.claimsChecked.inc({ verdict: 'wrong' });
       this.logger.warn({ msg: 'wrong claim reposted', claimId: leaf, batchIndex: b.batchIndex });
     }
+  }
+
+  /**
+   * The most bytes a true answer for the batch takes: its claim count on chain (at most the
+   * verifier's largest batch) times a claim's size. Nothing past it is read (finding 6b).
+   */
+  private async batchCap(batch: WatchedBatch): Promise<number> {
+    const { clients, deployment } = this.chain;
+    const { count } = await clients.public.readContract({
+      address: deployment.claims,
+      abi: verilayClaimsAbi,
+      functionName: 'batch',
+      args: [BigInt(batch.batchIndex)],
+    });
+    return ANSWER_CAPS.batch(Math.min(count, MAX_BATCH_CLAIMS));
   }
 
   /** A claim is replayed when the hash of its id falls under the sample rate (deterministic). */

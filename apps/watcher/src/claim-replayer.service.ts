@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { modelRegistryAbi } from '@verilay/chain';
-import { VerifierApiError, VerifierClient } from '@verilay/client';
+import { ANSWER_CAPS, VerifierApiError, VerifierClient } from '@verilay/client';
 import { errorMessage } from '@verilay/errors';
 import {
   ComputeBudgetExceededError,
@@ -29,6 +29,8 @@ export type Replay =
       readonly reason: string;
     };
 
+type Unreplayable = Extract<Replay, { ok: false }>;
+
 /** Task data the watcher already holds (a disputed claim's input, stored when it was found wrong). */
 export interface KnownTask {
   readonly data: readonly number[];
@@ -55,7 +57,7 @@ export class ClaimReplayer implements OnApplicationShutdown {
 
   constructor(
     private readonly chain: WatcherChain,
-    config: WatcherConfig,
+    private readonly config: WatcherConfig,
     private readonly metrics: WatcherMetrics,
   ) {
     this.verifier = new VerifierClient(config.verifierUrl, 15_000);
@@ -73,27 +75,28 @@ export class ClaimReplayer implements OnApplicationShutdown {
   async replay(claimId: string, claim: ClaimFields, task?: KnownTask): Promise<Replay> {
     if (!(await this.isRegistered(claim.modelId)))
       return { ok: false, verdict: 'unregistered', reason: 'the model is not registered on chain' };
-    let data: readonly number[];
-    let salt: bigint;
+    // The model comes first, checked against its modelId: its input size bounds the input answer.
     let model = this.models.get(claim.modelId.toLowerCase());
-    let document: unknown;
-    try {
-      if (task) ({ data, salt } = task);
-      else {
-        const served = await this.verifier.getTaskInput(claimId);
-        data = served.data;
-        salt = served.salt ? BigInt(served.salt) : 0n;
-      }
-      if (!model) document = (await this.verifier.getModel(claim.modelId)).document;
-    } catch (error) {
-      if (error instanceof VerifierApiError && error.status === 404)
-        return { ok: false, verdict: 'no-data', reason: error.shortMessage };
-      throw error; // unreachable verifier: retried on the next pass
-    }
     if (!model) {
-      const loaded = this.load(claim.modelId, document);
+      const served = await this.fetch(() =>
+        this.verifier.getModel(claim.modelId, { maxBytes: ANSWER_CAPS.model(this.config.modelMaxBytes) }),
+      );
+      if (served.failed) return served.failed;
+      const loaded = this.load(claim.modelId, served.value.document);
       if (!('layers' in loaded)) return loaded;
       model = loaded;
+    }
+    let data: readonly number[];
+    let salt: bigint;
+    if (task) ({ data, salt } = task);
+    else {
+      const elements = model.input.shape.reduce((a, b) => a * b, 1);
+      const served = await this.fetch(() =>
+        this.verifier.getTaskInput(claimId, { maxBytes: ANSWER_CAPS.input(elements) }),
+      );
+      if (served.failed) return served.failed;
+      data = served.value.data;
+      salt = served.value.salt ? BigInt(served.value.salt) : 0n;
     }
     let result: ReplayResult;
     try {
@@ -117,6 +120,19 @@ export class ClaimReplayer implements OnApplicationShutdown {
         reason: 'the served input does not match the input commitment',
       };
     return { ok: true, result, model, input: data, salt };
+  }
+
+  /** One read from the verifier: a 404 is `no-data`; an unreachable verifier is retried next pass. */
+  private async fetch<T>(
+    read: () => Promise<T>,
+  ): Promise<{ value: T; failed?: never } | { failed: Unreplayable }> {
+    try {
+      return { value: await read() };
+    } catch (error) {
+      if (error instanceof VerifierApiError && error.status === 404)
+        return { failed: { ok: false, verdict: 'no-data', reason: error.shortMessage } };
+      throw error;
+    }
   }
 
   private tooCostly(id: string, reason: string): Replay {

@@ -31,6 +31,11 @@ export class WatcherConfig {
   /** Bytes of finished replays kept, and of decoded models kept (each bound separately). */
   readonly replayCacheBytes!: number;
   readonly modelCacheBytes!: number;
+  /**
+   * The body limit models were registered under at the verifier (its VERIFIER_BODY_LIMIT): a
+   * served model answer past it (and its summary) is refused unread (issue 11, finding 6b).
+   */
+  readonly modelMaxBytes!: number;
   readonly zkCacheDir?: string;
 }
 
@@ -62,6 +67,7 @@ export const WATCHER_ENV_SCHEMA = Joi.object({
   WATCHER_REPLAY_TIMEOUT_MS: Joi.number().integer().min(100).max(3_600_000).default(60_000),
   WATCHER_REPLAY_CACHE_MB: Joi.number().integer().min(1).max(65_536).default(64),
   WATCHER_MODEL_CACHE_MB: Joi.number().integer().min(1).max(65_536).default(256),
+  WATCHER_MODEL_MAX_MB: Joi.number().integer().min(1).max(1024).default(4),
   VERILAY_CACHE_DIR: Joi.string().min(1),
 }).unknown(true);
 
@@ -90,6 +96,7 @@ export function loadWatcherConfig(env: Record<string, string | undefined>): Watc
     replayTimeoutMs: value.WATCHER_REPLAY_TIMEOUT_MS,
     replayCacheBytes: value.WATCHER_REPLAY_CACHE_MB * 2 ** 20,
     modelCacheBytes: value.WATCHER_MODEL_CACHE_MB * 2 ** 20,
+    modelMaxBytes: value.WATCHER_MODEL_MAX_MB * 2 ** 20,
     zkCacheDir: value.VERILAY_CACHE_DIR,
   });
 }

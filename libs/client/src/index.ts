@@ -1,10 +1,13 @@
 export { API_KEY_ID, API_SCOPES, devApiKeyFile, hashApiKey, mintApiKey, type ApiScope } from './api-key';
 export { buildClaim, type BuildClaimOptions } from './build-claim';
+export { MalformedResponseError, ResponseTooLargeError } from './read-capped-json';
 export {
+  ANSWER_CAPS,
   chainDeployment,
   VerifierApiError,
   VerifierClient,
   type VerifierClientOptions,
+  type ReadOptions,
   type BatchView,
   type ChainView,
   type ClaimView,

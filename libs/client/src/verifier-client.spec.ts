@@ -1,6 +1,7 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { VerifierClient } from './verifier-client';
+import { ResponseTooLargeError } from './read-capped-json';
+import { ANSWER_CAPS, VerifierApiError, VerifierClient } from './verifier-client';
 
 const MB = 2 ** 20;
 const CLAIM = `0x${'11'.repeat(32)}`;
@@ -65,16 +66,66 @@ describe(VerifierClient.name, () => {
   });
 
   describe('getTaskInput', () => {
-    it('finding 6b (reproduction): reads a 64 MB answer, far past any task input, without complaint', async () => {
+    it('finding 6b: refuses a 64 MB answer once past its cap, without reading the rest (the reproduction read it whole, 232996e)', async () => {
       fake = new FakeVerifier(oversizedInput(64 * MB));
       await fake.listen();
       const sut = new VerifierClient(fake.url);
 
-      const input = (await sut.getTaskInput(CLAIM)) as unknown as { data: number[]; pad: string };
+      const error = await sut.getTaskInput(CLAIM).catch((e: unknown) => e);
 
-      // The whole answer was read and parsed: a large enough one aborts V8 (uncatchable).
-      expect(fake.sent).toBeGreaterThanOrEqual(64 * MB - 100);
-      expect(input.pad.length).toBeGreaterThan(63 * MB);
+      expect(error).toBeInstanceOf(ResponseTooLargeError);
+      expect(error).toMatchObject({ code: 'RESPONSE_TOO_LARGE', maxBytes: ANSWER_CAPS.input() });
+      await new Promise((r) => setTimeout(r, 200));
+      // The stream was cancelled: the server could send little more than the cap (socket buffers).
+      expect(fake.sent).toBeLessThan(ANSWER_CAPS.input() + 8 * MB);
     }, 60_000);
+
+    it('takes the cap of the call: an input larger than the model allows is refused as it streams', async () => {
+      fake = new FakeVerifier(oversizedInput(4 * MB));
+      await fake.listen();
+      const sut = new VerifierClient(fake.url);
+      const maxBytes = ANSWER_CAPS.input(10); // a model of 10 input values
+
+      await expect(sut.getTaskInput(CLAIM, { maxBytes })).rejects.toMatchObject({
+        code: 'RESPONSE_TOO_LARGE',
+        maxBytes,
+      });
+      await new Promise((r) => setTimeout(r, 200));
+      expect(fake.sent).toBeLessThan(4 * MB);
+    });
+
+    it('refuses by content-length before reading any of the body', async () => {
+      fake = new FakeVerifier((res, f) => {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(10 * MB) });
+        res.flushHeaders(); // and then nothing: a client waiting for the body would time out
+        f.sent = 0;
+      });
+      await fake.listen();
+      const sut = new VerifierClient(fake.url, { timeoutMs: 5_000, maxBytes: MB });
+
+      await expect(sut.getBatch(0, { maxBytes: MB })).rejects.toMatchObject({
+        code: 'RESPONSE_TOO_LARGE',
+        bytes: 10 * MB,
+      });
+      expect(fake.sent).toBe(0);
+    });
+
+    it('reads an answer within its cap, and an error answer as a VerifierApiError', async () => {
+      fake = new FakeVerifier((res) => {
+        const ok = res.req.url?.endsWith('/input');
+        res
+          .writeHead(ok ? 200 : 404, { 'content-type': 'application/json' })
+          .end(ok ? `{"claimId":"${CLAIM}","data":[1,-2,3],"salt":null}` : '{"error":{"code":"NOT_FOUND"}}');
+      });
+      await fake.listen();
+      const sut = new VerifierClient(fake.url);
+
+      expect(await sut.getTaskInput(CLAIM, { maxBytes: ANSWER_CAPS.input(3) })).toMatchObject({
+        data: [1, -2, 3],
+      });
+      const error = await sut.getBatch(7).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(VerifierApiError);
+      expect(error).toMatchObject({ status: 404, code: 'NOT_FOUND' });
+    });
   });
 });

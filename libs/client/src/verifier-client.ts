@@ -1,6 +1,35 @@
 import type { VerilayDeployment } from '@verilay/chain';
 import { BaseError } from '@verilay/errors';
 import type { ClaimFields, ClaimStatus, ClaimSubmission } from '@verilay/protocol';
+import { MalformedResponseError, readCappedJson } from './read-capped-json';
+
+const KiB = 1024;
+/** Room for an answer's ids, shape and keys around its bulk. */
+const SLACK_BYTES = 4 * KiB;
+/** The longest a task input value is written in JSON: `-2147483648,`. */
+const BYTES_PER_INPUT_VALUE = 12;
+/** One claim of a batch answer: six fields, id and signature with their keys, rounded up. */
+const BYTES_PER_BATCH_CLAIM = 2 * KiB;
+
+/**
+ * Byte caps on the verifier's answers, per call: whoever asks knows how large a true answer can
+ * be, and nothing past that is read (an answer of a few hundred MB aborts V8 while it parses).
+ */
+export const ANSWER_CAPS = {
+  /** Any answer without a cap of its own. */
+  default: 1024 * KiB,
+  /** A model registered under a body limit of `bodyLimit` (the verifier's default 4 MB), and its summary. */
+  model: (bodyLimit = 4 * 1024 * KiB) => bodyLimit + 64 * KiB,
+  /** A task input of `elements` values (the model's input size); default the verifier's most. */
+  input: (elements = 1 << 22) => elements * BYTES_PER_INPUT_VALUE + SLACK_BYTES,
+  /** A batch of `claims` claims (its count on chain); default the verifier's largest batch. */
+  batch: (claims = 10_000) => claims * BYTES_PER_BATCH_CLAIM + SLACK_BYTES,
+} as const;
+
+/** A cap on one call's answer, in bytes (see `ANSWER_CAPS`). */
+export interface ReadOptions {
+  readonly maxBytes?: number;
+}
 
 /** An error answer of the verifier API, with its machine-readable code. */
 export class VerifierApiError extends BaseError {
@@ -113,11 +142,14 @@ export interface VerifierClientOptions {
   readonly timeoutMs?: number;
   /** An API key (`verilay api-key mint`), sent as a bearer token; admin calls need one. */
   readonly apiKey?: string;
+  /** The cap on answers of calls without a cap of their own (default `ANSWER_CAPS.default`). */
+  readonly maxBytes?: number;
 }
 
 export class VerifierClient {
   private readonly timeoutMs: number;
   private readonly apiKey?: string;
+  private readonly maxBytes: number;
 
   /** `options` as a number is the timeout in ms (the older signature). */
   constructor(
@@ -127,6 +159,7 @@ export class VerifierClient {
     const o = typeof options === 'number' ? { timeoutMs: options } : options;
     this.timeoutMs = o.timeoutMs ?? 30_000;
     this.apiKey = o.apiKey;
+    this.maxBytes = o.maxBytes ?? ANSWER_CAPS.default;
   }
 
   /** Admin: needs an API key with scope models:write. */
@@ -136,8 +169,9 @@ export class VerifierClient {
 
   getModel(
     modelId: string,
+    options: ReadOptions = {},
   ): Promise<{ modelId: `0x${string}`; name: string; layers: number; document: unknown }> {
-    return this.request('GET', `/v1/models/${modelId}`);
+    return this.request('GET', `/v1/models/${modelId}`, undefined, options.maxBytes ?? ANSWER_CAPS.model());
   }
 
   submitClaims(
@@ -150,8 +184,14 @@ export class VerifierClient {
     return this.request('GET', `/v1/claims/${claimId}`);
   }
 
-  getTaskInput(claimId: string): Promise<TaskInputView> {
-    return this.request('GET', `/v1/tasks/${claimId}/input`);
+  /** Pass `maxBytes: ANSWER_CAPS.input(elements)` when the model (its input size) is known. */
+  getTaskInput(claimId: string, options: ReadOptions = {}): Promise<TaskInputView> {
+    return this.request(
+      'GET',
+      `/v1/tasks/${claimId}/input`,
+      undefined,
+      options.maxBytes ?? ANSWER_CAPS.input(),
+    );
   }
 
   /** Requests a Groth16 validity proof of a claim's inference (small models). Admin: proofs:write. */
@@ -163,9 +203,17 @@ export class VerifierClient {
     return this.request('GET', `/v1/proofs/${proofId}`);
   }
 
-  /** The claims (with signatures) behind the batch at `chainIndex` of the claim contract. */
-  getBatch(chainIndex: number | bigint): Promise<BatchView> {
-    return this.request('GET', `/v1/batches/${chainIndex}`);
+  /**
+   * The claims (with signatures) behind the batch at `chainIndex` of the claim contract. Pass
+   * `maxBytes: ANSWER_CAPS.batch(count)` with the batch's count on chain.
+   */
+  getBatch(chainIndex: number | bigint, options: ReadOptions = {}): Promise<BatchView> {
+    return this.request(
+      'GET',
+      `/v1/batches/${chainIndex}`,
+      undefined,
+      options.maxBytes ?? ANSWER_CAPS.batch(),
+    );
   }
 
   /** The verifier's chain: contracts, sequencer, and the EIP-712 domain operators sign claims for. */
@@ -177,7 +225,17 @@ export class VerifierClient {
     return this.request('GET', '/health');
   }
 
-  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  /**
+   * Throws `ResponseTooLargeError` for an answer over `maxBytes` (read no further),
+   * `MalformedResponseError` for a successful answer that is not JSON, `VerifierApiError` for an
+   * error answer.
+   */
+  private async request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    maxBytes = this.maxBytes,
+  ): Promise<T> {
     const response = await fetch(new URL(path, this.baseUrl), {
       method,
       headers: {
@@ -187,10 +245,15 @@ export class VerifierClient {
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(this.timeoutMs),
     });
-    const json = (await response.json().catch(() => ({}))) as T & {
-      error?: { code?: string; message?: string };
-    };
-    if (!response.ok) throw new VerifierApiError(response.status, json);
-    return json;
+    if (!response.ok) {
+      const error = await readCappedJson(response, path, Math.min(maxBytes, ANSWER_CAPS.default)).catch(
+        (e: unknown) => (e instanceof MalformedResponseError ? {} : Promise.reject(e)),
+      );
+      throw new VerifierApiError(
+        response.status,
+        (error ?? {}) as { error?: { code?: string; message?: string } },
+      );
+    }
+    return (await readCappedJson(response, path, maxBytes)) as T;
   }
 }
