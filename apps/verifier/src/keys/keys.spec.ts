@@ -14,13 +14,14 @@ import {
 import { modelToJson, randomModel } from '@verilay/inference';
 import { buildCircuit, DEV_BEACON, releaseProverThreads, type CircuitArtifacts } from '@verilay/zk';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { loadVerifierConfig } from '../config/verifier.config';
+import { join, relative } from 'node:path';
+import { loadVerifierConfig, type VerifierConfig } from '../config/verifier.config';
 import { ModelsService } from '../models/models.service';
 import { createVerifierApp } from '../verifier-app';
 import { KeysController } from './keys.controller';
+import { KeysService } from './keys.service';
 
 /** The contract specs' circuit cache and their "validity" model (contracts/test/support/zk-models.ts). */
 const TEST_CACHE = join(__dirname, '../../../../.verilay/test-cache');
@@ -33,6 +34,7 @@ describe(KeysController.name, () => {
   let url: string;
   let built: CircuitArtifacts;
   let verifier: `0x${string}`;
+  let config: VerifierConfig;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'verilay-keys-'));
@@ -47,7 +49,7 @@ describe(KeysController.name, () => {
       wholeVerifier: verifier,
       traceLength: model.layers.length,
     });
-    const config = loadVerifierConfig({
+    config = loadVerifierConfig({
       VERIFIER_DB: join(dir, 'v.sqlite'),
       VERILAY_CACHE_DIR: TEST_CACHE,
       CHAIN_RPC_URL: anvil.rpcUrl,
@@ -123,5 +125,29 @@ describe(KeysController.name, () => {
     });
     expect(del.status).toBe(404);
     expect(readFileSync(built.zkeyPath).length).toBeGreaterThan(0);
+  });
+
+  /** A KeysService (no chain) over a copy of the cached build in a fresh cache root. */
+  const overCopy = () => {
+    const root = mkdtempSync(join(dir, 'cache-'));
+    const copy = join(root, relative(TEST_CACHE, built.dir));
+    cpSync(built.dir, copy, { recursive: true });
+    const sut = new KeysService(app.get(ModelsService), { ...config, zkCacheDir: root });
+    return { root, copy, sut };
+  };
+
+  it('finding 7 review 2 reproduced: a manifest written into the cache makes it serve any file', async () => {
+    const { copy, sut } = overCopy();
+    const secret = join(dir, 'v.sqlite'); // the verifier's own database, for one
+    const sha = createHash('sha256').update(readFileSync(secret)).digest('hex');
+    const manifest = join(copy, 'build.json');
+    writeFileSync(
+      manifest,
+      JSON.stringify({ ...JSON.parse(readFileSync(manifest, 'utf8')), zkeyPath: secret, zkeySha256: sha }),
+    );
+    const served = await sut.file(built.modelId, sha);
+    const bytes: Buffer[] = [];
+    for await (const chunk of served.stream) bytes.push(chunk as Buffer);
+    expect(Buffer.concat(bytes).equals(readFileSync(secret))).toBe(true);
   });
 });
