@@ -151,12 +151,31 @@ export function findCircuitBuild(
   return readManifest(buildLocation(model, options));
 }
 
-function readManifest({ dir, manifest }: { dir: string; manifest: string }): CircuitArtifacts | undefined {
+/**
+ * A build's files, by fixed names inside its directory. The manifest's own paths are never used:
+ * whoever can write a build.json could otherwise point the key (served by GET
+ * /v1/models/:id/keys/:sha256, loaded by provers) at any file, and a moved cache would keep
+ * pointing at the old directory.
+ */
+function buildFiles(dir: string) {
+  return {
+    wasmPath: join(dir, 'circuit_js/circuit.wasm'),
+    zkeyPath: join(dir, 'circuit.zkey'),
+    vkeyPath: join(dir, 'vkey.json'),
+    verifierSolPath: join(dir, 'Groth16Verifier.sol'),
+  };
+}
+
+function readManifest(
+  { dir, manifest }: { dir: string; manifest: string },
+  timings: Readonly<Record<string, number>> = {},
+): CircuitArtifacts | undefined {
   if (!existsSync(manifest)) return undefined;
   return {
     ...(JSON.parse(readFileSync(manifest, 'utf8')) as CircuitArtifacts),
+    ...buildFiles(dir),
     dir,
-    timings: {},
+    timings,
     cacheHit: true,
   };
 }
@@ -242,10 +261,7 @@ export async function buildCircuit(model: Model, options: BuildOptions = {}): Pr
     modelId,
     circuitHash: hash,
     step: options.step ?? null,
-    wasmPath: join(dir, 'circuit_js/circuit.wasm'),
-    zkeyPath: join(dir, 'circuit.zkey'),
-    vkeyPath: join(dir, 'vkey.json'),
-    verifierSolPath: join(dir, 'Groth16Verifier.sol'),
+    ...buildFiles(dir),
     zkeySha256: fileSha256(join(work, 'circuit.zkey')),
     vkeySha256: fileSha256(join(work, 'vkey.json')),
     constraints,
@@ -258,12 +274,7 @@ export async function buildCircuit(model: Model, options: BuildOptions = {}): Pr
   // complete build wins, so every caller uses one set of keys and no one deletes keys in use.
   const theirs = () => {
     rmSync(work, { recursive: true, force: true });
-    return {
-      ...(JSON.parse(readFileSync(manifest, 'utf8')) as CircuitArtifacts),
-      dir,
-      timings,
-      cacheHit: true,
-    };
+    return readManifest(location, timings)!;
   };
   if (existsSync(manifest)) return theirs();
   rmSync(dir, { recursive: true, force: true });

@@ -136,7 +136,7 @@ describe(KeysController.name, () => {
     return { root, copy, sut };
   };
 
-  it('finding 7 review 2 reproduced: a manifest written into the cache makes it serve any file', async () => {
+  it('finding 7 review 2 fixed: a manifest written into the cache cannot make it serve another file', async () => {
     const { copy, sut } = overCopy();
     const secret = join(dir, 'v.sqlite'); // the verifier's own database, for one
     const sha = createHash('sha256').update(readFileSync(secret)).digest('hex');
@@ -145,9 +145,11 @@ describe(KeysController.name, () => {
       manifest,
       JSON.stringify({ ...JSON.parse(readFileSync(manifest, 'utf8')), zkeyPath: secret, zkeySha256: sha }),
     );
-    const served = await sut.file(built.modelId, sha);
-    const bytes: Buffer[] = [];
-    for await (const chunk of served.stream) bytes.push(chunk as Buffer);
-    expect(Buffer.concat(bytes).equals(readFileSync(secret))).toBe(true);
+    // The key is circuit.zkey of the build directory, whose bytes do not hash to that address.
+    await expect(sut.file(built.modelId, sha)).rejects.toMatchObject({ code: 'KEY_NOT_FOUND' });
+    // The build's own key is still served from the (moved) directory.
+    const served = await sut.file(built.modelId, built.vkeySha256);
+    served.stream.destroy();
+    expect(served.bytes).toBe(readFileSync(join(copy, 'vkey.json')).length);
   });
 });
