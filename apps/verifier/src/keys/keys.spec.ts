@@ -17,6 +17,7 @@ import { createHash } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { ChainContext } from '../chain/chain-context';
 import { loadVerifierConfig, type VerifierConfig } from '../config/verifier.config';
 import { ModelsService } from '../models/models.service';
 import { createVerifierApp } from '../verifier-app';
@@ -26,6 +27,7 @@ import { KeysService } from './keys.service';
 /** The contract specs' circuit cache and their "validity" model (contracts/test/support/zk-models.ts). */
 const TEST_CACHE = join(__dirname, '../../../../.verilay/test-cache');
 const model = randomModel({ seed: 5, kind: 'mlp', sizes: [6, 4, 3], argmax: true, name: 'validity' });
+const bisection = randomModel({ seed: 6, kind: 'mlp', sizes: [6, 4, 3], argmax: true, name: 'bisection' });
 
 describe(KeysController.name, () => {
   let dir: string;
@@ -127,12 +129,12 @@ describe(KeysController.name, () => {
     expect(readFileSync(built.zkeyPath).length).toBeGreaterThan(0);
   });
 
-  /** A KeysService (no chain) over a copy of the cached build in a fresh cache root. */
-  const overCopy = () => {
+  /** A KeysService over a copy of the cached build in a fresh cache root (no chain by default). */
+  const overCopy = (chain?: ChainContext) => {
     const root = mkdtempSync(join(dir, 'cache-'));
     const copy = join(root, relative(TEST_CACHE, built.dir));
     cpSync(built.dir, copy, { recursive: true });
-    const sut = new KeysService(app.get(ModelsService), { ...config, zkCacheDir: root });
+    const sut = new KeysService(app.get(ModelsService), { ...config, zkCacheDir: root }, chain);
     return { root, copy, sut };
   };
 
@@ -152,4 +154,23 @@ describe(KeysController.name, () => {
     served.stream.destroy();
     expect(served.bytes).toBe(readFileSync(join(copy, 'vkey.json')).length);
   });
+
+  it('finding 7 review 3 reproduced: concurrent listings of a mismatched key each check it on chain', async () => {
+    const chain = app.get(ChainContext);
+    const { copy, sut } = overCopy(chain);
+    // Another circuit's key under this build's name, its manifest updated: it passes
+    // the sha256 check, so each check reads the chain and compiles the verifier from the key.
+    const other = await buildCircuit(bisection, { cacheDir: TEST_CACHE, step: 0 });
+    writeFileSync(join(copy, 'circuit.zkey'), readFileSync(other.zkeyPath));
+    const manifest = join(copy, 'build.json');
+    writeFileSync(manifest, readFileSync(manifest, 'utf8').split(built.zkeySha256).join(other.zkeySha256));
+    const getCode = jest.spyOn(chain.sequencer.public, 'getCode');
+    try {
+      const lists = await Promise.all([1, 2, 3].map(() => sut.list(built.modelId)));
+      for (const list of lists) expect(list.keys[0].onChain).toMatchObject({ matches: false });
+      expect(getCode).toHaveBeenCalledTimes(3);
+    } finally {
+      getCode.mockRestore();
+    }
+  }, 120_000);
 });
