@@ -52,7 +52,8 @@ export class KeysService {
   private readonly logger = new Logger(KeysService.name);
   /** Build directories per model (whole, then each step): generating the circuits once per model. */
   private readonly dirs = new Map<string, readonly string[]>();
-  private readonly checks = new Map<string, { at: number; result: KeyEntryView['onChain'] }>();
+  /** One chain check per build directory, shared by concurrent requests while in flight. */
+  private readonly checks = new Map<string, KeyCheckEntry>();
   /** Files whose content was hashed and matched their manifest: `path:size:mtime`. */
   private readonly verified = new Set<string>();
 
@@ -125,31 +126,56 @@ export class KeysService {
     return { sha256, bytes: statSync(path).size, url: `/v1/models/${modelId}/keys/${sha256}` };
   }
 
-  /** The key against the registered verifier; a match is final (entries never change). */
-  private async onChain(build: CircuitArtifacts): Promise<KeyEntryView['onChain']> {
-    if (!this.chain) return null;
+  /**
+   * The key against the registered verifier; a match is final (entries never change). Concurrent
+   * requests share the check in flight: each check reads the key and compiles a verifier with solc.
+   */
+  private onChain(build: CircuitArtifacts): Promise<KeyEntryView['onChain']> {
+    if (!this.chain) return Promise.resolve(null);
     const cached = this.checks.get(build.dir);
-    if (cached && (cached.result?.matches || Date.now() - cached.at < RECHECK_MS)) return cached.result;
-    let result: KeyEntryView['onChain'];
+    if (cached && (!cached.settled || cached.matches || Date.now() - cached.at < RECHECK_MS))
+      return cached.result;
+    const entry: KeyCheckEntry = {
+      at: Date.now(),
+      settled: false,
+      matches: false,
+      result: this.check(build),
+    };
+    this.checks.set(build.dir, entry);
+    entry.result.then(
+      (result) => Object.assign(entry, { at: Date.now(), settled: true, matches: result?.matches ?? false }),
+      // Not a verdict (the chain is unreachable, say): the next request checks again.
+      () => this.checks.get(build.dir) === entry && this.checks.delete(build.dir),
+    );
+    return entry.result;
+  }
+
+  private async check(build: CircuitArtifacts): Promise<KeyEntryView['onChain']> {
     try {
       const { verifier, codeHash } = await checkProvingKey(
-        this.chain.sequencer,
-        this.chain.deployment,
+        this.chain!.sequencer,
+        this.chain!.deployment,
         build,
       );
-      result = { verifier, codeHash, matches: true, reason: null };
+      return { verifier, codeHash, matches: true, reason: null };
     } catch (error) {
       if (!(error instanceof ProvingKeyMismatchError)) throw error;
-      result = {
+      return {
         verifier: error.verifier ?? null,
         codeHash: null,
         matches: false,
         reason: errorMessage(error),
       };
     }
-    this.checks.set(build.dir, { at: Date.now(), result });
-    return result;
   }
+}
+
+interface KeyCheckEntry {
+  /** When the check started, then when it settled. */
+  at: number;
+  settled: boolean;
+  matches: boolean;
+  readonly result: Promise<KeyEntryView['onChain']>;
 }
 
 function hashFile(path: string): Promise<string> {
