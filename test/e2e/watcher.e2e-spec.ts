@@ -223,7 +223,7 @@ describe('watcher (e2e)', () => {
       await eventually(
         async () =>
           (await watchers[2].metrics()).match(
-            /verilay_watcher_claims_checked_total\{verdict="bad-data"\} [1-9]/,
+            /verilay_watcher_unusable_answers_total\{kind="bad-data"\} [1-9]/,
           )
             ? true
             : undefined,

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { verilayClaimsAbi } from '@verilay/chain';
-import { ANSWER_CAPS, VerifierApiError, VerifierClient, type BatchView } from '@verilay/client';
+import { readClaimStatus, verilayClaimsAbi } from '@verilay/chain';
+import { ANSWER_CAPS, VerifierClient } from '@verilay/client';
 import { BatchTree, claimLeaf } from '@verilay/commitments';
 import { errorMessage } from '@verilay/errors';
 import { pickClaimFields } from '@verilay/protocol';
@@ -8,12 +8,17 @@ import { WatcherRepository, type WatchedBatch } from '@verilay/storage';
 import { keccak256, toHex } from 'viem';
 import { ClaimReplayer } from './claim-replayer.service';
 import { decodePosting, encodePosting } from './posting-data';
+import { servedClaims } from './served-data';
 import { WatcherChain } from './watcher-chain';
 import { WatcherConfig } from './watcher.config';
 import { WatcherMetrics } from './watcher-metrics.service';
 
 /** The verifier's largest batch (VERIFIER_BATCH_MAX_CLAIMS at most). */
 const MAX_BATCH_CLAIMS = 10_000;
+/** The longest wait between two looks at data the verifier served wrong. */
+const MAX_RETRY_MS = 30_000;
+/** Verdicts on the verifier's answer, not on the claim: retried while the posting can be disputed. */
+const RETRYABLE = new Set(['no-data', 'bad-data']);
 
 /**
  * Checks the claims of each batch it has seen: fetches the batch data from the verifier, checks
@@ -26,6 +31,8 @@ const MAX_BATCH_CLAIMS = 10_000;
 export class CheckerService {
   private readonly logger = new Logger(CheckerService.name);
   private readonly verifier: VerifierClient;
+  /** Batches not done, with their failed looks and the time of the next (a restart looks at once). */
+  private readonly retries = new Map<number, { attempts: number; at: number }>();
 
   constructor(
     private readonly repository: WatcherRepository,
@@ -39,11 +46,15 @@ export class CheckerService {
 
   async checkAll(): Promise<void> {
     for (const batch of await this.repository.batchesToCheck()) {
+      const retry = this.retries.get(batch.batchIndex);
+      if (retry && Date.now() < retry.at) continue;
       try {
-        await this.check(batch);
+        if (await this.check(batch)) this.retries.delete(batch.batchIndex);
+        else this.retryLater(batch.batchIndex);
       } catch (error) {
+        this.retryLater(batch.batchIndex);
         this.logger.error({
-          msg: 'batch check failed (retried next tick)',
+          msg: 'batch check failed (retried)',
           batchIndex: batch.batchIndex,
           error: errorMessage(error),
         });
@@ -51,38 +62,35 @@ export class CheckerService {
     }
   }
 
-  private async check(batch: WatchedBatch): Promise<void> {
-    let data: BatchView;
-    try {
-      data = await this.verifier.getBatch(batch.batchIndex, { maxBytes: await this.batchCap(batch) });
-    } catch (error) {
-      if (error instanceof VerifierApiError && error.status === 404) {
-        await this.repository.setBatchStatus(
-          batch.batchIndex,
-          'unavailable',
-          'the verifier has no data for it',
-        );
-        this.logger.warn({ msg: 'batch data unavailable', batchIndex: batch.batchIndex });
-        return this.adoptRepostings(batch.root);
-      }
-      throw error;
-    }
+  /** Backs off a batch that is not done: the poll period, doubled each time, up to 30 s. */
+  private retryLater(batchIndex: number): void {
+    const attempts = (this.retries.get(batchIndex)?.attempts ?? 0) + 1;
+    const wait = Math.min(this.config.pollMs * 2 ** attempts, MAX_RETRY_MS);
+    this.retries.set(batchIndex, { attempts, at: Date.now() + wait });
+  }
+
+  /**
+   * Checks a batch; returns whether it is done (every claim has its final verdict). Data the
+   * verifier serves wrong (missing, malformed, not matching the chain) is no verdict: a spoofed
+   * answer or a replica briefly behind must not blind the watcher to a lie for good. It is looked
+   * at again, with backoff, until the chain settles the posting (finding 6c).
+   */
+  private async check(batch: WatchedBatch): Promise<boolean> {
+    const served = await this.verifier
+      .getBatch(batch.batchIndex, { maxBytes: await this.batchCap(batch) })
+      .then(servedClaims, (error: unknown) => `the verifier has no data for it: ${errorMessage(error)}`);
+    if (typeof served === 'string') return this.unusable(batch, served);
     // SAFETY: the batch data must be what the chain committed to, claim by claim.
-    const leaves = data.claims.map((c) => claimLeaf(pickClaimFields(c)));
+    const claims = served;
+    const leaves = claims.map((c) => claimLeaf(pickClaimFields(c)));
     if (
-      leaves.some((l, i) => l !== data.claims[i].claimId.toLowerCase()) ||
+      leaves.some((l, i) => l !== claims[i].claimId.toLowerCase()) ||
       new BatchTree(leaves).root !== batch.root.toLowerCase()
-    ) {
-      await this.repository.setBatchStatus(
-        batch.batchIndex,
-        'unavailable',
-        'served data does not match the root on chain',
-      );
-      this.logger.error({ msg: 'batch data does not match the chain', batchIndex: batch.batchIndex });
-      return this.adoptRepostings(batch.root);
-    }
+    )
+      return this.unusable(batch, 'served data does not match the root on chain');
     const tree = new BatchTree(leaves);
-    for (const claim of data.claims) {
+    let done = true;
+    for (const claim of claims) {
       const claimId = claim.claimId.toLowerCase();
       if (await this.repository.verdict(batch.batchIndex, claimId)) continue;
       if (!this.sampled(claimId)) {
@@ -92,13 +100,22 @@ export class CheckerService {
       const fields = pickClaimFields(claim);
       const replay = await this.replayer.replay(claimId, fields);
       if (!replay.ok) {
-        await this.record(batch.batchIndex, claimId, replay.verdict, replay.reason);
+        const settled =
+          !RETRYABLE.has(replay.verdict) ||
+          (await this.settled(batch, claimId, tree.proof(claimId as `0x${string}`)));
         this.logger.warn({
-          msg: 'claim not replayable',
+          msg: settled
+            ? 'claim not replayable'
+            : 'claim data unusable (retried until the chain settles the posting)',
           claimId,
           batchIndex: batch.batchIndex,
           reason: replay.reason,
         });
+        if (settled) await this.record(batch.batchIndex, claimId, replay.verdict, replay.reason);
+        else {
+          this.metrics.unusableAnswers.inc({ kind: replay.verdict });
+          done = false;
+        }
         continue;
       }
       // SAFETY: only a wrong output is a claim this watcher can win against. A claim with the true
@@ -124,7 +141,53 @@ export class CheckerService {
       this.logger.warn({ msg: 'wrong claim found', claimId, batchIndex: batch.batchIndex });
       await this.adoptRepostings(claimId);
     }
-    await this.repository.setBatchStatus(batch.batchIndex, 'checked');
+    if (done) await this.repository.setBatchStatus(batch.batchIndex, 'checked');
+    return done;
+  }
+
+  /** Whether the chain has settled the posting (final or slashed): nothing left to dispute. */
+  private async settled(
+    batch: WatchedBatch,
+    leaf: string,
+    proof: readonly `0x${string}`[],
+  ): Promise<boolean> {
+    const { clients, deployment } = this.chain;
+    const status = await readClaimStatus(
+      clients,
+      deployment,
+      BigInt(batch.batchIndex),
+      leaf as `0x${string}`,
+      proof,
+    );
+    return status === 'final' || status === 'slashed';
+  }
+
+  /**
+   * The served batch cannot be used. Its leaf, if it is a wrong leaf reposted alone, is pursued
+   * anyway; the batch is looked at again until its window (by the chain's clock) has closed, and
+   * only then recorded `unavailable`.
+   */
+  private async unusable(batch: WatchedBatch, reason: string): Promise<boolean> {
+    await this.adoptRepostings(batch.root);
+    const { clients, deployment } = this.chain;
+    const [deadline, block] = await Promise.all([
+      clients.public.readContract({
+        address: deployment.claims,
+        abi: verilayClaimsAbi,
+        functionName: 'postingDeadline',
+        args: [BigInt(batch.batchIndex), batch.root as `0x${string}`],
+      }),
+      clients.public.getBlock({ blockTag: 'latest' }),
+    ]);
+    const closed = block.timestamp > deadline;
+    this.metrics.unusableAnswers.inc({ kind: 'batch' });
+    this.logger.warn({
+      msg: closed ? 'batch data unavailable' : 'batch data unusable (retried until its window closes)',
+      batchIndex: batch.batchIndex,
+      reason,
+    });
+    if (closed) await this.repository.setBatchStatus(batch.batchIndex, 'unavailable', reason);
+    return closed;
   }
 
   /**
@@ -136,7 +199,7 @@ export class CheckerService {
     const known = await this.repository.wrongPosting(leaf.toLowerCase());
     if (!known) return;
     for (const b of await this.repository.batchesWithRoot(leaf)) {
-      if (b.status !== 'unavailable' || (await this.repository.verdict(b.batchIndex, leaf.toLowerCase())))
+      if (b.status === 'checked' || (await this.repository.verdict(b.batchIndex, leaf.toLowerCase())))
         continue;
       await this.repository.recordWrong(
         b.batchIndex,

@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { modelRegistryAbi } from '@verilay/chain';
-import { ANSWER_CAPS, VerifierApiError, VerifierClient } from '@verilay/client';
+import { ANSWER_CAPS, MalformedResponseError, ResponseTooLargeError, VerifierClient } from '@verilay/client';
 import { errorMessage } from '@verilay/errors';
 import {
   ComputeBudgetExceededError,
@@ -11,6 +12,7 @@ import {
 } from '@verilay/inference';
 import type { ClaimFields } from '@verilay/protocol';
 import { ByteLru, CpuExecutor, ReplayQueue, ReplayTimeoutError, type ReplayResult } from '@verilay/workers';
+import { servedInput } from './served-data';
 import { WatcherChain } from './watcher-chain';
 import { WatcherConfig } from './watcher.config';
 import { WatcherMetrics } from './watcher-metrics.service';
@@ -25,6 +27,7 @@ export type Replay =
     }
   | {
       readonly ok: false;
+      /** no-data and bad-data: the verifier's answer was unusable (retried by the checker). */
       readonly verdict: 'no-data' | 'bad-data' | 'unregistered' | 'too-costly';
       readonly reason: string;
     };
@@ -95,13 +98,19 @@ export class ClaimReplayer implements OnApplicationShutdown {
         this.verifier.getTaskInput(claimId, { maxBytes: ANSWER_CAPS.input(elements) }),
       );
       if (served.failed) return served.failed;
-      data = served.value.data;
-      salt = served.value.salt ? BigInt(served.value.salt) : 0n;
+      const input = servedInput(served.value);
+      if (typeof input === 'string') return { ok: false, verdict: 'bad-data', reason: input };
+      data = input.data;
+      salt = input.salt ? BigInt(input.salt) : 0n;
     }
     let result: ReplayResult;
     try {
       result = await (task ? this.disputes : this.checks).submit({
-        id: claimId,
+        // Replays are cached by id: keyed by the input too, or a wrong input served once would be
+        // the claim's answer for good, however often the right one is served later (finding 6c).
+        id: `${claimId}:${createHash('sha256')
+          .update(JSON.stringify([data, salt.toString(16)]))
+          .digest('hex')}`,
         modelId: claim.modelId,
         modelBytes: `0x${Buffer.from(encodeModel(model)).toString('hex')}`,
         input: data,
@@ -122,16 +131,19 @@ export class ClaimReplayer implements OnApplicationShutdown {
     return { ok: true, result, model, input: data, salt };
   }
 
-  /** One read from the verifier: a 404 is `no-data`; an unreachable verifier is retried next pass. */
+  /**
+   * One read from the verifier. Whatever goes wrong is the verifier's answer, never an exception:
+   * a 404, an error or no answer is `no-data`; an answer too large or not JSON is `bad-data`. The
+   * checker retries both until the posting's window closes (finding 6c).
+   */
   private async fetch<T>(
     read: () => Promise<T>,
   ): Promise<{ value: T; failed?: never } | { failed: Unreplayable }> {
     try {
       return { value: await read() };
     } catch (error) {
-      if (error instanceof VerifierApiError && error.status === 404)
-        return { failed: { ok: false, verdict: 'no-data', reason: error.shortMessage } };
-      throw error;
+      const bad = error instanceof ResponseTooLargeError || error instanceof MalformedResponseError;
+      return { failed: { ok: false, verdict: bad ? 'bad-data' : 'no-data', reason: errorMessage(error) } };
     }
   }
 

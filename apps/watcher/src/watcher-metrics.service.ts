@@ -11,6 +11,12 @@ export class WatcherMetrics {
     labelNames: ['verdict'],
     registers: [this.registry],
   });
+  readonly unusableAnswers = new Counter({
+    name: 'verilay_watcher_unusable_answers_total',
+    help: 'Answers of the verifier the watcher could not use, looked at again until the chain settles the posting (batch: not matching the root; no-data, bad-data: a claim input or model)',
+    labelNames: ['kind'],
+    registers: [this.registry],
+  });
   readonly disputes = new Counter({
     name: 'verilay_watcher_disputes_total',
     help: 'Disputes opened, won and lost by this watcher',
