@@ -23,6 +23,9 @@ describe('watcher under a flood of slow claims (e2e)', () => {
   // Registered on chain (its "verifiers" are any contract with code: nobody will prove it).
   const slow = randomModel({ seed: 7, kind: 'mlp', sizes: Array(8).fill(1024), name: 'slow' });
   let flood: PostedClaim[];
+  // The slow model's document is 25 MB: as if registered at a verifier with a VERIFIER_BODY_LIMIT
+  // that allows it; a watcher caps model answers at that limit (finding 6b).
+  const MODEL_MAX = { WATCHER_MODEL_MAX_MB: '32' };
   const verdicts = (metrics: string, verdict: string) =>
     Number(
       metrics.match(
@@ -38,7 +41,7 @@ describe('watcher under a flood of slow claims (e2e)', () => {
       stepVerifiers: Array(slow.layers.length).fill(w.deployment.registry),
       traceLength: slow.layers.length,
     });
-    const watcher = await spec.startWatcher();
+    const watcher = await spec.startWatcher(MODEL_MAX);
 
     const lie = await makeClaim(w, 1, lieFrom(1));
     await postClaims(w, [lie]);
@@ -84,6 +87,7 @@ describe('watcher under a flood of slow claims (e2e)', () => {
     await postClaims(w, [await makeClaim(w, 9, lieFrom(0), cheap)]);
     // Another challenger, whose budget no replay of the slow model fits in.
     const watcher = await spec.startWatcher({
+      ...MODEL_MAX,
       WATCHER_KEY: devPrivateKey(ROLES.stranger),
       WATCHER_REPLAY_TIMEOUT_MS: '300',
     });
