@@ -2,19 +2,12 @@
 // circuit in two fresh cache directories (a defender after a cache miss, an auditor) give the
 // registered key byte for byte; a key that does not match the registered verifier is refused
 // before any proof. Two cold builds of the smallest circuit: about ten seconds each on 2 cores.
+import { chainWithRegisteredVerifier } from './registered-chain.spec-helper';
 import {
   checkProvingKey,
-  compileGroth16Verifier,
-  createChainClients,
-  defaultClaimsParameters,
-  deployBytecode,
-  deployContracts,
-  devAccount,
   modelRegistryAbi,
   provingKeyCheck,
   ProvingKeyMismatchError,
-  registerModel,
-  startAnvil,
   toSolidityProof,
   type AnvilInstance,
   type ChainClients,
@@ -47,19 +40,7 @@ describe('proving keys rebuilt from scratch (finding 7)', () => {
     // The registrar's build, then an honest defender's after a cache miss (a fresh directory).
     registered = await buildCircuit(model, { cacheDir: dirs[0] });
     rebuilt = await buildCircuit(model, { cacheDir: dirs[1] });
-    anvil = await startAnvil();
-    clients = createChainClients({ rpcUrl: anvil.rpcUrl, chainId: anvil.chainId }, devAccount(0));
-    deployment = await deployContracts(clients, defaultClaimsParameters(devAccount(9).address));
-    const verifier = await deployBytecode(
-      clients,
-      'Groth16Verifier',
-      compileGroth16Verifier(readFileSync(registered.verifierSolPath, 'utf8')),
-    );
-    await registerModel(clients, deployment, {
-      modelId: registered.modelId,
-      wholeVerifier: verifier.address,
-      traceLength: model.layers.length,
-    });
+    ({ anvil, clients, deployment } = await chainWithRegisteredVerifier(registered, model));
   }, 600_000);
 
   afterAll(async () => {

@@ -3,18 +3,11 @@
 // original Groth16Verifier.sol must be refused before proving: its proofs fail on chain, and an
 // honest defender would lose a true claim on timeout. Reuses the contract specs' cached builds
 // (.verilay/test-cache); copies go to temp directories, the shared cache is never written.
+import { chainWithRegisteredVerifier } from './registered-chain.spec-helper';
 import {
   checkProvingKey,
-  compileGroth16Verifier,
-  createChainClients,
-  defaultClaimsParameters,
-  deployBytecode,
-  deployContracts,
-  devAccount,
   provingKeyCheck,
   ProvingKeyMismatchError,
-  registerModel,
-  startAnvil,
   type AnvilInstance,
   type ChainClients,
   type DeployedContracts,
@@ -43,19 +36,7 @@ describe('proving key check against the key actually used (finding 7 review)', (
   beforeAll(async () => {
     registered = await buildCircuit(validity, { cacheDir: TEST_CACHE });
     other = await buildCircuit(bisection, { cacheDir: TEST_CACHE, step: 0 });
-    anvil = await startAnvil();
-    clients = createChainClients({ rpcUrl: anvil.rpcUrl, chainId: anvil.chainId }, devAccount(0));
-    deployment = await deployContracts(clients, defaultClaimsParameters(devAccount(9).address));
-    const verifier = await deployBytecode(
-      clients,
-      'Groth16Verifier',
-      compileGroth16Verifier(readFileSync(registered.verifierSolPath, 'utf8')),
-    );
-    await registerModel(clients, deployment, {
-      modelId: registered.modelId,
-      wholeVerifier: verifier.address,
-      traceLength: validity.layers.length,
-    });
+    ({ anvil, clients, deployment } = await chainWithRegisteredVerifier(registered, validity));
   }, 300_000);
 
   afterAll(async () => {
