@@ -7,5 +7,10 @@ module.exports = {
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
   moduleNameMapper: { '^@verilay/(.*)$': '<rootDir>/libs/$1/src/index.ts' },
   testTimeout: 30000,
+  // Each spec file in a fresh worker process: in one process (jest runs in band on 2 cores) native
+  // state piles up across files (sqlite3, onnxruntime, snarkjs' thread pools) and glibc once
+  // aborted the whole run with a corrupted heap. Workers are recycled once idle above this.
+  maxWorkers: 2,
+  workerIdleMemoryLimit: '64MB',
   prettierPath: null,
 };
