@@ -5,6 +5,7 @@ import {
   claimTimeout,
   provingKeyCheck,
   readDispute,
+  spentClock,
   submitStepProof,
   submitValidityProof,
   toSolidityProof,
@@ -95,8 +96,7 @@ export class PlayerService implements OnApplicationShutdown {
       return;
     }
     const now = (await clients.public.getBlock()).timestamp;
-    const challengerTurn = d.phaseName === 'await-choice';
-    if (!challengerTurn && now - d.turnStartedAt > d.defenderClock)
+    if (spentClock(d, now) === 'defender')
       return this.moved(row, 'defender timed out', await claimTimeout(clients, deployment, id));
 
     const replay = await this.replay(row);

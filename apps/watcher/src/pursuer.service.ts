@@ -5,6 +5,7 @@ import {
   openDispute,
   readClaimStatus,
   readDispute,
+  spentClock,
   verilayClaimsAbi,
 } from '@verilay/chain';
 import { errorMessage } from '@verilay/errors';
@@ -106,9 +107,8 @@ export class PursuerService {
     const { clients, deployment } = this.chain;
     const d = await readDispute(clients, deployment, BigInt(disputeId));
     if (d.phaseName === 'resolved') return true;
-    const side = d.phaseName === 'await-choice' ? 'challenger' : 'defender';
-    const now = (await clients.public.getBlock({ blockTag: 'latest' })).timestamp;
-    if (now - d.turnStartedAt <= (side === 'challenger' ? d.challengerClock : d.defenderClock)) return false;
+    const side = spentClock(d, (await clients.public.getBlock({ blockTag: 'latest' })).timestamp);
+    if (!side) return false;
     try {
       const mined = await claimTimeout(clients, deployment, BigInt(disputeId));
       this.logger.warn({

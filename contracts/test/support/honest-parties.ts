@@ -12,6 +12,7 @@ import {
   provideSignature,
   readClaimStatus,
   readDispute,
+  spentClock,
   revealMidpoint,
   submitStepProof,
   submitValidityProof,
@@ -49,8 +50,7 @@ export async function blockTime(f: ChainFixture): Promise<bigint> {
 
 /** Whether the side on the move has let its clock run out (so anyone may call `timeout`). */
 export async function clockExpired(f: ChainFixture, d: DisputeView): Promise<boolean> {
-  const left = d.phaseName === 'await-choice' ? d.challengerClock : d.defenderClock;
-  return (await blockTime(f)) - d.turnStartedAt > left;
+  return spentClock(d, await blockTime(f)) !== undefined;
 }
 
 export function postingStatus(f: ChainFixture, p: WorldPosting): Promise<OnChainClaimStatus> {

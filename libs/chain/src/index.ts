@@ -47,7 +47,7 @@ export { submitStepProof } from './actions/submit-step-proof';
 export { claimTimeout } from './actions/claim-timeout';
 export { proveClaim } from './actions/prove-claim';
 export { finalizeBatch } from './actions/finalize-batch';
-export { DISPUTE_PHASES, readDispute, type DisputePhaseName } from './actions/read-dispute';
+export { DISPUTE_PHASES, readDispute, spentClock, type DisputePhaseName } from './actions/read-dispute';
 export {
   CLAIM_STATUSES_ON_CHAIN,
   readClaimStatus,

@@ -6,6 +6,7 @@ import {
   provideSignature,
   provingKeyCheck,
   readDispute,
+  spentClock,
   revealMidpoint,
   submitStepProof,
   submitValidityProof,
@@ -178,8 +179,7 @@ export class DisputeDefender implements OnApplicationShutdown {
   private async timeoutDue(d: Awaited<ReturnType<typeof readDispute>>) {
     if (await this.chain.leafValidated(d.leaf)) return 'leaf-validated' as const;
     if (d.phaseName !== 'await-choice') return undefined;
-    const now = await this.chain.blockTime();
-    return now - d.turnStartedAt > d.challengerClock ? ('challenger-clock' as const) : undefined;
+    return spentClock(d, await this.chain.blockTime()) ? ('challenger-clock' as const) : undefined;
   }
 
   private async timeOut(row: DisputeEntity, reason: 'leaf-validated' | 'challenger-clock'): Promise<void> {

@@ -28,3 +28,21 @@ export async function readDispute(
   });
   return { ...d, phaseName: DISPUTE_PHASES[d.phase] };
 }
+
+/**
+ * The side on the move, if it has spent its clock at block time `now`: exactly when the contract's
+ * `timeout` would end the dispute (a move at the last second is still allowed). Meaningful for an
+ * open dispute only.
+ */
+export function spentClock(
+  d: Pick<
+    Awaited<ReturnType<typeof readDispute>>,
+    'phaseName' | 'turnStartedAt' | 'challengerClock' | 'defenderClock'
+  >,
+  now: bigint,
+): 'challenger' | 'defender' | undefined {
+  const side = d.phaseName === 'await-choice' ? 'challenger' : 'defender';
+  return now - d.turnStartedAt > (side === 'challenger' ? d.challengerClock : d.defenderClock)
+    ? side
+    : undefined;
+}
