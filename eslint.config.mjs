@@ -20,6 +20,7 @@ const PURE_LIBS = [
   'libs/commitments/src/**/*.ts',
   'libs/protocol/src/**/*.ts',
   'libs/onnx/src/**/*.ts',
+  'libs/native/src/**/*.ts',
 ];
 // Every lib has one public entry; nothing reaches into another lib's files.
 const NO_DEEP = [
@@ -31,7 +32,17 @@ const NO_DEEP = [
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'circuits/**', '**/*.js', '**/*.cjs'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'coverage/**',
+      'circuits/**',
+      '**/*.js',
+      '**/*.cjs',
+      '**/.venv/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -236,7 +236,7 @@ async function measure(rpcUrl: string, chainId: number): Promise<string> {
     ...rows,
     '',
     `The contract's first batch ever costs ${fmt(first.gasUsed)} gas (batchCount from zero). Deployment: ModelRegistry ${fmt(deployment.gasUsed.registry)} gas, VerilayClaims ${fmt(deployment.gasUsed.claims)} gas, one Groth16 verifier ${fmt(wholeVerifier.gasUsed)} gas.`,
-    "A bisection over L steps takes ⌈log2 L⌉ reveal/choose rounds (at most 8 for the registry's 256-step bound) and one step proof.",
+    "A bisection over L steps takes ⌈log2 L⌉ reveal/choose rounds (at most 16 for the registry's 65,536-step bound; bench/registry-scale.bench.ts plays one over 4,096 steps) and one step proof.",
   ].join('\n');
 }
 

@@ -3,7 +3,7 @@ import { execSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { benchClaimIntake } from './claim-intake.bench';
+import { benchClaimIntake, INTAKE_SECTION_MARKERS } from './claim-intake.bench';
 import { benchGas, GAS_SECTION_MARKERS } from './contracts-gas.bench';
 import { benchReplay, REPLAY_SECTION_MARKERS } from './replay-throughput.bench';
 import { benchDisputeLatency, LATENCY_SECTION_MARKERS } from './dispute-latency.bench';
@@ -41,11 +41,21 @@ ${runtime}
 
 ## Durable claim intake (verifier process, sqlite file)
 
-A 2xx answer means the claims are committed to sqlite (WAL, synchronous=FULL). Every claim carries
-its 784-value input: the verifier recovers the EIP-712 signer and recomputes the Poseidon input
-commitment before storing. One client, sequential requests (bench/claim-intake.bench.ts).
+A 201 means the claims are committed to sqlite (WAL, synchronous=FULL): concurrent requests share
+a commit (group commit), and each answer waits for its own. Every claim carries its 784-value
+input: the verifier recovers the EIP-712 signer and recomputes the Poseidon input commitment
+before storing. Concurrent clients over keep-alive HTTP from the bench process on the same machine;
+each row a fresh verifier process and sqlite file (bench/claim-intake.bench.ts; \`npm run
+bench:intake\` refreshes this section alone, with \`INTAKE_BEFORE_ENTRY\` pointing at an older
+build's dist/apps/verifier/src/main.js for before rows). "Verifier CPU per claim" sums all its
+threads (event loop, intake threads, libuv's pool): it moves less than claims/s when other
+processes share the machine.
+
+${INTAKE_SECTION_MARKERS.START}
 
 ${intake}
+
+${INTAKE_SECTION_MARKERS.END}
 
 ## Groth16 validity proofs (snarkjs, 2^14 development ceremony)
 

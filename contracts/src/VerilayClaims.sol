@@ -294,12 +294,15 @@ contract VerilayClaims is IVerilayClaims, EIP712, ReentrancyGuard {
     ///         commitment shows `h_hi` is wrong (steps are deterministic) and slashes the liable party.
     function submitStepProof(uint256 _disputeId, uint256 _after, Groth16Proof calldata _proof) external {
         Dispute storage dispute_ = _inPhase(_disputeId, DisputePhase.AwaitStepProof);
+        dispute_.turnStartedAt = _stepProofClockStart(_disputeId, dispute_);
         REGISTRY.verifyStep(dispute_.modelId, dispute_.lo, uint256(dispute_.hLo), _after, _proof);
         _settleByProof(_disputeId, dispute_, _after, Resolution.StepProof);
     }
 
     /// @notice Ends a dispute whose side on the move let its clock run out; the other side wins.
     ///         A dispute over a claim proven valid meanwhile (`proveClaim`) ends at once, upheld.
+    ///         A dispute waiting for a step proof whose verifier the registrar has not set yet
+    ///         cannot time out (`StepVerifierNotSet`): nobody can prove that step, so nobody loses it.
     function timeout(uint256 _disputeId) external {
         Dispute storage dispute_ = _open(_disputeId);
         if (_leaves[dispute_.leaf].state == ClaimState.Validated) {
@@ -308,7 +311,10 @@ contract VerilayClaims is IVerilayClaims, EIP712, ReentrancyGuard {
         }
         bool challengerSide_ = dispute_.phase == DisputePhase.AwaitChoice;
         uint64 left_ = challengerSide_ ? dispute_.challengerClock : dispute_.defenderClock;
-        uint64 elapsed_ = uint64(block.timestamp) - dispute_.turnStartedAt;
+        uint64 started_ = dispute_.phase == DisputePhase.AwaitStepProof
+            ? _stepProofClockStart(_disputeId, dispute_)
+            : dispute_.turnStartedAt;
+        uint64 elapsed_ = uint64(block.timestamp) - started_;
         if (elapsed_ <= left_) revert ClockNotExpired(_disputeId, left_ - elapsed_);
         _resolve(_disputeId, dispute_, !challengerSide_, Resolution.Timeout);
     }
@@ -540,6 +546,18 @@ contract VerilayClaims is IVerilayClaims, EIP712, ReentrancyGuard {
         if (_challengerSide) _dispute.challengerClock = left_ - elapsed_;
         else _dispute.defenderClock = left_ - elapsed_;
         _dispute.turnStartedAt = uint64(block.timestamp);
+    }
+
+    /// @dev When the defender's clock for the step proof starts: its turn, or the moment the step's
+    ///      verifier was set if later. SAFETY: a step registered lazily has no verifier until the
+    ///      registrar sets it; until then no proof of it exists, so no clock runs (a missing verifier
+    ///      must not let a liar win by default, nor slash an honest defender). Registrar liveness
+    ///      decides how long the dispute waits (docs/security.md).
+    function _stepProofClockStart(uint256 _disputeId, Dispute storage _dispute) internal view returns (uint64 start_) {
+        (address verifier_, uint64 setAt_) =
+            REGISTRY.circuitVerifier(_dispute.modelId, REGISTRY.stepCircuit(_dispute.modelId, _dispute.lo));
+        if (verifier_ == address(0)) revert StepVerifierNotSet(_disputeId, _dispute.lo);
+        return _max(_dispute.turnStartedAt, setAt_);
     }
 
     function _firstPhase(Dispute storage _dispute) internal view returns (DisputePhase phase_) {

@@ -79,7 +79,7 @@ describe('ModelRegistry', () => {
     });
 
     it('registerModel_stepCountNotTraceLength_reverts', async () => {
-      await expectRevert(register(undefined, { stepVerifiers: [verifier] }), 'StepVerifierCount');
+      await expectRevert(register(undefined, { stepVerifiers: [verifier] }), 'StepTableLength');
     });
 
     it('registerModel_verifierWithoutCode_reverts', async () => {
@@ -96,7 +96,7 @@ describe('ModelRegistry', () => {
 
     it('registerModel_traceLengthOutOfBounds_reverts', async () => {
       await expectRevert(register(undefined, { traceLength: 0 }), 'InvalidTraceLength');
-      await expectRevert(register(undefined, { traceLength: 257 }), 'InvalidTraceLength');
+      await expectRevert(register(undefined, { traceLength: 65_537 }), 'InvalidTraceLength');
     });
 
     it('stepVerifier_outOfRange_reverts', async () => {

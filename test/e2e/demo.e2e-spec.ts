@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ROOT } from './support/e2e';
@@ -26,4 +27,27 @@ describe('verilay demo (the README main job)', () => {
     expect(stdout).toMatch(/operator bond 1 -> 0.9 ETH \(slashed 0.1\)/);
     expect(stdout).toMatch(/verifier gas: postBatch \d/);
   }, 300_000);
+
+  it('--llm: greedy generation claims; the wrong token is bisected to its step, built lazily, proven and slashed', async () => {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [join(ROOT, 'dist/apps/cli/src/main.js'), 'demo', '--llm', '--claims', '2', '--window-ms', '10000'],
+      { timeout: 900_000 },
+    );
+    expect(stdout).toMatch(/claim 1: "And God said" -> " unt"\n/);
+    expect(stdout).toMatch(/claim 2: "The LORD is" -> "[^"]+" \(WRONG: the model says " the"\)/);
+    expect(stdout).toMatch(/\[honest\] posted -> final/);
+    // The lie is in the last step (argmax): ceil(log2 L) halvings of the model's L steps (110 now,
+    // 7 halvings) down to it, and its circuit only then exists.
+    const steps = (
+      JSON.parse(readFileSync(join(ROOT, 'models/tiny-llm/tiny-llm.json'), 'utf8')) as { layers: unknown[] }
+    ).layers.length;
+    expect(stdout.match(/bisection range \[\d+, \d+\] \(await-choice\)/g)).toHaveLength(
+      Math.ceil(Math.log2(steps)),
+    );
+    expect(stdout).toContain(`bisected to one step, ${steps - 1} (argmax)`);
+    expect(stdout).toMatch(/\[WRONG\] challenged -> slashed \(dispute 1 by step proof\)/);
+    expect(stdout).toMatch(/all 2 claims settled: 1 final, 1 slashed/);
+    expect(stdout).toMatch(/operator bond 1 -> 0.9 ETH \(slashed 0.1\)/);
+  }, 960_000);
 });

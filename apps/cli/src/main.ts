@@ -2,9 +2,12 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { apiKeyMint } from './commands/api-key.command';
 import { runDemo } from './commands/demo.command';
+import { generate } from './commands/generate.command';
 import { modelImport } from './commands/model-import.command';
 import { modelInfo } from './commands/model-info.command';
+import { modelBuildStep } from './commands/model-build-step.command';
 import { modelRegister } from './commands/model-register.command';
+import { ptau } from './commands/ptau.command';
 import { runModel } from './commands/run.command';
 import { modelBuild, prove, verify } from './commands/zk.commands';
 
@@ -39,6 +42,10 @@ program
   )
   .option('--model <file>', 'model document to use (default: a built-in 16-8-4 MLP)', undefined)
   .option('--db <file>', "the verifier's sqlite file (default: a fresh temporary file)")
+  .option(
+    '--llm',
+    'tell it with the tiny language model (models/tiny-llm): greedy text-generation claims, lazy step circuits, a wrong token bisected to one step and proven',
+  )
   .action((opts) => runDemo(opts));
 
 const model = program.command('model').description('Model files');
@@ -49,9 +56,9 @@ model
   )
   .action((file: string) => modelInfo(file));
 model
-  .command('import <model.onnx>')
+  .command('import <model-file>')
   .description(
-    'Convert a quantized ONNX model (QLinearMatMul/QLinearConv, MatMulInteger/ConvInteger, Q/DQ at the edges; docs/onnx-import.md) into a verilay model document',
+    'Convert a quantized ONNX model (QLinearMatMul/QLinearConv, MatMulInteger/ConvInteger, Q/DQ at the edges; docs/onnx-import.md) into a verilay model document, or a LLaMA GGUF language model into a .vlm model with its tokenizer (docs/models.md)',
   )
   .requiredOption('--out <model-file>', 'where to write the verilay model document')
   .option('--name <name>', 'model name (default: the ONNX graph name)')
@@ -62,6 +69,9 @@ model
     24,
   )
   .option('--output <value>', 'the graph value that ends the model (default: the first graph output)')
+  .option('--context <tokens>', "GGUF: the model's context T (token ids per claim)", integer(2, 4096), 64)
+  .option('--calibration <text-file>', 'GGUF: text the activation scales are calibrated on')
+  .option('--calibration-windows <n>', 'GGUF: windows of T tokens of it to use', integer(1, 1024), 4)
   .option('--force', 'overwrite --out if it exists')
   .action((file: string, opts) => modelImport(file, opts));
 model
@@ -86,24 +96,29 @@ const privateKey = (value: string) => {
     throw new InvalidArgumentError('must be a 32-byte 0x-hex private key');
   return value;
 };
-model
-  .command('register <model-file>')
-  .description(
-    "Build the model's circuits (cached), deploy their Groth16 verifiers and register them in the model registry",
-  )
-  .option(
-    '--verifier <url>',
-    "take the RPC URL and registry from a verifier's GET /v1/chain (embedded chains)",
-  )
-  .option('--rpc-url <url>', 'EVM JSON-RPC endpoint')
-  .option('--registry <address>', 'ModelRegistry address', address)
-  .addOption(
-    new Option('--key <hex>', "the registry owner's private key")
-      .env('VERILAY_REGISTRAR_KEY')
-      .argParser(privateKey),
-  )
-  .option('--dev-registrar', 'use anvil development account 0 (the embedded chain deployer)')
+const registrarOptions = (command: Command) =>
+  command
+    .option(
+      '--verifier <url>',
+      "take the RPC URL and registry from a verifier's GET /v1/chain (embedded chains)",
+    )
+    .option('--rpc-url <url>', 'EVM JSON-RPC endpoint')
+    .option('--registry <address>', 'ModelRegistry address', address)
+    .addOption(
+      new Option('--key <hex>', "the registry owner's private key")
+        .env('VERILAY_REGISTRAR_KEY')
+        .argParser(privateKey),
+    )
+    .option('--dev-registrar', 'use anvil development account 0 (the embedded chain deployer)');
+registrarOptions(
+  model
+    .command('register <model-file>')
+    .description(
+      "Build the model's circuits (cached), deploy their Groth16 verifiers and register them in the model registry",
+    ),
+)
   .option('--steps', 'also register one verifier per trace step (bisection disputes)')
+  .option('--lazy', 'with --steps: register every distinct step circuit without a verifier, build nothing')
   .option('--no-whole', 'register no whole-inference verifier (models too big for one circuit)')
   .addOption(
     new Option(
@@ -113,6 +128,17 @@ model
   )
   .addOption(cacheDirOption())
   .action((file: string, opts) => modelRegister(file, opts));
+
+registrarOptions(
+  model
+    .command('build-step <model-file>')
+    .description(
+      'Build one step circuit of a model registered with --steps --lazy, deploy its verifier and set it in the registry (once per circuit)',
+    )
+    .requiredOption('--step <k>', 'the trace step whose circuit to build', integer(0, 65_535)),
+)
+  .addOption(cacheDirOption())
+  .action((file: string, opts) => modelBuildStep(file, opts));
 
 const apiKey = program.command('api-key').description("API keys of the verifier's admin endpoints");
 apiKey
@@ -132,6 +158,34 @@ program
   .action((file: string, opts) => runModel(file, opts));
 
 program
+  .command('generate <model-file>')
+  .description(
+    'Generate text greedily with a language model (verilay.model.v2) and print the generation claim: completion, input, output, commitments, trace root; signed with --operator-key',
+  )
+  .requiredOption('--prompt <text>', 'the prompt')
+  .option(
+    '--tokenizer <name>',
+    'how text becomes token ids: ascii7 (7-bit ASCII bytes), or a tokenizer file (the .tokenizer.json model import writes for a GGUF model)',
+    'ascii7',
+  )
+  .option(
+    '--max-new-tokens <n>',
+    'most tokens to generate (default: to the end of the context)',
+    integer(1, 1 << 20),
+  )
+  .option('--stop <char>', 'stop after generating this token (e.g. a newline)')
+  .option('--operator-key <hex>', "sign the claim with this operator's private key (EIP-712)")
+  .option('--task-id <hex>', 'the task id (default: keccak256 of the input tokens)')
+  .option('--chain-id <n>', 'EIP-712 domain: chain id', integer(1, Number.MAX_SAFE_INTEGER), 31337)
+  .option(
+    '--claims-contract <address>',
+    'EIP-712 domain: the claim contract',
+    address,
+    `0x${'00'.repeat(20)}`,
+  )
+  .action((file: string, opts) => generate(file, opts));
+
+program
   .command('prove')
   .description('Prove an inference: the model maps the (salted) input to its output')
   .requiredOption('--model <file>', 'model document')
@@ -149,6 +203,18 @@ program
   .option('--trust-embedded-key', "use the key inside the proof file (only for the prover's own checks)")
   .addOption(cacheDirOption())
   .action((opts) => verify(opts));
+
+program
+  .command('ptau')
+  .description(
+    'Write a development powers of tau (snarkjs .ptau, prepared for phase 2) natively from the public development beacon: its toxic waste is known, development only (docs/trusted-setup.md)',
+  )
+  .requiredOption('--power <n>', 'the ceremony holds circuits of up to 2^n constraints', integer(1, 27))
+  .option(
+    '--out <file>',
+    'where to write it (default: circuits/ptau/pot<n>_dev.ptau, checked against its committed sha256)',
+  )
+  .action((opts) => ptau(opts));
 
 program.parseAsync().catch((e: unknown) => {
   console.error(`verilay: ${e instanceof Error ? e.message : String(e)}`);

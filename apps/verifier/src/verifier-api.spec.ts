@@ -347,6 +347,10 @@ describe('verifier HTTP API', () => {
   describe('operations', () => {
     it('serves health, Prometheus metrics and the OpenAPI document', async () => {
       expect(await sut.health()).toMatchObject({ status: 'ok' });
+      // Health says what runs the native core's ports (the native core or the JavaScript paths).
+      expect(await fetch(`${url}/health`).then((r) => r.json())).toMatchObject({
+        info: { native: { status: 'up', mode: expect.stringMatching(/^(auto|on|off)$/) } },
+      });
       await sut.submitClaims([await claim()]);
       const metrics = await fetch(`${url}/metrics`).then((r) => r.text());
       expect(metrics).toMatch(/^verilay_claims_submitted_total 1$/m);

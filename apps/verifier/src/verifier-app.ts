@@ -9,6 +9,7 @@ import {
 import type { ValidationError } from 'class-validator';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { checkNativeAtBoot, describeNative } from '@verilay/native';
 import { connectChain } from './chain/chain-context';
 import { Clock } from './clock';
 import type { VerifierConfig } from './config/verifier.config';
@@ -30,6 +31,9 @@ export async function createVerifierApp(
     options.logger === false
       ? false
       : new ConsoleLogger({ json: config.logFormat === 'json', prefix: 'verifier' });
+  // VERILAY_NATIVE=on without a usable native core stops the boot here, before anything starts.
+  const native = checkNativeAtBoot(config.native);
+  if (logger) logger.log(describeNative(native), 'native');
   const connected = await connectChain(config, logger === false ? silentLogger() : undefined);
   const keyed = withDevApiKey(
     connected.config,

@@ -21,8 +21,12 @@ import { ChainController } from './chain/chain.controller';
 import { ChainContext } from './chain/chain-context';
 import { ChainSequencerService } from './chain/chain-sequencer.service';
 import { DisputeDefender } from './chain/dispute-defender.service';
+import { StepRegistrar } from './chain/step-registrar.service';
 import { ClaimsController } from './claims/claims.controller';
+import { ClaimSignerRecovery } from './claims/claim-signer-recovery';
 import { ClaimsService, TENSOR_COMMITTER } from './claims/claims.service';
+import { createClaimSignerRecovery } from './claims/create-claim-signer-recovery';
+import { IntakeThreads } from './claims/intake-threads';
 import { Clock, SystemClock } from './clock';
 import { VerifierConfig } from './config/verifier.config';
 import { HealthController } from './health/health.controller';
@@ -63,6 +67,7 @@ export class VerifierModule {
           { provide: ReplayQueue, useFactory: () => new ReplayQueue(new CpuExecutor({ threads: 1 })) },
           DisputeDefender,
           ChainSequencerService,
+          StepRegistrar,
         ]
       : [];
     return {
@@ -91,6 +96,8 @@ export class VerifierModule {
         repository(MetaRepository),
         repository(ProofJobRepository),
         { provide: TENSOR_COMMITTER, useFactory: createTensorCommitter },
+        { provide: IntakeThreads, useFactory: () => IntakeThreads.shared() },
+        { provide: ClaimSignerRecovery, useFactory: () => createClaimSignerRecovery() },
         { provide: APP_FILTER, useClass: ApiExceptionFilter },
         // Rate limits first, so guessing keys is limited too.
         { provide: APP_GUARD, useClass: ThrottlerGuard },

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { ConsoleLogger, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { checkNativeAtBoot, describeNative } from '@verilay/native';
 import { connectWatcherChain } from './watcher-chain';
 import { loadWatcherConfig } from './watcher.config';
 import { WatcherModule } from './watcher.module';
@@ -8,6 +9,8 @@ import { WatcherModule } from './watcher.module';
 async function main() {
   const config = loadWatcherConfig(process.env);
   const logger = new ConsoleLogger({ json: config.logFormat === 'json', prefix: 'watcher' });
+  // VERILAY_NATIVE=on without a usable native core stops the boot here, before anything starts.
+  logger.log(describeNative(checkNativeAtBoot(config.native)), 'native');
   const chain = await connectWatcherChain(config);
   const app = await NestFactory.create(WatcherModule.forRoot(config, chain), { logger });
   app.enableShutdownHooks();

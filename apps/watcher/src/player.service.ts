@@ -5,7 +5,9 @@ import {
   claimTimeout,
   provingKeyCheck,
   readDispute,
+  readStepCircuit,
   spentClock,
+  stepProofTurnStart,
   submitStepProof,
   submitValidityProof,
   toSolidityProof,
@@ -35,6 +37,8 @@ export class PlayerService implements OnApplicationShutdown {
   private readonly logger = new Logger(PlayerService.name);
   private readonly verifier: VerifierClient;
   private readonly provers: ProverPool;
+  /** Disputes (and their step) already logged as waiting for a lazy step verifier. */
+  private readonly waiting = new Set<string>();
 
   constructor(
     private readonly chain: WatcherChain,
@@ -95,8 +99,16 @@ export class PlayerService implements OnApplicationShutdown {
       });
       return;
     }
+    let turn = d;
+    if (d.phaseName === 'await-step-proof') {
+      // A step circuit registered lazily: no clock runs and no proof can be checked until the
+      // registrar sets its verifier (timeout and submitStepProof would revert), so wait for it.
+      const circuit = await readStepCircuit(clients, deployment, d.modelId, d.lo);
+      if (circuit && !circuit.verifier) return this.waitForRegistrar(row, d.lo, circuit.circuitIndex);
+      if (circuit) turn = { ...d, turnStartedAt: stepProofTurnStart(d.turnStartedAt, circuit) };
+    }
     const now = (await clients.public.getBlock()).timestamp;
-    if (spentClock(d, now) === 'defender')
+    if (spentClock(turn, now) === 'defender')
       return this.moved(row, 'defender timed out', await claimTimeout(clients, deployment, id));
 
     const replay = await this.replay(row);
@@ -174,6 +186,20 @@ export class PlayerService implements OnApplicationShutdown {
       this.logger.log({ msg: 'winnings withdrawn', amountWei: credit.toString(), tx: mined.hash });
     }
     await this.repository.setDisputeStatus(row.disputeId, 'withdrawn', row.status);
+  }
+
+  /** Logs once per dispute and step that the game waits for the registrar. */
+  private waitForRegistrar(row: WatcherDispute, step: number, circuitIndex: number): void {
+    const key = `${row.disputeId}:${step}`;
+    if (this.waiting.has(key)) return;
+    this.waiting.add(key);
+    this.logger.warn({
+      msg: 'dispute waits for the registrar to set its step verifier (no clock runs)',
+      disputeId: row.disputeId,
+      claimId: row.claimId,
+      step,
+      circuitIndex,
+    });
   }
 
   private moved(row: WatcherDispute, move: string, mined: Mined<unknown>): void {

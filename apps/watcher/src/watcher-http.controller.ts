@@ -1,4 +1,5 @@
 import { Controller, Get, Header } from '@nestjs/common';
+import { nativeStatus } from '@verilay/native';
 import { WatcherRepository } from '@verilay/storage';
 import { WatcherChain } from './watcher-chain';
 import { WatcherLoop } from './watcher-loop.service';
@@ -13,7 +14,7 @@ export class WatcherHttpController {
     private readonly metrics: WatcherMetrics,
   ) {}
 
-  /** ok once a full pass has run; with the cursor and the open disputes. */
+  /** ok once a full pass has run; with the cursor, the open disputes and what runs the native ports. */
   @Get('health')
   async health() {
     const cursor = await this.repository.cursor(this.chain.deployment.deployBlock);
@@ -22,6 +23,7 @@ export class WatcherHttpController {
       challenger: this.chain.clients.account.address,
       nextBlock: cursor.toString(),
       openDisputes: (await this.repository.disputes('open')).length,
+      native: nativeStatus(),
     };
   }
 

@@ -28,6 +28,7 @@ describe(loadWatcherConfig.name, () => {
     expect(bad({ WATCHER_KEY: '0x12' })).toThrow(/"WATCHER_KEY"/);
     expect(bad({ WATCHER_BOND_BUDGET: '-1' })).toThrow(/"WATCHER_BOND_BUDGET"/);
     expect(bad({ WATCHER_CHAIN_ID: '0' })).toThrow(/"WATCHER_CHAIN_ID"/);
+    expect(bad({ VERILAY_NATIVE: 'yes' })).toThrow(/"VERILAY_NATIVE" must be one of \[auto, on, off\]/);
   });
 
   it('needs its own chain and contracts: none is taken from the verifier it polices', () => {

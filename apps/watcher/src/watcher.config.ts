@@ -1,3 +1,4 @@
+import { NATIVE_MODES, type NativeMode } from '@verilay/native';
 import Joi from 'joi';
 
 /** The watcher's typed configuration; code reads this, never process.env. */
@@ -37,6 +38,8 @@ export class WatcherConfig {
    */
   readonly modelMaxBytes!: number;
   readonly zkCacheDir?: string;
+  /** VERILAY_NATIVE: which implementation the native core's ports run (docs/native.md). */
+  readonly native!: NativeMode;
 }
 
 export const WATCHER_ENV_SCHEMA = Joi.object({
@@ -69,6 +72,11 @@ export const WATCHER_ENV_SCHEMA = Joi.object({
   WATCHER_MODEL_CACHE_MB: Joi.number().integer().min(1).max(65_536).default(256),
   WATCHER_MODEL_MAX_MB: Joi.number().integer().min(1).max(1024).default(4),
   VERILAY_CACHE_DIR: Joi.string().min(1),
+  VERILAY_NATIVE: Joi.string()
+    .trim()
+    .lowercase()
+    .valid(...NATIVE_MODES)
+    .default('auto'),
 }).unknown(true);
 
 /** Validates the environment; a bad value throws an error naming the variable. */
@@ -98,5 +106,6 @@ export function loadWatcherConfig(env: Record<string, string | undefined>): Watc
     modelCacheBytes: value.WATCHER_MODEL_CACHE_MB * 2 ** 20,
     modelMaxBytes: value.WATCHER_MODEL_MAX_MB * 2 ** 20,
     zkCacheDir: value.VERILAY_CACHE_DIR,
+    native: value.VERILAY_NATIVE,
   });
 }

@@ -182,6 +182,8 @@ interface IVerilayClaims {
     error InvalidTraceProof(uint256 disputeId, uint32 step);
     error ClockExpired(uint256 disputeId, bool challengerSide);
     error ClockNotExpired(uint256 disputeId, uint64 remaining);
+    /// @notice The disputed step's circuit has no verifier yet: the registrar must set it first.
+    error StepVerifierNotSet(uint256 disputeId, uint32 step);
     error NotValidityDispute(uint256 disputeId);
     error BatchNotSettled(uint256 batchIndex);
     error BatchAlreadyFinalized(uint256 batchIndex);

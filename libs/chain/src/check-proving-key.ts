@@ -48,27 +48,32 @@ export class ProvingKeyMismatchError extends BaseError {
   }
 }
 
-/** The verifier the registry holds for a model's whole inference or one step; undefined if none. */
+/**
+ * The verifier the registry holds for a model's whole inference or one step (its circuit's, shared
+ * by every step of that circuit); undefined if none, or not set yet.
+ */
 export async function readRegisteredVerifier(
   clients: Pick<ChainClients, 'public'>,
   deployment: Pick<VerilayDeployment, 'registry'>,
   modelId: `0x${string}`,
   step: number | null,
 ): Promise<`0x${string}` | undefined> {
-  const [whole, , stepCount] = await clients.public.readContract({
+  const [whole, traceLength, circuitCount] = await clients.public.readContract({
     address: deployment.registry,
     abi: modelRegistryAbi,
     functionName: 'model',
     args: [modelId],
   });
   if (step === null) return whole === ZERO ? undefined : whole;
-  if (BigInt(step) >= stepCount) return undefined;
-  return clients.public.readContract({
+  if (circuitCount === 0n || step >= traceLength) return undefined;
+  const verifier = await clients.public.readContract({
     address: deployment.registry,
     abi: modelRegistryAbi,
     functionName: 'stepVerifier',
     args: [modelId, BigInt(step)],
   });
+  // Zero: the step's circuit is registered lazily and its verifier is not set yet.
+  return verifier === ZERO ? undefined : verifier;
 }
 
 /**

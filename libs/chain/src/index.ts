@@ -32,7 +32,17 @@ export { ContractRevertError, decodeRevert, transact, type Mined, type TransactO
 export { toSolidityProof, type SnarkjsGroth16Proof, type SolidityGroth16Proof } from './solidity-proof';
 export { defaultClaimsParameters, type ClaimsParameters, type VerilayDeployment } from './deployment';
 export { deployBytecode, deployContracts, type DeployedContracts } from './deploy-contracts';
-export { registerModel, type ModelVerifiers } from './actions/register-model';
+export {
+  encodeStepTable,
+  registerModel,
+  stepCircuitsOf,
+  type ModelVerifiers,
+  type StepCircuits,
+} from './actions/register-model';
+export { setStepVerifier } from './actions/set-step-verifier';
+export { checkLazyStep, LazyStepRefusedError, type LazyStepRefusal } from './actions/check-lazy-step';
+export { deployStepVerifier, type DeployedStepVerifier } from './actions/deploy-step-verifier';
+export { readStepCircuit, stepProofTurnStart, type StepCircuitState } from './actions/read-step-circuit';
 export { depositBond } from './actions/deposit-bond';
 export { requestWithdrawal } from './actions/request-withdrawal';
 export { executeWithdrawal } from './actions/execute-withdrawal';

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomInt } from 'node:crypto';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 
@@ -42,9 +43,35 @@ export function anvilBinary(): string {
  * answers JSON-RPC. Its accounts are the well-known development accounts (`devAccount`).
  */
 export async function startAnvil(options: AnvilOptions = {}): Promise<AnvilInstance> {
+  // A free port is found, released, then bound by anvil: another process can take it in between,
+  // and then our anvil fails to bind while the other one answers our RPC calls (seen once: a spec
+  // read another spec's chain). So a fresh chain is told a genesis timestamp of its own and checked
+  // to have it; on a mismatch it is stopped and started again on another port.
+  for (let attempt = 1; ; attempt++) {
+    const genesis = options.stateFile ? undefined : Math.floor(Date.now() / 1000) - 1 - randomInt(3600);
+    const instance = await startAnvilOnce(options, genesis);
+    if (genesis === undefined || (await genesisTimestamp(instance.rpcUrl)) === genesis) return instance;
+    await instance.stop();
+    if (options.port !== undefined || attempt >= 5)
+      throw new Error(`another process answers at ${instance.rpcUrl}: anvil could not take the port`);
+  }
+}
+
+async function genesisTimestamp(rpcUrl: string): Promise<number> {
+  const res = await fetch(rpcUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_getBlockByNumber', params: ['0x0', false] }),
+  });
+  const { result } = (await res.json()) as { result?: { timestamp?: string } };
+  return Number(result?.timestamp ?? -1);
+}
+
+async function startAnvilOnce(options: AnvilOptions, genesis: number | undefined): Promise<AnvilInstance> {
   const port = options.port ?? (await freeLocalPort());
   const chainId = options.chainId ?? 31337;
   const args = ['--port', String(port), '--host', '127.0.0.1', '--chain-id', String(chainId), '--silent'];
+  if (genesis !== undefined) args.push('--timestamp', String(genesis));
   if (options.blockTime) args.push('--block-time', String(options.blockTime));
   // --state loads the file at start and writes it back every second and on exit.
   if (options.stateFile) args.push('--state', options.stateFile, '--state-interval', '1');

@@ -1,7 +1,7 @@
 import { signClaim } from '@verilay/chain';
 import { toHex32, type Hex32, type TensorCommitter } from '@verilay/commitments';
 import { computeModelId, type Model } from '@verilay/inference';
-import { executeTask, type ClaimDomain, type ClaimSubmission } from '@verilay/protocol';
+import { executeTask, type ClaimDomain, type ClaimSubmission, type GenerationSpan } from '@verilay/protocol';
 import type { LocalAccount } from 'viem';
 
 export interface BuildClaimOptions {
@@ -22,6 +22,8 @@ export interface BuildClaimOptions {
   readonly lie?: (output: Int32Array) => Int32Array;
   /** Leave the task data out of the submission (the operator keeps it elsewhere). */
   readonly withoutInput?: boolean;
+  /** Marks a generation claim (the input is prompt ++ completion ++ padding). */
+  readonly generation?: GenerationSpan;
 }
 
 /** Runs the task, commits to its trace, signs the claim: an operator's whole job for one task. */
@@ -50,5 +52,13 @@ export async function buildClaim(options: BuildClaimOptions): Promise<ClaimSubmi
       ? {}
       : { input: { data: Array.from(input), ...(salt ? { salt: toHex32(salt) } : {}) } }),
     output: Array.from(output),
+    ...(options.generation
+      ? {
+          generation: {
+            promptLength: options.generation.promptLength,
+            completionLength: options.generation.completionLength,
+          },
+        }
+      : {}),
   };
 }

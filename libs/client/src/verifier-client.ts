@@ -1,6 +1,6 @@
 import type { VerilayDeployment } from '@verilay/chain';
 import { BaseError } from '@verilay/errors';
-import type { ClaimFields, ClaimStatus, ClaimSubmission } from '@verilay/protocol';
+import type { ClaimFields, ClaimStatus, ClaimSubmission, GenerationSpan } from '@verilay/protocol';
 import { MalformedResponseError, readCappedJson } from './read-capped-json';
 
 const KiB = 1024;
@@ -52,6 +52,8 @@ export interface ClaimView {
   readonly outputCommitment: `0x${string}`;
   readonly traceRoot: `0x${string}`;
   readonly output: readonly number[] | null;
+  /** A generation claim's span, else null. */
+  readonly generation: GenerationSpan | null;
   readonly status: ClaimStatus;
   readonly reason: string | null;
   readonly batch: {

@@ -1,8 +1,21 @@
+import {
+  absMax,
+  analyzeV2Layer,
+  argmaxV2,
+  checkRequantize,
+  denseRows,
+  fusedDense,
+  MAX_LIVE_SLOTS,
+  MAX_SLOT,
+  param,
+  requantizeInterval,
+  V2_OPS,
+} from './analyze-transformer';
 import { CostMeter, DEFAULT_COMPUTE_BUDGET, type ComputeBudget } from './compute-budget';
 import { DTYPES, INT32_MAX } from './dtype';
-import { requantizeValue } from './requantize';
 import { InvalidModelError } from './errors';
-import type { Layer, ModelSpec, TensorInfo } from './model';
+import { isPerChannel } from './requantize';
+import type { Layer, LiveSlot, ModelFormat, ModelSpec, TensorInfo } from './model';
 import { tensorSize } from './tensor';
 
 /** Largest pooling window; keeps window sums far below 2^31 and circuits small. */
@@ -13,7 +26,26 @@ export const MAX_REQUANT_SHIFT = 62;
 /** Most layers in a model (the canonical decoder enforces the same limit). */
 export const MAX_LAYERS = 4096;
 
-const absMax = (t: TensorInfo) => Math.max(Math.abs(t.min), Math.abs(t.max));
+export const MODEL_FORMAT_V1 = 'verilay.model.v1';
+export const MODEL_FORMAT_V2 = 'verilay.model.v2';
+
+/** What the loader proves about a model besides its layers. */
+export interface ModelAnalysis {
+  readonly format: ModelFormat;
+  readonly tensors: TensorInfo[];
+  readonly states: LiveSlot[][];
+}
+
+/** The path of the first v2 feature a spec uses (null if none): what a v1 document must not have. */
+export function firstV2Feature(spec: ModelSpec): string | null {
+  if (spec.input.range !== undefined) return 'input.range';
+  for (const [i, layer] of spec.layers.entries()) {
+    if (V2_OPS.has(layer.op)) return `layers[${i}].op`;
+    if (layer.op === 'dense' && layer.requantize !== undefined) return `layers[${i}].requantize`;
+    if (layer.op === 'requantize' && isPerChannel(layer)) return `layers[${i}].multiplier`;
+  }
+  return null;
+}
 
 /**
  * Checks that a model's shapes chain and proves a value interval for every tensor.
@@ -28,10 +60,27 @@ const absMax = (t: TensorInfo) => Math.max(Math.abs(t.min), Math.abs(t.max));
  * Shapes alone do not bound work (a 1x1 conv padded by 1023 makes a 2047x2047 plane out of one
  * value): the model's cost is counted layer by layer against `budget` (compute-budget.ts).
  */
-export function analyzeModel(spec: ModelSpec, budget: ComputeBudget = DEFAULT_COMPUTE_BUDGET): TensorInfo[] {
-  const { shape, dtype } = spec.input;
+export function analyzeModel(spec: ModelSpec, budget: ComputeBudget = DEFAULT_COMPUTE_BUDGET): ModelAnalysis {
+  const v2Feature = firstV2Feature(spec);
+  const format = spec.format ?? (v2Feature === null ? MODEL_FORMAT_V1 : MODEL_FORMAT_V2);
+  if (format !== MODEL_FORMAT_V1 && format !== MODEL_FORMAT_V2)
+    throw new InvalidModelError('format', `must be "${MODEL_FORMAT_V1}" or "${MODEL_FORMAT_V2}"`);
+  if (format === MODEL_FORMAT_V1 && v2Feature !== null)
+    throw new InvalidModelError(
+      v2Feature,
+      `needs "format": "${MODEL_FORMAT_V2}" (the transformer extension)`,
+    );
+  const { shape, dtype, range } = spec.input;
   if (!(dtype in DTYPES)) throw new InvalidModelError('input.dtype', `unknown dtype ${dtype}`);
-  const input: TensorInfo = { shape: [...shape], dtype, min: DTYPES[dtype].min, max: DTYPES[dtype].max };
+  let [min, max] = [DTYPES[dtype].min, DTYPES[dtype].max];
+  if (range !== undefined) {
+    if (!Array.isArray(range) || range.length !== 2)
+      throw new InvalidModelError('input.range', 'must be [lo, hi]');
+    param('input.range[0]', range[0], min, max);
+    param('input.range[1]', range[1], range[0], max);
+    [min, max] = range;
+  }
+  const input: TensorInfo = { shape: [...shape], dtype, min, max };
   checkSize('input.shape', input.shape);
   if (input.shape.length > 3) throw new InvalidModelError('input.shape', 'must have 1 to 3 dimensions');
   if (spec.layers.length === 0) throw new InvalidModelError('layers', 'a model needs at least one layer');
@@ -39,15 +88,56 @@ export function analyzeModel(spec: ModelSpec, budget: ComputeBudget = DEFAULT_CO
     throw new InvalidModelError('layers', `at most ${MAX_LAYERS} layers, got ${spec.layers.length}`);
   const tensors = [input];
   const meter = new CostMeter(budget, input);
+  // slot -> [trace index it holds, the layer that stored it]
+  const live = new Map<number, [number, number]>();
+  const states: LiveSlot[][] = [];
   spec.layers.forEach((layer, i) => {
-    const out = analyzeLayer(`layers[${i}]`, layer, tensors[i]);
-    checkSize(`layers[${i}]`, out.shape);
+    const path = `layers[${i}]`;
+    states.push([...live].sort(([a], [b]) => a - b).map(([slot, [j]]) => [slot, j] as const));
+    let out: TensorInfo;
+    if ('slot' in layer) {
+      param(`${path}.slot`, layer.slot, 1, MAX_SLOT);
+      const held = live.get(layer.slot);
+      if (layer.op === 'store') {
+        if (held)
+          throw new InvalidModelError(
+            `${path}.slot`,
+            `slot ${layer.slot} is live (stored by layers[${held[1]}])`,
+          );
+        live.set(layer.slot, [i, i]);
+        if (live.size > MAX_LIVE_SLOTS)
+          throw new InvalidModelError(path, `more than ${MAX_LIVE_SLOTS} live slots`);
+        out = tensors[i];
+      } else {
+        if (!held) throw new InvalidModelError(`${path}.slot`, `slot ${layer.slot} is empty`);
+        live.delete(layer.slot);
+        out =
+          layer.op === 'load' ? tensors[held[0]] : analyzeV2Layer(path, layer, tensors[i], tensors[held[0]]);
+      }
+    } else if (layer.op === 'argmax' && format === MODEL_FORMAT_V2) out = argmaxV2(path, tensors[i]);
+    else if (layer.op === 'dense' && format === MODEL_FORMAT_V2) {
+      checkParams(path, layer);
+      const rows = denseRows(path, layer.inFeatures, tensors[i]);
+      const acc = accumulator(path, layer.weights, layer.bias, layer.inFeatures, tensors[i], [
+        layer.outFeatures,
+      ]);
+      const shape = tensors[i].shape.length === 1 ? [layer.outFeatures] : [rows, layer.outFeatures];
+      out = fusedDense(path, layer, { ...acc, shape });
+    } else if (V2_OPS.has(layer.op)) out = analyzeV2Layer(path, layer, tensors[i]);
+    else out = analyzeLayer(path, layer, tensors[i]);
+    checkSize(path, out.shape);
     if (layer.op === 'argmax' && i !== spec.layers.length - 1)
-      throw new InvalidModelError(`layers[${i}]`, 'argmax must be the last layer');
+      throw new InvalidModelError(path, 'argmax must be the last layer');
     meter.add(i, layer, tensors[i], out);
     tensors.push(out);
   });
-  return tensors;
+  for (const [slot, [, by]] of live)
+    throw new InvalidModelError(
+      `layers[${by}]`,
+      `slot ${slot} is still live after the last layer (every stored tensor must be loaded or used)`,
+    );
+  states.push([]);
+  return { format, tensors, states };
 }
 
 function checkSize(path: string, shape: readonly number[]) {
@@ -57,13 +147,9 @@ function checkSize(path: string, shape: readonly number[]) {
     throw new InvalidModelError(path, `tensor of ${tensorSize(shape)} elements exceeds ${MAX_TENSOR_SIZE}`);
 }
 
-/** Every numeric parameter is checked here too, so models built in code or decoded are as safe as parsed ones. */
-function param(path: string, value: number, min: number, max: number) {
-  if (!Number.isInteger(value) || value < min || value > max)
-    throw new InvalidModelError(path, `must be an integer in [${min}, ${max}], got ${value}`);
-}
-
 function checkParams(path: string, layer: Layer) {
+  if (layer.op === 'dense' && layer.requantize !== undefined)
+    checkRequantize(`${path}.requantize`, layer.requantize);
   if ('kernel' in layer) layer.kernel.forEach((v, i) => param(`${path}.kernel[${i}]`, v, 1, 4096));
   if ('stride' in layer) layer.stride.forEach((v, i) => param(`${path}.stride[${i}]`, v, 1, 4096));
   if (layer.op === 'conv2d') layer.padding.forEach((v, i) => param(`${path}.padding[${i}]`, v, 0, 4096));
@@ -80,13 +166,7 @@ function checkParams(path: string, layer: Layer) {
     if (layer.bias.length !== outputs)
       throw new InvalidModelError(`${path}.bias`, `must have ${outputs} values, got ${layer.bias.length}`);
   }
-  if (layer.op === 'requantize') {
-    if (!(layer.dtype in DTYPES))
-      throw new InvalidModelError(`${path}.dtype`, `unknown dtype ${layer.dtype}`);
-    param(`${path}.multiplier`, layer.multiplier, 1, INT32_MAX);
-    param(`${path}.shift`, layer.shift, 0, MAX_REQUANT_SHIFT);
-    param(`${path}.zeroPoint`, layer.zeroPoint, DTYPES[layer.dtype].min, DTYPES[layer.dtype].max);
-  }
+  if (layer.op === 'requantize') checkRequantize(path, layer);
 }
 
 function analyzeLayer(path: string, layer: Layer, x: TensorInfo): TensorInfo {
@@ -120,9 +200,7 @@ function analyzeLayer(path: string, layer: Layer, x: TensorInfo): TensorInfo {
         throw new InvalidModelError(path, 'requantize input exceeds int32');
       // requantize is monotone non-decreasing in x (multiplier >= 1): the image of the input
       // interval is [f(min), f(max)], which is never wider than the output dtype.
-      const f = (v: number) =>
-        requantizeValue(v, layer.multiplier, layer.shift, layer.zeroPoint, layer.dtype);
-      return { shape: x.shape, dtype: layer.dtype, min: f(x.min), max: f(x.max) };
+      return requantizeInterval(layer, x, path);
     }
     case 'relu':
       return { ...x, min: Math.max(x.min, 0), max: Math.max(x.max, 0) };
@@ -145,6 +223,8 @@ function analyzeLayer(path: string, layer: Layer, x: TensorInfo): TensorInfo {
       return { ...x, shape: [tensorSize(x.shape)] };
     case 'argmax':
       return { shape: [1], dtype: 'int32', min: 0, max: tensorSize(x.shape) - 1 };
+    default:
+      throw new InvalidModelError(`${path}.op`, `unknown op ${layer.op}`);
   }
 }
 

@@ -7,6 +7,8 @@ import type { Layer, Model } from './model';
 import { buildModel, parseModel } from './parse-model';
 import { randomArchitecture, randomInput, randomModel, splitmix32 } from './random-model';
 import { referenceRun } from './reference-runtime.spec-helper';
+import { matmul } from './ops-transformer';
+import { randomTransformer } from './random-transformer';
 import { run } from './run';
 
 const ROOT = join(__dirname, '../../..');
@@ -27,7 +29,7 @@ function measuredRun(model: Model, input: ArrayLike<number>): { cost: ModelCost;
       },
     });
   const layers = model.layers.map((layer) =>
-    'weights' in layer
+    layer.op === 'dense' || layer.op === 'conv2d'
       ? {
           ...layer,
           weights: counting(layer.weights, () => macs++),
@@ -41,10 +43,36 @@ function measuredRun(model: Model, input: ArrayLike<number>): { cost: ModelCost;
     const [x, y] = [trace[i].length, trace[i + 1].length];
     if (layer.op === 'requantize' || layer.op === 'relu' || layer.op === 'argmax') elementOps += x;
     if (layer.op === 'maxpool' || layer.op === 'avgpool') elementOps += y * layer.kernel[0] * layer.kernel[1];
+    if (['embedding', 'matmul', 'add', 'mul', 'rope', 'polyGate'].includes(layer.op)) elementOps += y;
+    if (layer.op === 'rmsnorm' || layer.op === 'layernorm') elementOps += x + y;
+    if (layer.op === 'softmax') elementOps += y + validColumns(model.tensors[i].shape, layer.causal);
+    if (layer.op === 'matmul') {
+      // Its multiply-accumulates: the reads of the slot operand when the layer runs again.
+      const s = trace[model.states[i].find(([slot]) => slot === layer.slot)![1]];
+      const again = matmul(
+        layer,
+        trace[i],
+        model.tensors[i],
+        counting(s, () => macs++),
+        model.tensors[i + 1],
+      );
+      expect(again).toEqual(trace[i + 1]);
+    }
   });
   const buffers = new Set(trace.map((t) => t.buffer));
+  // Every constant the layers hold (weights, biases, tables), as the typed arrays they are, and
+  // per-channel multipliers and shifts as the JS number arrays they are (8 bytes a number).
+  const numberArrays = (o: object) =>
+    Object.entries(o).reduce(
+      (m, [k, v]) => m + ((k === 'multiplier' || k === 'shift') && Array.isArray(v) ? 8 * v.length : 0),
+      0,
+    );
   const params = model.layers.reduce(
-    (n, l) => n + ('weights' in l ? l.weights.byteLength + l.bias.byteLength : 0),
+    (n, l) =>
+      n +
+      Object.values(l).reduce((m: number, v) => m + (ArrayBuffer.isView(v) ? v.byteLength : 0), 0) +
+      numberArrays(l) +
+      ('requantize' in l && l.requantize ? numberArrays(l.requantize) : 0),
     0,
   );
   return {
@@ -56,6 +84,15 @@ function measuredRun(model: Model, input: ArrayLike<number>): { cost: ModelCost;
     },
     trace,
   };
+}
+
+/** Columns a softmax reads: all, or c ≤ r in row r of each [N, N] matrix when causal (counted, not by formula). */
+function validColumns(shape: readonly number[], causal: boolean): number {
+  const [m, n] = shape.slice(-2);
+  const matrices = shape.slice(0, -2).reduce((a, b) => a * b, 1);
+  let valid = 0;
+  for (let r = 0; r < m; r++) for (let c = 0; c < n; c++) if (!causal || c <= r) valid++;
+  return matrices * valid;
 }
 
 /** Random convs with padding wider than the input, strides past the kernel, then pool and dense. */
@@ -112,6 +149,39 @@ describe(modelCost.name, () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  it('equals the work an instrumented run does on random transformers (format v2, every op)', () => {
+    for (let seed = 0; seed < 25; seed++) {
+      const model = randomTransformer(seed, { layerNorm: seed % 2 === 1 });
+      expect(modelCost(model)).toEqual(measuredRun(model, randomInput(model, seed)).cost);
+    }
+  });
+
+  it('counts per-channel multipliers and shifts among the constants (random per-channel CNNs, MLPs and transformers)', () => {
+    for (let seed = 0; seed < 25; seed++)
+      for (const model of [
+        randomArchitecture(seed, { perChannel: true }),
+        randomTransformer(seed, { perChannel: true }),
+      ]) {
+        const sut = modelCost(model);
+        expect(sut).toEqual(measuredRun(model, randomInput(model, seed)).cost);
+        const perTensor = {
+          ...model,
+          layers: model.layers.map((l) =>
+            l.op === 'requantize' && typeof l.multiplier !== 'number'
+              ? { ...l, multiplier: l.multiplier[0], shift: (l.shift as number[])[0] }
+              : 'requantize' in l && l.requantize && typeof l.requantize.multiplier !== 'number'
+                ? { ...l, requantize: { ...l.requantize, multiplier: 1, shift: 0 } }
+                : l,
+          ),
+        } as Model;
+        const arrays = model.layers.reduce((n, l) => {
+          const r = l.op === 'requantize' ? l : 'requantize' in l ? l.requantize : undefined;
+          return n + (r && typeof r.multiplier !== 'number' ? 16 * r.multiplier.length : 0);
+        }, 0);
+        expect(sut.peakBytes - modelCost(perTensor).peakBytes).toBe(arrays);
+      }
   });
 
   it('equals the work of an instrumented run on convs padded wider than their input, and the run stays exact', () => {

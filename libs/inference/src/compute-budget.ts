@@ -1,5 +1,5 @@
 import { ComputeBudgetExceededError } from './errors';
-import type { Layer, Model, TensorInfo } from './model';
+import type { Layer, Model, ModelFormat, TensorInfo } from './model';
 import { tensorSize } from './tensor';
 
 /**
@@ -8,11 +8,16 @@ import { tensorSize } from './tensor';
  * compute-budget.spec.ts), exact integers below 2^53.
  */
 export interface ModelCost {
-  /** Multiply-accumulates of dense and conv2d layers; a padded conv's reads of padding cost none. */
+  /**
+   * Multiply-accumulates of dense (T·in·out on [T, in]), conv2d and matmul (H·M·N·K); a padded
+   * conv's reads of padding cost none.
+   */
   readonly macs: number;
   /**
    * The runtime's other per-element steps: one per output of dense, conv2d, requantize and relu,
    * one per pooling window read, one per argmax input. flatten costs none (it shares its input).
+   * v2: one per output of every op but store, load, splitHeads and mergeHeads, plus one per
+   * rmsnorm and layernorm input and per valid (unmasked) softmax input.
    */
   readonly elementOps: number;
   /** Elements of the execution trace (the input and every layer's output): what the trace commitments hash. */
@@ -41,6 +46,19 @@ export const DEFAULT_COMPUTE_BUDGET: ComputeBudget = Object.freeze({
   maxPeakBytes: 2 ** 26,
 });
 
+/**
+ * The defaults for `verilay.model.v2` models (transformers; docs/model-format.md, "Compute budget
+ * (v2 ops)"): sized for SmolLM2-135M at a context of 64 (~2^33.3 MACs, ~2^26 trace elements,
+ * ~2^28.5 bytes) with room, so one replay stays within seconds natively and minutes in JS. A
+ * document chooses its format, so this is the bound the apps effectively apply to any model.
+ */
+export const DEFAULT_V2_COMPUTE_BUDGET: ComputeBudget = Object.freeze({
+  maxMacs: 2 ** 34,
+  maxElementOps: 2 ** 27,
+  maxTraceElements: 2 ** 27,
+  maxPeakBytes: 2 ** 30,
+});
+
 /** Options of every loader. */
 export interface LoadOptions {
   /** Limits to apply instead of the defaults; a limit left out keeps its default. */
@@ -54,9 +72,16 @@ const LIMIT_OF: Readonly<Record<keyof ModelCost, keyof ComputeBudget>> = {
   peakBytes: 'maxPeakBytes',
 };
 
-/** The defaults overridden by the caller's limits; a limit that is not a number >= 0 is a bug. */
-export function resolveBudget(budget: Partial<ComputeBudget> = {}): ComputeBudget {
-  const resolved = { ...DEFAULT_COMPUTE_BUDGET, ...budget };
+/**
+ * The format's defaults overridden by the caller's limits; a limit that is not a number >= 0 is a
+ * bug.
+ */
+export function resolveBudget(
+  budget: Partial<ComputeBudget> = {},
+  format: ModelFormat = 'verilay.model.v1',
+): ComputeBudget {
+  const defaults = format === 'verilay.model.v2' ? DEFAULT_V2_COMPUTE_BUDGET : DEFAULT_COMPUTE_BUDGET;
+  const resolved = { ...defaults, ...budget };
   for (const limit of Object.values(LIMIT_OF)) {
     const max = resolved[limit];
     // SAFETY: NaN would make every comparison false, so no model would ever be over it.
@@ -110,19 +135,37 @@ export function modelCost(model: Model): ModelCost {
   return meter.total;
 }
 
+/**
+ * Bytes of a layer's constants: every typed array it holds (weights, biases, tables), and a
+ * per-channel requantization's multiplier and shift arrays (JS numbers, 8 bytes each).
+ */
+export function parameterBytes(layer: Layer): number {
+  const channels = (r: { multiplier: unknown; shift: unknown } | undefined) =>
+    r && Array.isArray(r.multiplier) && Array.isArray(r.shift)
+      ? 8 * (r.multiplier.length + r.shift.length)
+      : 0;
+  const fused = 'requantize' in layer ? layer.requantize : undefined;
+  return (
+    Object.values(layer).reduce((n: number, v) => n + (ArrayBuffer.isView(v) ? v.byteLength : 0), 0) +
+    (layer.op === 'requantize' ? channels(layer) : channels(fused))
+  );
+}
+
+/** Ops whose trace tensor is a buffer the trace holds already (store and load share it). */
+const SHARES_BUFFER: ReadonlySet<Layer['op']> = new Set(['flatten', 'store', 'load']);
+
 function layerCost(layer: Layer, x: TensorInfo, y: TensorInfo): ModelCost {
   const inputs = tensorSize(x.shape);
   const outputs = tensorSize(y.shape);
-  const params = 'weights' in layer ? layer.weights.length + 4 * layer.bias.length : 0;
   const cost = (macs: number, elementOps: number) => ({
     macs,
     elementOps,
     traceElements: outputs,
-    peakBytes: (layer.op === 'flatten' ? 0 : 4 * outputs) + params,
+    peakBytes: (SHARES_BUFFER.has(layer.op) ? 0 : 4 * outputs) + parameterBytes(layer),
   });
   switch (layer.op) {
     case 'dense':
-      return cost(layer.inFeatures * layer.outFeatures, outputs);
+      return cost((outputs / layer.outFeatures) * layer.inFeatures * layer.outFeatures, outputs);
     case 'conv2d': {
       const rows = axisTaps(x.shape[1], y.shape[1], layer.kernel[0], layer.stride[0], layer.padding[0]);
       const cols = axisTaps(x.shape[2], y.shape[2], layer.kernel[1], layer.stride[1], layer.padding[1]);
@@ -138,6 +181,28 @@ function layerCost(layer: Layer, x: TensorInfo, y: TensorInfo): ModelCost {
       return cost(0, 0);
     case 'argmax':
       return cost(0, inputs);
+    case 'store':
+    case 'load':
+    case 'splitHeads':
+    case 'mergeHeads':
+      return cost(0, 0);
+    case 'matmul':
+      return cost(outputs * x.shape[x.shape.length - 1], outputs);
+    case 'embedding':
+    case 'add':
+    case 'mul':
+    case 'rope':
+    case 'polyGate':
+      return cost(0, outputs);
+    case 'rmsnorm':
+    case 'layernorm':
+      return cost(0, inputs + outputs);
+    case 'softmax': {
+      // A causal row r reads columns 0..r: N(N + 1)/2 per [N, N] matrix.
+      const [m, n] = x.shape.slice(-2);
+      const valid = layer.causal ? (inputs / (m * n)) * ((n * (n + 1)) / 2) : inputs;
+      return cost(0, outputs + valid);
+    }
   }
 }
 

@@ -1,5 +1,5 @@
 import type { Conv2dLayer, DenseLayer, PoolLayer, RequantizeLayer, TensorInfo } from './model';
-import { requantizeValue } from './requantize';
+import { requantizeTensor } from './requantize';
 
 // Every op reads an int32 tensor and writes a fresh one; the shapes come from the validated model,
 // so no op re-checks them. Accumulations stay below 2^31 in magnitude (INVARIANT in
@@ -54,11 +54,9 @@ export function conv2d(layer: Conv2dLayer, x: Int32Array, input: TensorInfo, out
   return y;
 }
 
-export function requantize(layer: RequantizeLayer, x: Int32Array): Int32Array {
-  const y = new Int32Array(x.length);
-  for (let i = 0; i < x.length; i++)
-    y[i] = requantizeValue(x[i], layer.multiplier, layer.shift, layer.zeroPoint, layer.dtype);
-  return y;
+/** `shape`: the tensor's, whose channel axis a per-channel scale follows. */
+export function requantize(layer: RequantizeLayer, x: Int32Array, shape: readonly number[]): Int32Array {
+  return requantizeTensor(layer, x, shape);
 }
 
 export function relu(x: Int32Array): Int32Array {

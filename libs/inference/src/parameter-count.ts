@@ -1,6 +1,22 @@
-import type { Model } from './model';
+import type { Layer, Model } from './model';
 
-/** Weights and biases of a model's dense and conv2d layers. */
+/** The learned parameters of a model: weights and biases of dense, conv2d and embedding, rmsnorm weights, layernorm weights and biases. */
 export function parameterCount(model: Model): number {
-  return model.layers.reduce((n, l) => n + ('weights' in l ? l.weights.length + l.bias.length : 0), 0);
+  return model.layers.reduce((n, l) => n + learned(l), 0);
+}
+
+function learned(layer: Layer): number {
+  switch (layer.op) {
+    case 'dense':
+    case 'conv2d':
+      return layer.weights.length + layer.bias.length;
+    case 'embedding':
+      return layer.weights.length;
+    case 'rmsnorm':
+      return layer.weight.length;
+    case 'layernorm':
+      return layer.weight.length + layer.bias.length;
+    default:
+      return 0;
+  }
 }

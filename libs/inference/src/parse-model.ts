@@ -1,12 +1,27 @@
-import { analyzeModel, MAX_REQUANT_SHIFT } from './analyze-model';
+import { analyzeModel, MODEL_FORMAT_V1, MODEL_FORMAT_V2 } from './analyze-model';
 import { resolveBudget, type LoadOptions } from './compute-budget';
-import { DTYPES, INT32_MAX, isDType, type DType } from './dtype';
+import {
+  array,
+  dtype,
+  int32s,
+  int8s,
+  object,
+  onlyFields,
+  pair,
+  positive,
+  channelRequantizeFields,
+  shape,
+  string,
+  withRequantize,
+  type Json,
+} from './document-fields';
+import { DTYPES } from './dtype';
 import { InvalidModelError } from './errors';
-import type { Layer, Model, ModelSpec } from './model';
+import type { Layer, Model, ModelInput, ModelSpec } from './model';
+import { parseV2Layer } from './parse-transformer';
 
-export const MODEL_FORMAT = 'verilay.model.v1';
-
-type Json = Record<string, unknown>;
+/** The format tag of v1 documents (models without the transformer extension). */
+export const MODEL_FORMAT = MODEL_FORMAT_V1;
 
 /**
  * Parses and validates a model document (docs/model-format.md): a JSON string or its parsed
@@ -15,7 +30,7 @@ type Json = Record<string, unknown>;
  * default `DEFAULT_COMPUTE_BUDGET`).
  */
 export function parseModel(document: unknown, options: LoadOptions = {}): Model {
-  const budget = resolveBudget(options.budget);
+  resolveBudget(options.budget); // a bad limit is a RangeError before any parsing
   let doc = document;
   if (typeof doc === 'string') {
     try {
@@ -26,37 +41,56 @@ export function parseModel(document: unknown, options: LoadOptions = {}): Model 
   }
   const root = object('$', doc);
   onlyFields('$', root, ['format', 'name', 'input', 'layers']);
-  if (root.format !== MODEL_FORMAT) throw new InvalidModelError('format', `must be "${MODEL_FORMAT}"`);
+  const format = root.format;
+  if (format !== MODEL_FORMAT_V1 && format !== MODEL_FORMAT_V2)
+    throw new InvalidModelError('format', `must be "${MODEL_FORMAT_V1}" or "${MODEL_FORMAT_V2}"`);
   const name = root.name === undefined ? 'unnamed' : string('name', root.name);
   const input = object('input', root.input);
-  onlyFields('input', input, ['shape', 'dtype']);
+  onlyFields('input', input, ['shape', 'dtype', 'range']);
+  const inputDtype = dtype('input.dtype', input.dtype);
+  const range =
+    input.range === undefined
+      ? undefined
+      : pair('input.range', input.range, DTYPES[inputDtype].min, DTYPES[inputDtype].max);
   const layers = array('layers', root.layers).map((l, i) => parseLayer(`layers[${i}]`, l));
   return buildModel(
     {
+      format,
       name,
-      input: { shape: shape('input.shape', input.shape), dtype: dtype('input.dtype', input.dtype) },
+      input: withRange({ shape: shape('input.shape', input.shape), dtype: inputDtype }, range),
       layers,
     },
-    { budget },
+    options,
   );
 }
 
 /** Validates a spec built in code (typed arrays already) and returns the model; options as `parseModel`. */
 export function buildModel(spec: ModelSpec, options: LoadOptions = {}): Model {
-  const model = { name: spec.name ?? 'unnamed', input: spec.input, layers: spec.layers };
-  return { ...model, tensors: analyzeModel(model, resolveBudget(options.budget)) };
+  // The input carries `range` only when it has one (the native runner reads the keys it gets).
+  const input = withRange({ shape: spec.input.shape, dtype: spec.input.dtype }, spec.input.range);
+  const model = { format: spec.format, name: spec.name ?? 'unnamed', input, layers: spec.layers };
+  const { format, tensors, states } = analyzeModel(model, resolveBudget(options.budget, spec.format));
+  return { ...model, format, tensors, states };
+}
+
+function withRange(input: ModelInput, range: readonly [number, number] | undefined): ModelInput {
+  return range === undefined ? input : { ...input, range: [range[0], range[1]] };
 }
 
 /** The JSON document of a model (inverse of `parseModel`). */
 export function modelToJson(model: Model): Json {
+  const input: Json = { shape: [...model.input.shape], dtype: model.input.dtype };
+  if (model.input.range) input.range = [...model.input.range];
   return {
-    format: MODEL_FORMAT,
+    format: model.format,
     name: model.name,
-    input: { shape: [...model.input.shape], dtype: model.input.dtype },
+    input,
     layers: model.layers.map((layer) => {
       const json: Json = { ...layer };
-      if ('weights' in layer) json.weights = Array.from(layer.weights);
-      if ('bias' in layer) json.bias = Array.from(layer.bias);
+      for (const [key, value] of Object.entries(layer))
+        if (ArrayBuffer.isView(value)) json[key] = Array.from(value as Int32Array);
+        else if (typeof value === 'object' && value !== null && !Array.isArray(value))
+          json[key] = { ...value };
       return json;
     }),
   };
@@ -68,16 +102,16 @@ function parseLayer(path: string, value: unknown): Layer {
   const allowed = (keys: string[]) => onlyFields(path, l, ['op', ...keys], `unknown field for ${String(op)}`);
   switch (op) {
     case 'dense': {
-      allowed(['inFeatures', 'outFeatures', 'weights', 'bias']);
+      allowed(['inFeatures', 'outFeatures', 'weights', 'bias', 'requantize']);
       const inFeatures = positive(`${path}.inFeatures`, l.inFeatures);
       const outFeatures = positive(`${path}.outFeatures`, l.outFeatures);
-      return {
+      return withRequantize(path, l, {
         op,
         inFeatures,
         outFeatures,
         weights: int8s(`${path}.weights`, l.weights, inFeatures * outFeatures),
         bias: int32s(`${path}.bias`, l.bias, outFeatures),
-      };
+      });
     }
     case 'conv2d': {
       allowed(['inChannels', 'outChannels', 'kernel', 'stride', 'padding', 'weights', 'bias']);
@@ -95,18 +129,9 @@ function parseLayer(path: string, value: unknown): Layer {
         bias: int32s(`${path}.bias`, l.bias, outChannels),
       };
     }
-    case 'requantize': {
+    case 'requantize':
       allowed(['multiplier', 'shift', 'zeroPoint', 'dtype']);
-      const out = dtype(`${path}.dtype`, l.dtype);
-      const zeroPoint = integer(`${path}.zeroPoint`, l.zeroPoint ?? 0, DTYPES[out].min, DTYPES[out].max);
-      return {
-        op,
-        multiplier: integer(`${path}.multiplier`, l.multiplier, 1, INT32_MAX),
-        shift: integer(`${path}.shift`, l.shift, 0, MAX_REQUANT_SHIFT),
-        zeroPoint,
-        dtype: out,
-      };
-    }
+      return { op, ...channelRequantizeFields(path, l) };
     case 'maxpool':
     case 'avgpool': {
       allowed(['kernel', 'stride']);
@@ -118,84 +143,10 @@ function parseLayer(path: string, value: unknown): Layer {
     case 'argmax':
       allowed([]);
       return { op };
-    default:
-      throw new InvalidModelError(`${path}.op`, `unknown op ${JSON.stringify(op)}`);
+    default: {
+      const layer = parseV2Layer(path, l, allowed);
+      if (!layer) throw new InvalidModelError(`${path}.op`, `unknown op ${JSON.stringify(op)}`);
+      return layer;
+    }
   }
-}
-
-/** Unknown fields are errors (a typo must not silently become a default); so are explicit nulls. */
-function onlyFields(path: string, o: Json, keys: string[], problem = 'unknown field') {
-  for (const [k, v] of Object.entries(o)) {
-    if (!keys.includes(k)) throw new InvalidModelError(`${path === '$' ? '' : `${path}.`}${k}`, problem);
-    if (v === null)
-      throw new InvalidModelError(
-        `${path === '$' ? '' : `${path}.`}${k}`,
-        'must not be null (omit it for the default)',
-      );
-  }
-}
-
-function object(path: string, v: unknown): Json {
-  if (typeof v !== 'object' || v === null || Array.isArray(v))
-    throw new InvalidModelError(path, 'must be an object');
-  return v as Json;
-}
-function array(path: string, v: unknown): unknown[] {
-  if (!Array.isArray(v)) throw new InvalidModelError(path, 'must be an array');
-  return v;
-}
-function string(path: string, v: unknown): string {
-  if (typeof v !== 'string' || v.length > 200)
-    throw new InvalidModelError(path, 'must be a string of at most 200 characters');
-  return v;
-}
-function integer(path: string, v: unknown, min: number, max: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
-    throw new InvalidModelError(path, `must be an integer in [${min}, ${max}], got ${JSON.stringify(v)}`);
-  return v;
-}
-function positive(path: string, v: unknown): number {
-  return integer(path, v, 1, 1 << 22);
-}
-function dtype(path: string, v: unknown): DType {
-  if (!isDType(v)) throw new InvalidModelError(path, `must be one of ${Object.keys(DTYPES).join(', ')}`);
-  return v;
-}
-function shape(path: string, v: unknown): number[] {
-  const dims = array(path, v);
-  if (dims.length < 1 || dims.length > 3) throw new InvalidModelError(path, 'must have 1 to 3 dimensions');
-  return dims.map((d, i) => positive(`${path}[${i}]`, d));
-}
-function pair(path: string, v: unknown, min: number): [number, number] {
-  const a = array(path, v);
-  if (a.length !== 2) throw new InvalidModelError(path, 'must be [rows, columns]');
-  return [integer(`${path}[0]`, a[0], min, 4096), integer(`${path}[1]`, a[1], min, 4096)];
-}
-function ints<T extends Int8Array | Int32Array>(
-  path: string,
-  v: unknown,
-  n: number,
-  make: new (n: number) => T,
-  lo: number,
-  hi: number,
-): T {
-  const a = array(path, v);
-  if (a.length !== n) throw new InvalidModelError(path, `must have ${n} values, got ${a.length}`);
-  const out = new make(n);
-  for (let i = 0; i < n; i++) {
-    const x = a[i];
-    if (typeof x !== 'number' || !Number.isInteger(x) || x < lo || x > hi)
-      throw new InvalidModelError(
-        `${path}[${i}]`,
-        `must be an integer in [${lo}, ${hi}], got ${JSON.stringify(x)}`,
-      );
-    out[i] = x;
-  }
-  return out;
-}
-function int8s(path: string, v: unknown, n: number): Int8Array {
-  return ints(path, v, n, Int8Array, -128, 127);
-}
-function int32s(path: string, v: unknown, n: number): Int32Array {
-  return ints(path, v, n, Int32Array, DTYPES.int32.min, DTYPES.int32.max);
 }

@@ -106,11 +106,28 @@ export function randomInput(model: Model, seed: number): Int32Array {
 
 /**
  * A random small architecture exercising every op, random shapes and random (often saturating)
- * requantization: for property tests and cross-checks between implementations.
+ * requantization: for property tests and cross-checks between implementations. `perChannel`: a
+ * format v2 model whose conv and dense requantizations are per channel (each channel's scale
+ * drawn around the layer's); without it the draws, and so the models, are unchanged.
  */
-export function randomArchitecture(seed: number, options: { maxWidth?: number } = {}): Model {
+export function randomArchitecture(
+  seed: number,
+  options: { maxWidth?: number; perChannel?: boolean } = {},
+): Model {
   const rand = splitmix32(seed);
   const int = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
+  const perChannel = (layer: Layer, channels: number): Layer => {
+    if (!options.perChannel || layer.op !== 'requantize' || typeof layer.multiplier !== 'number')
+      return layer;
+    const [m, s] = [layer.multiplier, layer.shift as number];
+    return {
+      ...layer,
+      multiplier: Array.from({ length: channels }, () =>
+        Math.max(1, Math.min(2 ** 31 - 1, Math.round(m * 2 ** (rand() * 2 - 1)))),
+      ),
+      shift: Array.from({ length: channels }, () => Math.max(0, Math.min(62, s + int(-1, 1)))),
+    };
+  };
   const i8 = (n: number) => Int8Array.from({ length: n }, () => int(-128, 127));
   const i32 = (n: number) => Int32Array.from({ length: n }, () => int(-(2 ** 20), 2 ** 20));
   // Either a gentle scale (mostly in range) or a wild one (saturation, the BigInt product path).
@@ -163,13 +180,14 @@ export function randomArchitecture(seed: number, options: { maxWidth?: number } 
       bias: i32(oc),
     });
     if (rand() < 0.5) layers.push({ op: 'relu' });
-    layers.push({
+    const convRequant: Layer = {
       op: 'requantize',
       multiplier: int(1, 2 ** 16),
       shift: int(8, 20),
       zeroPoint: 0,
       dtype: 'int8',
-    });
+    };
+    layers.push(perChannel(convRequant, oc));
     const oh = Math.floor((h + 2 * ph - kh) / sh) + 1;
     const ow = Math.floor((w + 2 * pw - kw) / sw) + 1;
     const pk: [number, number] = [int(1, Math.min(2, oh)), int(1, Math.min(2, ow))];
@@ -186,7 +204,7 @@ export function randomArchitecture(seed: number, options: { maxWidth?: number } 
     const out = int(1, options.maxWidth ?? 16);
     layers.push(
       { op: 'dense', inFeatures: n, outFeatures: out, weights: i8(n * out), bias: i32(out) },
-      requant(),
+      perChannel(requant(), out),
     );
     if (rand() < 0.6) layers.push({ op: 'relu' });
     // Keep dense inputs small enough for the int32 accumulator bound: squeeze wide dtypes to int8.
@@ -194,5 +212,6 @@ export function randomArchitecture(seed: number, options: { maxWidth?: number } 
     n = out;
   }
   if (rand() < 0.5) layers.push({ op: 'argmax' });
-  return buildModel({ name: `arch-${seed}`, input: { shape, dtype: 'int8' }, layers });
+  const format = options.perChannel ? 'verilay.model.v2' : undefined;
+  return buildModel({ format, name: `arch-${seed}`, input: { shape, dtype: 'int8' }, layers });
 }

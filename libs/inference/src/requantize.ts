@@ -78,3 +78,58 @@ export function quantizeMultiplier(real: number, bits = 24): FixedPointMultiplie
   while (s > 0 && m % 2 === 0) [m, s] = [m / 2, s - 1];
   return { multiplier: m, shift: s };
 }
+
+/**
+ * A requantization's scale: one `multiplier`/`shift` for the whole tensor, or (format v2) one per
+ * channel (docs/model-format.md, "Per-channel requantization").
+ */
+export interface RequantizeScale {
+  readonly multiplier: number | readonly number[];
+  readonly shift: number | readonly number[];
+  readonly zeroPoint: number;
+  readonly dtype: DType;
+}
+
+/** Whether the scale is per channel (arrays) rather than per tensor. */
+export function isPerChannel(r: RequantizeScale): boolean {
+  return typeof r.multiplier !== 'number' || typeof r.shift !== 'number';
+}
+
+/**
+ * The channel axis of a tensor: the first axis of a 3-D tensor (`[C, H, W]` as conv2d writes it;
+ * a matmul's `[H, M, N]` so per head), the last axis otherwise (`[C]`, `[T, C]`). Element `i` of
+ * the flat row-major tensor is in channel `⌊i / inner⌋ mod channels`.
+ */
+export function channelAxis(shape: readonly number[]): { channels: number; inner: number } {
+  return shape.length === 3
+    ? { channels: shape[0], inner: shape[1] * shape[2] }
+    : { channels: shape[shape.length - 1], inner: 1 };
+}
+
+/** Channel c's multiplier and shift (the tensor's own for a per-tensor scale). */
+export function channelScale(r: RequantizeScale, c: number): [multiplier: number, shift: number] {
+  const m = typeof r.multiplier === 'number' ? r.multiplier : r.multiplier[c];
+  const s = typeof r.shift === 'number' ? r.shift : r.shift[c];
+  return [m, s];
+}
+
+/** `requantize` of every element of a tensor of `shape` into a new array (or `out`, in place). */
+export function requantizeTensor(
+  r: RequantizeScale,
+  x: Int32Array,
+  shape: readonly number[],
+  out = new Int32Array(x.length),
+): Int32Array {
+  const { zeroPoint, dtype } = r;
+  if (!isPerChannel(r)) {
+    const [m, s] = channelScale(r, 0);
+    for (let i = 0; i < x.length; i++) out[i] = requantizeValue(x[i], m, s, zeroPoint, dtype);
+    return out;
+  }
+  const { channels, inner } = channelAxis(shape);
+  for (let i = 0; i < x.length; i++) {
+    const [m, s] = channelScale(r, Math.floor(i / inner) % channels);
+    out[i] = requantizeValue(x[i], m, s, zeroPoint, dtype);
+  }
+  return out;
+}

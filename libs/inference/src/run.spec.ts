@@ -27,6 +27,24 @@ describe(run.name, () => {
     );
   });
 
+  it('agrees bit for bit with the reference per channel (conv [C, H, W] by its first axis, dense [out] by its last), within the proven intervals', () => {
+    fc.assert(
+      fc.property(fc.integer(), fc.integer(), (modelSeed, inputSeed) => {
+        const model = randomArchitecture(modelSeed, { perChannel: true });
+        expect(model.layers.some((l) => l.op === 'requantize' && typeof l.multiplier !== 'number')).toBe(
+          true,
+        );
+        const input = randomInput(model, inputSeed);
+        const sut = run(model, input);
+        expect(sut.trace.map((t) => Array.from(t.data, BigInt))).toEqual(referenceRun(model, input));
+        sut.trace.forEach((t, i) =>
+          t.data.forEach((v) => expect(v >= model.tensors[i].min && v <= model.tensors[i].max).toBe(true)),
+        );
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('agrees with the reference on a 784-64-10 MLP and a small CNN', () => {
     for (const model of [
       randomModel({ seed: 7, kind: 'mlp', sizes: [784, 64, 10], argmax: true }),

@@ -132,15 +132,16 @@ describe(importOnnx.name, () => {
       expectRejection(bytes, 'relu', 'Relu', /reads the float value "x"/);
     });
 
-    it('rejects a float operator after a DequantizeLinear (other than QuantizeLinear or ArgMax)', () => {
+    it('rejects a float operator after a DequantizeLinear (other than QuantizeLinear, ArgMax and the QDQ forms)', () => {
       const bytes = new OnnxGraphBuilder('g')
         .input('x', 'int8', [1, 4])
         .initializer('s', 'float', [], [0.5])
+        .initializer('c', 'float', [1, 4], [1, 2, 3, 4])
         .node('DequantizeLinear', ['x', 's'], ['f'], {}, 'dq')
-        .node('Relu', ['f'], ['r'], {}, 'float_relu')
+        .node('Add', ['f', 'c'], ['r'], {}, 'float_add')
         .output('r', 'float')
         .toBytes();
-      expectRejection(bytes, 'float_relu', 'Relu', /verilay computes with integers only/);
+      expectRejection(bytes, 'float_add', 'Add', /verilay computes with integers only/);
     });
 
     it('rejects a per-axis QuantizeLinear', () => {

@@ -64,6 +64,8 @@ export function integerOnnx(model: Model): Uint8Array {
           .node('Add', [`acc${i}`, `b${i}`], [y], {}, name);
         break;
       case 'requantize': {
+        if (typeof layer.multiplier !== 'number' || typeof layer.shift !== 'number')
+          throw new RangeError('integerOnnx: per-channel requantize is not exported');
         const scale = layer.multiplier * 2 ** -layer.shift;
         if (layer.multiplier >= 2 ** 24 || layer.dtype === 'int16' || layer.dtype === 'int32')
           throw new RangeError('integerOnnx: not representable');
@@ -95,8 +97,9 @@ export function integerOnnx(model: Model): Uint8Array {
 
 /** A requantize layer with its multiplier's trailing zero bits dropped (the importer's form). */
 export function normalizeLayer(layer: Layer): Layer {
-  if (layer.op !== 'requantize') return layer;
-  let { multiplier, shift } = layer;
+  if (layer.op !== 'requantize' || typeof layer.multiplier !== 'number' || typeof layer.shift !== 'number')
+    return layer;
+  let [multiplier, shift] = [layer.multiplier, layer.shift];
   while (shift > 0 && multiplier % 2 === 0) [multiplier, shift] = [multiplier / 2, shift - 1];
   return { ...layer, multiplier, shift };
 }

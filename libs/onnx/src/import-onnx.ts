@@ -2,17 +2,17 @@ import {
   buildModel,
   DTYPES,
   InvalidModelError,
-  quantizeMultiplier,
   type Conv2dLayer,
   type DenseLayer,
   type Layer,
   type Model,
-  type RequantizeLayer,
 } from '@verilay/inference';
 import { errorMessage } from '@verilay/errors';
 import { onnx } from 'onnx-proto';
-import { OnnxImportError, type OnnxNodeRef } from './onnx-import.error';
-import { onnxTypeName, protoInt, readTensor, type ConstTensor } from './onnx-tensor';
+import { OnnxImportError } from './onnx-import.error';
+import { isDefaultDomain, QDTYPES, shiftLayer, T, type Node, type QDType } from './onnx-node-reader';
+import { onnxTypeName, protoInt } from './onnx-tensor';
+import { LayerBuilder, type IntValue } from './layer-builder';
 
 /** How a float tensor maps to integers: `real = scale * (q - zeroPoint)`. */
 export interface QuantizationParams {
@@ -46,31 +46,34 @@ export interface OnnxImportResult {
   readonly traceValues: readonly (string | null)[];
 }
 
-type QDType = 'int8' | 'uint8';
-
-/** An integer value of the chain, as verilay sees it (batch dimension stripped). */
-interface IntValue {
-  readonly kind: 'int';
-  readonly name: string;
+/**
+ * QDQ: the float output of Conv, Gemm or MatMul on dequantized values, held as the int32
+ * accumulator of layer `layer` whose channel c is worth `inputScale · weightScales[c]`; only a
+ * QuantizeLinear (optionally after a Relu) may read it.
+ */
+interface FloatAccumulator {
+  readonly node: Node;
+  readonly layer: number;
   readonly shape: readonly number[];
-  readonly dtype: QDType | 'int32';
-  readonly zeroPoint: number;
-  /** Unknown for raw accumulators and for integer graph inputs. */
-  readonly scale?: number;
-  /** The dense/conv layer whose int32 output this is, unchanged since: an Add folds into its bias. */
-  readonly accumulatorOf?: number;
+  readonly inputScale: number;
+  readonly weightScales: readonly number[];
+  readonly relu: boolean;
 }
 
-/** A float value: the graph input (before its QuantizeLinear) or a DequantizeLinear output. */
+/** What a DequantizeLinear made real: `scale · (source − zeroPoint)`. */
+interface Dequantized {
+  readonly node: Node;
+  readonly source: IntValue;
+  readonly scale: number;
+  readonly zeroPoint: number;
+}
+
+/** A float value: the graph input (before its QuantizeLinear), a DequantizeLinear output or (QDQ) a float operator's. */
 interface FloatValue {
   readonly kind: 'float';
   readonly name: string;
-  readonly dequantized: {
-    readonly node: Node;
-    readonly source: IntValue;
-    readonly scale: number;
-    readonly zeroPoint: number;
-  } | null;
+  readonly dequantized: Dequantized | null;
+  readonly accumulator?: FloatAccumulator;
 }
 
 /** The output of ArgMax: nothing may follow it. */
@@ -82,26 +85,14 @@ interface EndValue {
 
 type Value = IntValue | FloatValue | EndValue;
 
-interface Node {
-  readonly proto: onnx.INodeProto;
-  readonly ref: OnnxNodeRef;
-  readonly index: number;
-}
-
-const T = onnx.TensorProto.DataType;
 /** parseModel's limit on a model name. */
 const MAX_NAME_LENGTH = 200;
-/** Scales must be normal float32 values (see `scale`). */
-const MIN_SCALE = 2 ** -126;
-const MAX_SCALE = 2 ** 64;
-const INT32_MIN = DTYPES.int32.min;
-const INT32_MAX = DTYPES.int32.max;
-const QDTYPES: Readonly<Record<number, QDType>> = { [T.INT8]: 'int8', [T.UINT8]: 'uint8' };
 
+const QDQ_HINT = (op: string) => `, or in the QDQ form (DequantizeLinear → ${op} → QuantizeLinear)`;
 const UNSUPPORTED_HINTS: Readonly<Record<string, string>> = {
-  Conv: 'it is a float operator; quantize the model so that it uses QLinearConv or ConvInteger',
-  MatMul: 'it is a float operator; quantize the model so that it uses QLinearMatMul or MatMulInteger',
-  Gemm: 'it is a float operator; quantize the model so that it uses QLinearMatMul or MatMulInteger followed by Add',
+  Conv: `it is a float operator; quantize the model so that it uses QLinearConv or ConvInteger${QDQ_HINT('Conv')}`,
+  MatMul: `it is a float operator; quantize the model so that it uses QLinearMatMul or MatMulInteger${QDQ_HINT('MatMul')}`,
+  Gemm: `it is a float operator; quantize the model so that it uses QLinearMatMul or MatMulInteger followed by Add${QDQ_HINT('Gemm')}`,
   AveragePool:
     'it is a float operator, and its integer form (QLinearAveragePool) is outside the standard ONNX domain',
 };
@@ -132,38 +123,15 @@ export function importOnnx(bytes: Uint8Array, options: OnnxImportOptions = {}): 
 }
 
 /** Walks the chain from the graph input to the output, one node at a time. */
-class ChainImporter {
-  private readonly nodes: Node[];
-  private readonly constants = new Map<string, () => ConstTensor>();
+class ChainImporter extends LayerBuilder {
   private readonly consumers = new Map<string, Node[]>();
-  private readonly layers: Layer[] = [];
-  private readonly layerNodes: OnnxNodeRef[] = [];
-  private readonly traceValues: (string | null)[] = [];
   private input?: { readonly shape: readonly number[]; readonly dtype: QDType };
   private inputShape: readonly number[] = [];
   private inputQuantization?: QuantizationParams;
   private outputQuantization?: { readonly scale: number; readonly zeroPoint: number };
 
-  constructor(
-    private readonly graph: onnx.IGraphProto,
-    private readonly bits: number,
-  ) {
-    this.nodes = (graph.node ?? []).map((proto, index) => ({
-      proto,
-      index,
-      ref: { name: proto.name || `#${index}`, op: proto.opType ?? '' },
-    }));
-    for (const t of graph.initializer ?? [])
-      this.constants.set(
-        t.name ?? '',
-        memo(() => readTensor(t)),
-      );
-    for (const node of this.nodes)
-      if (node.ref.op === 'Constant' && isDefaultDomain(node) && node.proto.output?.[0])
-        this.constants.set(
-          node.proto.output[0],
-          memo(() => constantNodeValue(node)),
-        );
+  constructor(graph: onnx.IGraphProto, bits: number) {
+    super(graph, bits);
     for (const node of this.nodes)
       for (const name of new Set(node.proto.input ?? []))
         if (name && !this.constants.has(name)) {
@@ -272,6 +240,8 @@ class ChainImporter {
     if (op === 'Identity') return { ...value, name: out };
     if (value.kind === 'float') {
       if (op === 'QuantizeLinear') return this.quantize(node, value, out);
+      const qdq = this.qdqStep(node, value, out);
+      if (qdq) return qdq;
       if (op === 'ArgMax' && value.dequantized) {
         if (value.dequantized.scale <= 0)
           throw new OnnxImportError(node.ref, 'ArgMax of a value dequantized with a non-positive scale');
@@ -327,13 +297,13 @@ class ChainImporter {
 
   private matMulInteger(node: Node, x: IntValue, out: string): IntValue {
     const aZp = this.zeroPoint(node, 2, 'a_zero_point')?.value ?? 0;
-    const { index, outputs } = this.dense(node, x, 1, 3, aZp, out);
+    const { index, outputs } = this.dense(node, x, this.nodeWeights(node, 1, 3), aZp, out);
     return { kind: 'int', name: out, shape: [outputs], dtype: 'int32', zeroPoint: 0, accumulatorOf: index };
   }
 
   private convInteger(node: Node, x: IntValue, out: string): IntValue {
     const xZp = this.zeroPoint(node, 2, 'x_zero_point')?.value ?? 0;
-    const { index, shape } = this.conv(node, x, 1, 3, xZp, out);
+    const { index, shape } = this.conv(node, x, this.nodeWeights(node, 1, 3), xZp, out);
     return { kind: 'int', name: out, shape, dtype: 'int32', zeroPoint: 0, accumulatorOf: index };
   }
 
@@ -343,7 +313,7 @@ class ChainImporter {
     const bScale = this.weightScale(node, 4, 'b_scale');
     const yScale = this.scale(node, 6, 'y_scale');
     const yZp = this.requiredZeroPoint(node, 7, 'y_zero_point');
-    const { outputs } = this.dense(node, x, 3, 5, aZp, null);
+    const { outputs } = this.dense(node, x, this.nodeWeights(node, 3, 5), aZp, null);
     this.rescale(node, this.qLinearFactor(node, aScale, bScale, yScale), yZp.value, yZp.dtype, out);
     return {
       kind: 'int',
@@ -361,7 +331,7 @@ class ChainImporter {
     const wScale = this.weightScale(node, 4, 'w_scale');
     const yScale = this.scale(node, 6, 'y_scale');
     const yZp = this.requiredZeroPoint(node, 7, 'y_zero_point');
-    const { index, shape } = this.conv(node, x, 3, 5, xZp, null);
+    const { index, shape } = this.conv(node, x, this.nodeWeights(node, 3, 5), xZp, null);
     if (node.proto.input?.[8]) {
       const b = this.constant(node, 8, 'B');
       const outputs = shape[0];
@@ -509,6 +479,7 @@ class ChainImporter {
         `output_dtype ${onnxTypeName(outputDType)} is not supported (only int8 and uint8)`,
       );
     const zeroPoint = zp?.value ?? 0;
+    if (x.accumulator) return this.quantizeAccumulator(node, x.accumulator, scale, zeroPoint, dtype, out);
     if (!x.dequantized) {
       this.input = { shape: this.inputShape, dtype };
       this.inputQuantization = { scale, zeroPoint, dtype };
@@ -516,6 +487,15 @@ class ChainImporter {
       return { kind: 'int', name: out, shape: this.inputShape, dtype, zeroPoint, scale };
     }
     const dq = x.dequantized;
+    // QDQ around an operator that keeps the quantization (MaxPool, Flatten): no layer.
+    if (
+      Math.fround(dq.scale) === Math.fround(scale) &&
+      dq.zeroPoint === zeroPoint &&
+      dq.source.dtype === dtype
+    ) {
+      if (dq.source.traceIndex !== undefined) this.traceValues[dq.source.traceIndex] ??= out;
+      return { ...dq.source, name: out, scale, traceIndex: undefined };
+    }
     // The requantize layer has an output zero point only: subtract the input one first.
     if (dq.zeroPoint !== 0) this.push(shiftLayer(dq.zeroPoint), dq.node, null);
     const real = Math.fround(dq.scale) / Math.fround(scale);
@@ -540,181 +520,121 @@ class ChainImporter {
     return { kind: 'end', name: out, node };
   }
 
-  // ---- layers ------------------------------------------------------------------------------
+  // ---- QDQ (float operators between DequantizeLinear and QuantizeLinear) --------------------
 
-  /** A dense layer from weights B [K, N] (minus their zero points), with x's zero point folded. */
-  private dense(
-    node: Node,
-    x: IntValue,
-    bIndex: number,
-    bZpIndex: number,
-    xZp: number,
-    trace: string | null,
-  ): { index: number; outputs: number } {
-    this.expectQuantizedInput(node, x);
-    if (x.shape.length !== 1) throw this.rankError(node, x, '[1, K] (Flatten first)');
-    const k = x.shape[0];
-    const b = this.weightTensor(node, bIndex);
-    if (b.dims.length !== 2 || b.dims[0] !== k)
-      throw new OnnxImportError(
-        node.ref,
-        `weights have shape [${b.dims.join(', ')}]; expected [${k}, N] for the input [1, ${k}]`,
-      );
-    const n = b.dims[1];
-    const zp = this.weightZeroPoints(node, bZpIndex, n);
-    const weights = toInt8Weights(
-      node,
-      n,
-      k,
-      (o, i) => b.values[i * n + o] - zp[o],
-      (o, i) => `[${i}][${o}]`,
-    );
-    const layer: DenseLayer = {
-      op: 'dense',
-      inFeatures: k,
-      outFeatures: n,
-      weights,
-      bias: new Int32Array(n),
-    };
-    if (xZp !== 0) this.foldInputZeroPoint(node, layer, k, xZp);
-    return { index: this.push(layer, node, trace), outputs: n };
-  }
-
-  /**
-   * A conv2d layer from weights w [M, C, kh, kw]. x's zero point folds into the bias without
-   * padding; with padding a shift layer goes first, because ONNX pads with the zero point (the
-   * real zero) while verilay pads with the integer 0.
-   */
-  private conv(
-    node: Node,
-    x: IntValue,
-    wIndex: number,
-    wZpIndex: number,
-    xZp: number,
-    trace: string | null,
-  ): { index: number; shape: number[] } {
-    this.expectQuantizedInput(node, x);
-    if (x.shape.length !== 3) throw this.rankError(node, x, '[1, C, H, W]');
-    const [c, h, w] = x.shape;
-    const autoPad = this.string(node, 'auto_pad') ?? 'NOTSET';
-    if (autoPad !== 'NOTSET')
-      throw new OnnxImportError(node.ref, `auto_pad ${autoPad} is not supported; give explicit pads`);
-    if (this.int(node, 'group', 1) !== 1)
-      throw new OnnxImportError(
-        node.ref,
-        `group ${this.int(node, 'group', 1)} is not supported (only 1: verilay's conv2d is dense over channels)`,
-      );
-    const dilations = this.ints(node, 'dilations') ?? [1, 1];
-    if (dilations.some((d) => d !== 1))
-      throw new OnnxImportError(node.ref, `dilations [${dilations.join(', ')}] are not supported (only 1)`);
-    const weightsIn = this.weightTensor(node, wIndex);
-    if (weightsIn.dims.length !== 4 || weightsIn.dims[1] !== c)
-      throw new OnnxImportError(
-        node.ref,
-        `weights have shape [${weightsIn.dims.join(', ')}]; expected [M, ${c}, kh, kw] for the input [1, ${x.shape.join(', ')}]`,
-      );
-    const [m, , kh, kw] = weightsIn.dims;
-    const kernelShape = this.ints(node, 'kernel_shape');
-    if (kernelShape && kernelShape.join() !== [kh, kw].join())
-      throw new OnnxImportError(
-        node.ref,
-        `kernel_shape [${kernelShape.join(', ')}] does not match the weights [${kh}, ${kw}]`,
-      );
-    const stride = this.ints(node, 'strides') ?? [1, 1];
-    if (stride.length !== 2 || stride.some((s) => s < 1))
-      throw new OnnxImportError(node.ref, `strides [${stride.join(', ')}] must be two positive integers`);
-    const pads = this.ints(node, 'pads') ?? [0, 0, 0, 0];
-    if (pads.length !== 4 || pads[0] !== pads[2] || pads[1] !== pads[3] || pads.some((p) => p < 0))
-      throw new OnnxImportError(
-        node.ref,
-        `pads [${pads.join(', ')}] are not supported: verilay pads symmetrically ([top, left, bottom, right] with top = bottom, left = right)`,
-      );
-    const [ph, pw] = [pads[0], pads[1]];
-    if (h + 2 * ph < kh || w + 2 * pw < kw)
-      throw new OnnxImportError(node.ref, `kernel [${kh}, ${kw}] is larger than the padded input`);
-    const fanIn = c * kh * kw;
-    const zp = this.weightZeroPoints(node, wZpIndex, m);
-    const weights = toInt8Weights(
-      node,
-      m,
-      fanIn,
-      (o, i) => weightsIn.values[o * fanIn + i] - zp[o],
-      (o, i) => `[${o}][${Math.floor(i / (kh * kw))}][${Math.floor(i / kw) % kh}][${i % kw}]`,
-    );
-    const layer: Conv2dLayer = {
-      op: 'conv2d',
-      inChannels: c,
-      outChannels: m,
-      kernel: [kh, kw],
-      stride: [stride[0], stride[1]],
-      padding: [ph, pw],
-      weights,
-      bias: new Int32Array(m),
-    };
-    if (xZp !== 0) {
-      if (ph > 0 || pw > 0) this.push(shiftLayer(xZp), node, null);
-      else this.foldInputZeroPoint(node, layer, fanIn, xZp);
+  /** A float operator reading a dequantized value or a QDQ accumulator, or null if `op` is none. */
+  private qdqStep(node: Node, x: FloatValue, out: string): Value | null {
+    const { op } = node.ref;
+    const dq = x.dequantized;
+    if (x.accumulator) {
+      if (op !== 'Relu')
+        throw new OnnxImportError(
+          node.ref,
+          `reads the float output "${x.name}" of ${x.accumulator.node.ref.op} "${x.accumulator.node.ref.name}"; in a QDQ model only QuantizeLinear (or Relu, then QuantizeLinear) may follow it`,
+        );
+      return { ...x, name: out, accumulator: { ...x.accumulator, relu: true } };
     }
-    const shape = [
-      m,
-      Math.floor((h + 2 * ph - kh) / stride[0]) + 1,
-      Math.floor((w + 2 * pw - kw) / stride[1]) + 1,
-    ];
-    return { index: this.push(layer, node, trace), shape };
+    if (!dq) return null;
+    switch (op) {
+      case 'Conv':
+        return this.qdqConv(node, x, dq, out);
+      case 'Gemm':
+      case 'MatMul':
+        return this.qdqGemm(node, x, dq, out);
+      case 'MaxPool':
+      case 'Flatten':
+      case 'Reshape':
+      case 'Relu': {
+        // Each commutes with the (increasing) dequantization, so it runs on the integers and the
+        // value stays dequantized with the same scale and zero point.
+        if (op === 'Relu' && dq.zeroPoint === DTYPES[dq.source.dtype as QDType].min)
+          return { ...x, name: out };
+        const before = this.layers.length;
+        const y = this.step(node, { ...dq.source, name: x.name }) as IntValue;
+        // Its integers are an ONNX value only after the QuantizeLinear (see quantize).
+        let traceIndex = dq.source.traceIndex;
+        if (this.layers.length > before) this.traceValues[(traceIndex = this.traceValues.length - 1)] = null;
+        return { ...x, name: out, dequantized: { ...dq, source: { ...y, traceIndex } } };
+      }
+      default:
+        return null;
+    }
   }
 
-  /** Σ w·(x − zp) = Σ w·x − zp·Σ w: the input zero point becomes a bias term. */
-  private foldInputZeroPoint(node: Node, layer: DenseLayer | Conv2dLayer, fanIn: number, zp: number) {
-    const terms = Array.from(layer.bias, (_, o) => {
-      let sum = 0;
-      for (let i = o * fanIn; i < (o + 1) * fanIn; i++) sum += layer.weights[i];
-      return -zp * sum;
-    });
-    this.addToBias(node, layer, terms);
+  private qdqConv(node: Node, x: FloatValue, dq: Dequantized, out: string): FloatValue {
+    const w = this.dequantizedWeights(node, 1, 0);
+    const source = { tensor: () => w.tensor, zeroPoints: () => [...w.zeroPoints] };
+    const { index, shape } = this.conv(node, dq.source, source, dq.zeroPoint, null);
+    return this.accumulate(node, x, dq, w.scales, index, shape, out);
   }
 
-  private foldBias(node: Node, index: number, values: readonly number[]) {
-    this.addToBias(node, this.layers[index] as DenseLayer | Conv2dLayer, values);
+  /** Gemm (alpha 1, beta 1, transA 0, transB 0 or 1) or MatMul, with weights B and bias C. */
+  private qdqGemm(node: Node, x: FloatValue, dq: Dequantized, out: string): FloatValue {
+    const transB = node.ref.op === 'Gemm' ? this.int(node, 'transB', 0) : 0;
+    if (node.ref.op === 'Gemm') {
+      const float = (name: string) => this.attribute(node, name)?.f ?? 1;
+      if (this.int(node, 'transA', 0) !== 0 || float('alpha') !== 1 || float('beta') !== 1)
+        throw new OnnxImportError(node.ref, 'only Gemm with transA 0, alpha 1 and beta 1 is supported');
+    }
+    // B is [K, N] (per-channel axis 1), or [N, K] when transposed (axis 0); dense reads [K, N].
+    const w = this.dequantizedWeights(node, 1, transB ? 0 : 1);
+    const b = w.tensor;
+    const tensor =
+      transB && b.dims.length === 2
+        ? { ...b, dims: [b.dims[1], b.dims[0]], values: transpose(b.values, b.dims[0], b.dims[1]) }
+        : b;
+    const source = { tensor: () => tensor, zeroPoints: () => [...w.zeroPoints] };
+    const { index, outputs } = this.dense(node, dq.source, source, dq.zeroPoint, null);
+    return this.accumulate(node, x, dq, w.scales, index, [outputs], out);
   }
 
-  private addToBias(node: Node, layer: DenseLayer | Conv2dLayer, values: readonly number[]) {
-    layer.bias.forEach((b, o) => {
-      const sum = b + values[o];
-      if (sum < INT32_MIN || sum > INT32_MAX)
-        throw new OnnxImportError(node.ref, `the bias of output ${o} would be ${sum}, outside int32`);
-      layer.bias[o] = sum;
-    });
+  /** The accumulator of layer `index`, with the bias (input 2) folded in if there is one. */
+  private accumulate(
+    node: Node,
+    x: FloatValue,
+    dq: Dequantized,
+    weightScales: readonly number[],
+    index: number,
+    shape: readonly number[],
+    out: string,
+  ): FloatValue {
+    // ORT's quantizer writes the bias scale as the float32 product of the two scales.
+    const accScales = weightScales.map((s) => Math.fround(Math.fround(dq.scale) * Math.fround(s)));
+    if (node.proto.input?.[2]) this.foldBias(node, index, this.dequantizedBias(node, 2, accScales));
+    const accumulator = { node, layer: index, shape, inputScale: dq.scale, weightScales, relu: false };
+    return { kind: 'float', name: out, dequantized: null, accumulator };
   }
 
-  private rescale(node: Node, real: number, zeroPoint: number, dtype: QDType, trace: string) {
-    let fixed;
-    try {
-      fixed = quantizeMultiplier(real, this.bits);
-    } catch (cause) {
+  /** QuantizeLinear of a QDQ accumulator: a (per-channel) requantize, and the Relu if any. */
+  private quantizeAccumulator(
+    node: Node,
+    acc: FloatAccumulator,
+    scale: number,
+    zeroPoint: number,
+    dtype: QDType,
+    out: string,
+  ): IntValue {
+    const reals = acc.weightScales.map((w) => this.qLinearFactor(node, acc.inputScale, w, scale));
+    const fixed = this.channelRescale(node, reals, this.bits);
+    // relu(v) then rounding is max(requantize(v), zeroPoint): nothing at the dtype's minimum.
+    const relu = acc.relu && zeroPoint !== DTYPES[dtype].min;
+    if (relu && zeroPoint !== 0)
       throw new OnnxImportError(
         node.ref,
-        `the rescale factor ${real} has no ${this.bits}-bit multiplier: ${(cause as Error).message}`,
-        { cause },
+        `a Relu before QuantizeLinear with zero point ${zeroPoint} is max(q, ${zeroPoint}); verilay's relu is max(q, 0) (zero point 0 or the dtype's minimum only)`,
       );
-    }
-    this.push({ op: 'requantize', ...fixed, zeroPoint, dtype }, node, trace);
-  }
-
-  private flattenTo(node: Node, x: IntValue, out: string): IntValue {
-    if (x.shape.length === 1) return { ...x, name: out };
-    this.push({ op: 'flatten' }, node, out);
-    return { ...x, name: out, shape: [x.shape.reduce((a, b) => a * b, 1)], accumulatorOf: undefined };
-  }
-
-  private push(layer: Layer, node: Node, trace: string | null): number {
-    this.layers.push(layer);
-    this.layerNodes.push(node.ref);
-    this.traceValues.push(trace);
-    return this.layers.length - 1;
+    this.push({ op: 'requantize', ...fixed, zeroPoint, dtype } as Layer, node, relu ? null : out);
+    if (relu) this.push({ op: 'relu' }, node, out);
+    return { kind: 'int', name: out, shape: acc.shape, dtype, zeroPoint, scale };
   }
 
   private finish(value: Value, name: string | undefined): OnnxImportResult {
     if (value.kind === 'float') {
+      if (value.accumulator)
+        throw new OnnxImportError(
+          value.accumulator.node.ref,
+          `its float output "${value.name}" ends the model; a QDQ model quantizes it (QuantizeLinear)`,
+        );
       if (!value.dequantized)
         throw new OnnxImportError(null, `the model output "${value.name}" is the float graph input`);
       this.outputQuantization = { scale: value.dequantized.scale, zeroPoint: value.dequantized.zeroPoint };
@@ -756,153 +676,6 @@ class ChainImporter {
         `reads "${value.name}" as input ${inputs.indexOf(value.name)}; only input ${index} may come from the previous node (weights, scales and zero points must be constants)`,
       );
   }
-
-  private expectQuantizedInput(node: Node, x: IntValue) {
-    if (x.dtype === 'int32')
-      throw new OnnxImportError(
-        node.ref,
-        `reads the int32 value "${x.name}"; it needs int8 or uint8 (requantize first)`,
-      );
-  }
-
-  private rankError(node: Node, x: IntValue, expected: string): OnnxImportError {
-    return new OnnxImportError(
-      node.ref,
-      `reads "${x.name}" of shape [1, ${x.shape.join(', ')}]; expected ${expected}`,
-    );
-  }
-
-  private constant(node: Node, index: number, role: string): ConstTensor {
-    const name = node.proto.input?.[index];
-    if (!name) throw new OnnxImportError(node.ref, `input ${index} (${role}) is missing`);
-    const read = this.constants.get(name);
-    if (!read)
-      throw new OnnxImportError(
-        node.ref,
-        `input "${name}" (${role}) is not a constant; weights, biases, scales and zero points must be initializers or Constant nodes`,
-      );
-    try {
-      return read();
-    } catch (cause) {
-      throw new OnnxImportError(
-        node.ref,
-        `constant "${name}" (${role}) cannot be read: ${(cause as Error).message}`,
-        {
-          cause,
-        },
-      );
-    }
-  }
-
-  private scalar(node: Node, index: number, role: string, types: readonly number[]): ConstTensor {
-    const t = this.constant(node, index, role);
-    if (t.values.length !== 1)
-      throw new OnnxImportError(
-        node.ref,
-        `${role} has ${t.values.length} elements; only per-tensor (one value) quantization is supported`,
-      );
-    if (!types.includes(t.type))
-      throw new OnnxImportError(
-        node.ref,
-        `${role} has type ${onnxTypeName(t.type)}; expected ${types.map(onnxTypeName).join(' or ')}`,
-      );
-    return t;
-  }
-
-  private scale(node: Node, index: number, role: string): number {
-    const value = this.scalar(node, index, role, [T.FLOAT]).values[0];
-    // ONNX Runtime computes with these in float32: a subnormal scale, or one that lets an int32
-    // times it overflow float32 (2^31 · 2^64 < 2^128), makes its results differ from the exact
-    // fixed point verilay proves, so neither is accepted.
-    if (!(value >= MIN_SCALE && value <= MAX_SCALE))
-      throw new OnnxImportError(
-        node.ref,
-        `${role} is ${value}; a scale must be a normal float32 in [2^-126, 2^64]`,
-      );
-    return value;
-  }
-
-  /**
-   * The rescale factor of QLinearMatMul/QLinearConv: left to right in float64 from the float32
-   * values of the file (the MNIST exporter writes the same expression, so its files import to the
-   * identical model). ONNX Runtime multiplies the input and weight scales in float32, so that
-   * product must stay normal.
-   */
-  private qLinearFactor(node: Node, inputScale: number, weightScale: number, outputScale: number): number {
-    if (!(Math.fround(inputScale * weightScale) >= MIN_SCALE))
-      throw new OnnxImportError(
-        node.ref,
-        `the product of the input and weight scales (${inputScale} · ${weightScale}) is below float32's normal range`,
-      );
-    return (Math.fround(inputScale) * Math.fround(weightScale)) / Math.fround(outputScale);
-  }
-
-  private weightScale(node: Node, index: number, role: string): number {
-    const t = this.constant(node, index, role);
-    if (t.values.length > 1)
-      throw new OnnxImportError(
-        node.ref,
-        `per-channel weight scales are not supported (${role} has ${t.values.length} elements): verilay requantizes a tensor with one multiplier`,
-      );
-    return this.scale(node, index, role);
-  }
-
-  private zeroPoint(
-    node: Node,
-    index: number,
-    role: string,
-    types: readonly number[] = [T.INT8, T.UINT8],
-  ): { value: number; dtype: QDType | undefined } | undefined {
-    if (!node.proto.input?.[index]) return undefined;
-    const t = this.scalar(node, index, role, types);
-    return { value: t.values[0], dtype: QDTYPES[t.type] };
-  }
-
-  private requiredZeroPoint(node: Node, index: number, role: string): { value: number; dtype: QDType } {
-    const zp = this.zeroPoint(node, index, role);
-    if (!zp?.dtype) throw new OnnxImportError(node.ref, `${role} is missing`);
-    return { value: zp.value, dtype: zp.dtype };
-  }
-
-  private weightTensor(node: Node, index: number): ConstTensor {
-    const t = this.constant(node, index, 'weights');
-    if (!QDTYPES[t.type])
-      throw new OnnxImportError(
-        node.ref,
-        `weights have type ${onnxTypeName(t.type)}; expected int8 or uint8`,
-      );
-    return t;
-  }
-
-  /** One zero point per output (a scalar repeats); absent means 0. */
-  private weightZeroPoints(node: Node, index: number, outputs: number): number[] {
-    if (!node.proto.input?.[index]) return new Array<number>(outputs).fill(0);
-    const t = this.constant(node, index, 'weight zero point');
-    if (!QDTYPES[t.type] || (t.values.length !== 1 && t.values.length !== outputs))
-      throw new OnnxImportError(
-        node.ref,
-        `the weight zero point must be int8/uint8 with 1 or ${outputs} values, got ${onnxTypeName(t.type)} [${t.dims.join(', ')}]`,
-      );
-    return Array.from({ length: outputs }, (_, o) => t.values[t.values.length === 1 ? 0 : o]);
-  }
-
-  private attribute(node: Node, name: string): onnx.IAttributeProto | undefined {
-    return node.proto.attribute?.find((a) => a.name === name);
-  }
-
-  private int(node: Node, name: string, fallback: number): number {
-    const a = this.attribute(node, name);
-    return a ? protoInt(a.i) : fallback;
-  }
-
-  private ints(node: Node, name: string): number[] | undefined {
-    return this.attribute(node, name)?.ints?.map(protoInt);
-  }
-
-  private string(node: Node, name: string): string | undefined {
-    const s = this.attribute(node, name)?.s;
-    return s ? new TextDecoder().decode(s) : undefined;
-  }
 }
 
 const SUPPORTED = new Set([
@@ -921,58 +694,7 @@ const SUPPORTED = new Set([
   'Identity',
 ]);
 
-function isDefaultDomain(node: Node): boolean {
-  const domain = node.proto.domain ?? '';
-  return domain === '' || domain === 'ai.onnx';
-}
-
-/** x − zp as an int16 (|x − zp| ≤ 255): the identity requantization with output zero point −zp. */
-function shiftLayer(zeroPoint: number): RequantizeLayer {
-  return { op: 'requantize', multiplier: 1, shift: 0, zeroPoint: -zeroPoint, dtype: 'int16' };
-}
-
-function toInt8Weights(
-  node: Node,
-  outputs: number,
-  fanIn: number,
-  at: (o: number, i: number) => number,
-  where: (o: number, i: number) => string,
-): Int8Array {
-  const weights = new Int8Array(outputs * fanIn);
-  for (let o = 0; o < outputs; o++)
-    for (let i = 0; i < fanIn; i++) {
-      const v = at(o, i);
-      if (v < -128 || v > 127)
-        throw new OnnxImportError(
-          node.ref,
-          `weight ${where(o, i)} minus its zero point is ${v}, outside int8; verilay weights are int8`,
-        );
-      weights[o * fanIn + i] = v;
-    }
-  return weights;
-}
-
-function constantNodeValue(node: Node): ConstTensor {
-  const a = node.proto.attribute?.[0];
-  if (!a) throw new RangeError('the Constant node has no value');
-  switch (a.name) {
-    case 'value':
-      if (!a.t) throw new RangeError('the Constant value is not a tensor');
-      return readTensor(a.t);
-    case 'value_float':
-      return { type: T.FLOAT, dims: [], values: [a.f ?? 0] };
-    case 'value_floats':
-      return { type: T.FLOAT, dims: [a.floats?.length ?? 0], values: [...(a.floats ?? [])] };
-    case 'value_int':
-      return { type: T.INT64, dims: [], values: [protoInt(a.i)] };
-    case 'value_ints':
-      return { type: T.INT64, dims: [a.ints?.length ?? 0], values: (a.ints ?? []).map(protoInt) };
-    default:
-      throw new RangeError(`Constant ${a.name} is not supported`);
-  }
-}
-
-function memo<T>(make: () => T): () => T {
-  let value: { v: T } | undefined;
-  return () => (value ??= { v: make() }).v;
+/** B [rows, cols] row-major, transposed to [cols, rows]. */
+function transpose(values: readonly number[], rows: number, cols: number): number[] {
+  return Array.from({ length: rows * cols }, (_, k) => values[(k % rows) * cols + Math.floor(k / rows)]);
 }

@@ -36,6 +36,14 @@ export interface ClaimSubmission extends SignedClaim {
   readonly input?: TaskInput;
   /** The claimed output values; checked against `outputCommitment` when present. */
   readonly output?: readonly number[];
+  /** Marks a generation claim: input = prompt ++ completion ++ padding (docs/model-format.md). */
+  readonly generation?: GenerationSpan;
+}
+
+/** A generation claim's prompt and completion lengths, in tokens. */
+export interface GenerationSpan {
+  readonly promptLength: number;
+  readonly completionLength: number;
 }
 
 export interface Batch {

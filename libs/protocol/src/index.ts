@@ -8,6 +8,7 @@ export {
   type Dispute,
   type DisputeKind,
   type DisputeOutcome,
+  type GenerationSpan,
   type SignedClaim,
   type TaskInput,
   pickClaimFields,

@@ -34,6 +34,10 @@ export class ClaimEntity {
   @Column({ type: 'text', nullable: true })
   output!: string | null;
 
+  /** JSON `{ promptLength, completionLength }` of a generation claim, else null. */
+  @Column({ type: 'text', nullable: true })
+  generation!: string | null;
+
   @Column({ type: 'varchar', length: 16 })
   status!: ClaimStatus;
 

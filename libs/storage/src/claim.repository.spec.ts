@@ -3,27 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { ClaimRepository, type NewClaim } from './claim.repository';
+import { ClaimRepository } from './claim.repository';
 import { verifierDataSourceOptions } from './data-source-options';
 import { ChallengeWindowClosedError, DuplicateClaimError } from './errors';
 import { ModelRepository } from './model.repository';
 import { IllegalTransitionError } from '@verilay/protocol';
-
-const hex = (n: number) => `0x${n.toString(16).padStart(64, '0')}`;
-const newClaim = (n: number): NewClaim => ({
-  claim: {
-    claimId: hex(n),
-    modelId: hex(1),
-    taskId: hex(n),
-    operator: '0x' + 'ab'.repeat(20),
-    inputCommitment: hex(2),
-    outputCommitment: hex(3),
-    traceRoot: hex(4),
-    signature: '0x' + '11'.repeat(65),
-    output: '[1]',
-  },
-  taskInput: { data: '[1,2]', salt: null },
-});
+import { hex, newClaim } from './new-claim.spec-helper';
 
 describe(ClaimRepository.name, () => {
   let dir: string;

@@ -4,13 +4,12 @@ import { BatchEntity } from './batch.entity';
 import { ClaimTransitionEntity } from './claim-transition.entity';
 import { ClaimEntity } from './claim.entity';
 import { ChallengeWindowClosedError, DuplicateClaimError, StaleClaimStatusError } from './errors';
+import { GroupCommit } from './group-commit';
 import { inTransaction, serially } from './serial';
 import { TaskInputEntity } from './task-input.entity';
+import { chunks, writeSubmissions, type NewClaim, type Submission } from './write-submissions';
 
-export interface NewClaim {
-  readonly claim: Omit<ClaimEntity, 'status' | 'reason' | 'batchId' | 'submittedAt' | 'updatedAt'>;
-  readonly taskInput: Omit<TaskInputEntity, 'claimId'> | null;
-}
+export type { NewClaim } from './write-submissions';
 
 /** A submitted claim, as the posting policy sees it. */
 export interface PendingClaim {
@@ -29,59 +28,27 @@ export interface ClaimRecord {
   readonly history: ClaimTransitionEntity[];
 }
 
-/** A unique / primary-key violation (not a foreign-key, NOT NULL or CHECK failure). */
-const isUniqueViolation = (e: unknown) => /UNIQUE constraint failed/.test(String((e as Error)?.message));
-
 /** Claims, their task inputs, batches and transitions. Every write is one transaction. */
 export class ClaimRepository {
-  constructor(private readonly db: DataSource) {}
+  /** Concurrent submissions share one transaction and one fsync (see GroupCommit). */
+  private readonly intake: GroupCommit<Submission, void>;
 
-  /** Stores all claims or none; a claim id already stored (or repeated) fails the whole call. */
+  constructor(private readonly db: DataSource) {
+    this.intake = new GroupCommit(db, writeSubmissions);
+  }
+
+  /**
+   * Stores all claims or none; a claim id already stored (or repeated) fails the whole call.
+   * Calls made while another commit is under way are committed together (group commit): the
+   * promise resolves once the claims are committed, and one call's failure (its own
+   * DuplicateClaimError, say) leaves the others of its group stored.
+   */
   async insertSubmissions(claims: readonly NewClaim[], now: number): Promise<void> {
     const ids = claims.map((c) => c.claim.claimId);
-    const repeated = ids.filter((id, i) => ids.indexOf(id) !== i);
+    const repeated = repeatedIds(ids);
     if (repeated.length) throw new DuplicateClaimError(repeated);
-    try {
-      await inTransaction(this.db, async (m) => {
-        const existing = await m.find(ClaimEntity, {
-          select: { claimId: true },
-          where: { claimId: In(ids) },
-        });
-        if (existing.length) throw new DuplicateClaimError(existing.map((c) => c.claimId));
-        // Chunked: sqlite limits the number of bound variables per statement.
-        for (const part of chunks(claims, 50)) {
-          await m.insert(
-            ClaimEntity,
-            part.map((c) => ({
-              ...c.claim,
-              status: 'submitted' as const,
-              reason: null,
-              batchId: null,
-              submittedAt: now,
-              updatedAt: now,
-            })),
-          );
-          const inputs = part
-            .filter((c) => c.taskInput)
-            .map((c) => ({ claimId: c.claim.claimId, ...c.taskInput! }));
-          if (inputs.length) await m.insert(TaskInputEntity, inputs);
-          await m.insert(
-            ClaimTransitionEntity,
-            part.map((c) => ({
-              claimId: c.claim.claimId,
-              fromStatus: null,
-              toStatus: 'submitted' as const,
-              reason: null,
-              at: now,
-            })),
-          );
-        }
-      });
-    } catch (e) {
-      if (e instanceof DuplicateClaimError) throw e;
-      if (isUniqueViolation(e)) throw new DuplicateClaimError(ids, e);
-      throw e;
-    }
+    if (!claims.length) return;
+    await this.intake.submit({ claims, now }, claims.length);
   }
 
   find(claimId: string): Promise<ClaimRecord | null> {
@@ -355,8 +322,7 @@ export class ClaimRepository {
   }
 }
 
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
+function repeatedIds(ids: readonly string[]): string[] {
+  const seen = new Set<string>();
+  return ids.filter((id) => seen.size === seen.add(id).size);
 }

@@ -1,4 +1,5 @@
 import type { DataSourceOptions } from 'typeorm';
+import { quietSqlite3 } from './quiet-sqlite3';
 import { BatchEntity } from './batch.entity';
 import { ClaimTransitionEntity } from './claim-transition.entity';
 import { ClaimEntity } from './claim.entity';
@@ -6,6 +7,7 @@ import { InitialSchema1763769600000 } from './migrations/1763769600000-initial-s
 import { VerifierMeta1763769600001 } from './migrations/1763769600001-verifier-meta';
 import { ProofJobs1763769600002 } from './migrations/1763769600002-proof-jobs';
 import { Chain1763769600003 } from './migrations/1763769600003-chain';
+import { ClaimGeneration1763769600004 } from './migrations/1763769600004-claim-generation';
 import { DisputeEntity } from './dispute.entity';
 import { ProofJobEntity } from './proof-job.entity';
 import { ModelEntity } from './model.entity';
@@ -25,6 +27,7 @@ export const VERIFIER_MIGRATIONS = [
   VerifierMeta1763769600001,
   ProofJobs1763769600002,
   Chain1763769600003,
+  ClaimGeneration1763769600004,
 ];
 
 /**
@@ -43,5 +46,6 @@ export function verifierDataSourceOptions(database: string): DataSourceOptions {
     enableWAL: true,
     busyTimeout: 5000,
     logging: false,
+    driver: quietSqlite3,
   };
 }

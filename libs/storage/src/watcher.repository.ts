@@ -2,6 +2,7 @@ import type { DataSource, DataSourceOptions } from 'typeorm';
 import { WatcherSchema1763769700000 } from './migrations/1763769700000-watcher-schema';
 import { WatcherPostings1763769700001 } from './migrations/1763769700001-watcher-postings';
 import { inTransaction, serially } from './serial';
+import { quietSqlite3 } from './quiet-sqlite3';
 
 export type WatchedBatchStatus = 'pending' | 'checked' | 'unavailable';
 export type ClaimVerdict =
@@ -56,6 +57,7 @@ export function watcherDataSourceOptions(database: string): DataSourceOptions {
     enableWAL: true,
     busyTimeout: 5000,
     logging: false,
+    driver: quietSqlite3,
   };
 }
 

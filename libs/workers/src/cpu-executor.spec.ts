@@ -12,6 +12,23 @@ const job = (id: string, model: Model): ReplayJob => ({
 
 describe(CpuExecutor.name, () => {
   describe('execute', () => {
+    it('answers every job with its own result, in order, with jobs posted ahead to one thread', async () => {
+      const model = randomModel({ seed: 3, kind: 'mlp', sizes: [16, 8, 4] });
+      const sut = new CpuExecutor({ threads: 1 });
+      try {
+        const jobs = Array.from({ length: 20 }, (_, i) => ({
+          ...job(`j${i}`, model),
+          input: Array.from(randomInput(model, i + 1)),
+        }));
+        const results = await Promise.all(jobs.map((j) => sut.execute(j)));
+        expect(results.map((r) => r.id)).toEqual(jobs.map((j) => j.id));
+        // Different inputs, different input commitments: no result was given to another job.
+        expect(new Set(results.map((r) => r.inputCommitment)).size).toBe(20);
+      } finally {
+        await sut.close();
+      }
+    }, 30_000);
+
     it('abandons a replay past jobTimeoutMs, stops its thread, and goes on with a fresh one', async () => {
       // Seven 1024-wide layers: most of a second of replay, well past a budget of 200 ms.
       const heavy = randomModel({ seed: 1, kind: 'mlp', sizes: Array(8).fill(1024) });
@@ -25,6 +42,8 @@ describe(CpuExecutor.name, () => {
       } finally {
         await sut.close();
       }
-    }, 30_000);
+      // A fresh thread loads the runtime and circomlibjs: seconds on a loaded 2-core machine (CI once
+      // passed 30 s here with VERILAY_NATIVE=off while other jobs ran).
+    }, 120_000);
   });
 });

@@ -1,6 +1,5 @@
 // Worker-thread entry of the CPU executor: builds its own Poseidon once, then replays the jobs
 // its parent posts, one at a time (after it said it is ready). Runs from the compiled build (dist/libs/workers/src).
-import './detach-web-worker';
 import { createTensorCommitter } from '@verilay/commitments';
 import { parentPort } from 'node:worker_threads';
 import { ModelCache, replay } from './replay';

@@ -13,9 +13,11 @@ import {
 import { basename, dirname, join } from 'node:path';
 import * as snarkjs from 'snarkjs';
 import { compileCircuit } from './compile-circuit';
-import { CeremonyTooSmallError, SetupFailedError } from './errors';
+import { devPtauFile, ensureDevPtau, ptauPowerFor, type PtauFile } from './dev-ptau';
+import { CeremonyTooSmallError } from './errors';
 import { generateModelCircuit } from './generate-circuit';
 import { circuitsLibDir, DEV_PTAU_POWER, devPtauPath, repoRoot, snarkjsDir } from './paths';
+import { phase2Setup } from './phase2-setup';
 import { parseR1cs } from './r1cs';
 
 export interface BuildOptions {
@@ -23,8 +25,12 @@ export interface BuildOptions {
   readonly cacheDir?: string;
   /** One step (layer) of the trace instead of the whole inference. */
   readonly step?: number;
-  /** Powers of tau (prepared for phase 2) and its power. Default: the committed development file. */
-  readonly ptau?: { readonly path: string; readonly power: number };
+  /**
+   * Powers of tau (prepared for phase 2) and its power. Default: the smallest development ceremony
+   * that holds the circuit (dev-ptau.ts): the committed 2^14 file, or a larger one the native core
+   * writes from the development beacon on first need.
+   */
+  readonly ptau?: PtauFile;
   /** Called at each step of a long build. */
   readonly onProgress?: (step: string, detail?: string) => void;
 }
@@ -86,14 +92,21 @@ export const DEV_BEACON = {
  * The hash a build is cached under: the generated source, the template library, the toolchain
  * and the setup (powers of tau file and beacon); the same hash means the same keys.
  */
-export function circuitHash(source: string, ptauPath = devPtauPath()): string {
+export function circuitHash(source: string, ptau: PtauFile | string = devPtauPath()): string {
+  // A development file's committed hash stands for its bytes (ensureDevPtau checks them before a
+  // setup), so a circuit's cache directory is known before its powers of tau is written.
+  // A development file past 2^20 has no hash (and no build: ensureDevPtau refuses it).
+  const ptauHash =
+    typeof ptau === 'string'
+      ? ptauSha256(ptau)
+      : (ptau.sha256 ?? (existsSync(ptau.path) ? ptauSha256(ptau.path) : `absent 2^${ptau.power}`));
   const circom2 = JSON.parse(readFileSync(require.resolve('circom2/package.json'), 'utf8')).version;
   const snark = JSON.parse(readFileSync(join(snarkjsDir(), 'package.json'), 'utf8')).version;
   return createHash('sha256')
     .update(source)
     .update(readFileSync(join(circuitsLibDir(), 'verilay.circom')))
     .update(`circom2@${circom2} snarkjs@${snark} O${OPTIMIZATION}`)
-    .update(`ptau ${ptauSha256(ptauPath)} beacon ${DEV_BEACON.hash} 2^${DEV_BEACON.iterationsExp}`)
+    .update(`ptau ${ptauHash} beacon ${DEV_BEACON.hash} 2^${DEV_BEACON.iterationsExp}`)
     .digest('hex')
     .slice(0, 16);
 }
@@ -116,8 +129,8 @@ export function fileSha256(path: string): string {
 /** Where a build of the model (or of one step) lives in the cache, and its hash. */
 function buildLocation(model: Model, options: BuildOptions) {
   const generated = generateModelCircuit(model, { step: options.step });
-  const ptau = options.ptau ?? { path: devPtauPath(), power: DEV_PTAU_POWER };
-  const hash = circuitHash(generated.source, ptau.path);
+  const ptau = options.ptau ?? devPtauFile(devPtauPowerFor(generated.estimatedConstraints));
+  const hash = circuitHash(generated.source, ptau);
   const root = options.cacheDir ?? join(repoRoot(), '.verilay/cache');
   const dir = join(
     root,
@@ -125,6 +138,15 @@ function buildLocation(model: Model, options: BuildOptions) {
     options.step === undefined ? `whole-${hash}` : `step${options.step}-${hash}`,
   );
   return { generated, ptau, hash, dir, manifest: join(dir, MANIFEST) };
+}
+
+/**
+ * The development ceremony a circuit gets, from its estimated constraints (within 1% of circom's
+ * count, circuit-cost.spec.ts): the smallest that holds the estimate plus 1%, so the cache
+ * directory is known without compiling. Every circuit of today's models that fits 2^14 keeps it.
+ */
+export function devPtauPowerFor(estimatedConstraints: number): number {
+  return ptauPowerFor(Math.ceil(estimatedConstraints * 1.01));
 }
 
 /**
@@ -202,6 +224,9 @@ export async function buildCircuit(model: Model, options: BuildOptions = {}): Pr
   // circuit-cost.spec.ts) is already well past the ceremony; the exact check follows the compile.
   if (generated.estimatedConstraints > 1.05 * 2 ** ptau.power)
     throw new CeremonyTooSmallError(generated.estimatedConstraints, ptau.power, 'about ');
+  // The development file is written (natively) on first need, before the slow compile, and checked
+  // against its committed hash.
+  if (!options.ptau) await ensureDevPtau(ptau.power, progress);
 
   // Build in a scratch directory and rename it into place: a crash never leaves a half build
   // that looks complete.
@@ -228,23 +253,15 @@ export async function buildCircuit(model: Model, options: BuildOptions = {}): Pr
     throw new CeremonyTooSmallError(constraints, ptau.power);
   progress('constraints', `${constraints} (${compiled.nonLinearConstraints} non-linear)`);
 
-  const zkey0 = join(work, 'circuit_0000.zkey');
   const zkeyPath = join(work, 'circuit.zkey');
-  await timed('setup', `groth16 phase 2 on ${ptau.path}`, () =>
-    snarkjs.zKey.newZKey(compiled.r1csPath, ptau.path, zkey0),
+  // One step for both adapters (the native one writes no intermediate key): the same bytes either
+  // way (phase2-setup.spec.ts), so the cache hash does not name the adapter.
+  const setup = phase2Setup();
+  await timed(
+    'setup',
+    `groth16 phase 2 (${setup.implementation}) on ${ptau.path}, public development beacon 2^${DEV_BEACON.iterationsExp}`,
+    () => setup.setup(compiled.r1csPath, ptau.path, zkeyPath, DEV_BEACON),
   );
-  await timed('beacon', `public development beacon 2^${DEV_BEACON.iterationsExp}`, async () => {
-    // snarkjs answers false (no throw) for a bad beacon.
-    const ok = await snarkjs.zKey.beacon(
-      zkey0,
-      zkeyPath,
-      DEV_BEACON.name,
-      DEV_BEACON.hash,
-      DEV_BEACON.iterationsExp,
-    );
-    if (!ok) throw new SetupFailedError('snarkjs zkey beacon refused the development beacon');
-  });
-  rmSync(zkey0);
   const vkey = await timed('export', 'verification key and Solidity verifier', async () => {
     const key = await snarkjs.zKey.exportVerificationKey(zkeyPath);
     const template = readFileSync(join(snarkjsDir(), 'templates/verifier_groth16.sol.ejs'), 'utf8');

@@ -1,5 +1,12 @@
 export { compileCircuit, type CompiledCircuit } from './compile-circuit';
-export { CeremonyTooSmallError, CircuitCompileError, SetupFailedError, WitnessError } from './errors';
+export {
+  CeremonyTooSmallError,
+  CircuitCompileError,
+  PtauMismatchError,
+  PtauUnavailableError,
+  SetupFailedError,
+  WitnessError,
+} from './errors';
 export { generateModelCircuit, type GeneratedCircuit } from './generate-circuit';
 export { circuitInput } from './circuit-input';
 export { firstUnsatisfied, parseR1cs, parseSym, type R1cs } from './r1cs';
@@ -9,6 +16,7 @@ export {
   circuitBuildDir,
   circuitHash,
   DEV_BEACON,
+  devPtauPowerFor,
   fileSha256,
   findCircuitBuild,
   fitsCeremony,
@@ -25,4 +33,29 @@ export {
   type VerificationKey,
 } from './prover';
 export { ProverPool, type KeyCheck } from './prover-pool';
-export { DEV_PTAU_POWER } from './paths';
+export { Groth16Prover, type Groth16ProofResult } from './groth16-prover';
+export { loadGroth16Prover } from './load-groth16-prover';
+export { NativeGroth16Prover } from './native-groth16-prover';
+export { SnarkjsGroth16Prover } from './snarkjs-groth16-prover';
+export {
+  NativePhase2Setup,
+  phase2Setup,
+  Phase2Setup,
+  SnarkjsPhase2Setup,
+  type Phase2Beacon,
+} from './phase2-setup';
+export { DEV_PTAU_POWER, nativeDevPtauPath } from './paths';
+export {
+  cachedFileSha256,
+  devPtauFile,
+  ensureDevPtau,
+  MAX_DEV_PTAU_POWER,
+  ptauPowerFor,
+  type PtauFile,
+} from './dev-ptau';
+export {
+  normalizeStepSource,
+  stepCircuitTable,
+  type DistinctStepCircuit,
+  type StepCircuitTable,
+} from './step-circuit-table';

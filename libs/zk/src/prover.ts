@@ -4,6 +4,8 @@ import { readFileSync } from 'node:fs';
 import * as snarkjs from 'snarkjs';
 import type { CircuitArtifacts } from './build-circuit';
 import { circuitInput } from './circuit-input';
+import type { Groth16Prover } from './groth16-prover';
+import { loadGroth16Prover } from './load-groth16-prover';
 import { WitnessCalculator } from './witness-calculator';
 
 export type Groth16Proof = snarkjs.Groth16Proof;
@@ -30,14 +32,16 @@ export interface InferenceProof {
  * An in-process Groth16 prover for one built circuit (a whole inference or one trace step). The
  * witness calculator, the proving key and the verification key are loaded once and kept in
  * memory: a proof costs a witness and the prover's multi-exponentiations, no file reads and no
- * process spawn.
+ * process spawn. The proving runs on the Groth16 prover port: native where the addon is built,
+ * else snarkjs (`loadGroth16Prover`).
  */
 export class Prover {
   private constructor(
     readonly model: Model,
     readonly artifacts: CircuitArtifacts,
     private readonly calculator: WitnessCalculator,
-    private readonly zkey: Uint8Array,
+    /** The Groth16 prover port's adapter holding the proving key. */
+    readonly groth16: Groth16Prover,
     readonly vkey: VerificationKey,
     private readonly committer: TensorCommitter,
   ) {}
@@ -47,7 +51,7 @@ export class Prover {
       model,
       artifacts,
       await WitnessCalculator.load(artifacts.wasmPath),
-      readFileSync(artifacts.zkeyPath),
+      await loadGroth16Prover(readFileSync(artifacts.zkeyPath)),
       JSON.parse(readFileSync(artifacts.vkeyPath, 'utf8')) as VerificationKey,
       await createTensorCommitter(),
     );
@@ -63,10 +67,7 @@ export class Prover {
     const { output: finalOutput, trace } = run(this.model, input);
     const [from, output] = step === null ? [input, finalOutput] : [trace[step].data, trace[step + 1]];
     const wtns = await this.calculator.wtns(circuitInput(from, step === null || step === 0 ? salt : 0n));
-    const { proof, publicSignals } = await snarkjs.groth16.prove(
-      { type: 'mem', data: this.zkey },
-      { type: 'mem', data: wtns },
-    );
+    const { proof, publicSignals } = await this.groth16.prove(wtns);
     const [inputCommitment, outputCommitment] = publicSignals.map((s) => toHex32(BigInt(s)));
     // The circuit and the runtime must agree; a mismatch is a bug, never a valid proof to hand out.
     const expected = this.committer.commitTensor(output);

@@ -21,6 +21,14 @@ declare module 'snarkjs' {
     warn(msg: string): void;
     error(msg: string): void;
   }
+  /** ffjavascript's curve: its wasm task queue (h-hash-overread.ts runs one task on it). */
+  export interface Curve {
+    tm: { queueAction(task: unknown[]): Promise<unknown[]> };
+    terminate(): Promise<void>;
+  }
+  export const curves: {
+    getCurveFromName(name: string, options?: { singleThread?: boolean }): Promise<Curve>;
+  };
   export const zKey: {
     newZKey(r1cs: SnarkFile, ptau: SnarkFile, zkey: SnarkFile, logger?: Logger): Promise<unknown>;
     contribute(

@@ -1,60 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compileCircuit } from './compile-circuit';
-import { firstUnsatisfied, parseR1cs, parseSym, type R1cs } from './r1cs';
-import { WitnessCalculator, type CircuitInput } from './witness-calculator';
+import { f, Harness, P } from './template-harness.spec-helper';
 
-const P = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
-const f = (v: bigint | number) => ((BigInt(v) % P) + P) % P;
-
-/**
- * Witness tests for each template of circuits/lib/verilay.circom: an honest witness satisfies
- * the compiled constraints; a forged one (a hint changed so that the template's main equation
- * still holds) breaks at least one. `assert` adds no constraint, so only constraints count here.
- */
-class Harness {
-  private constructor(
-    private readonly r1cs: R1cs,
-    private readonly sym: Map<string, number>,
-    private readonly calculator: WitnessCalculator,
-  ) {}
-
-  static async compile(dir: string, name: string, body: string): Promise<Harness> {
-    const source = `pragma circom 2.1.0;\ninclude "verilay.circom";\n${body}\n`;
-    const c = await compileCircuit(source, name, join(dir, name));
-    return new Harness(
-      parseR1cs(readFileSync(c.r1csPath)),
-      parseSym(readFileSync(c.symPath, 'utf8')),
-      await WitnessCalculator.load(c.wasmPath),
-    );
-  }
-
-  witness(input: CircuitInput) {
-    return this.calculator.witness(input);
-  }
-
-  value(witness: bigint[], signal: string): bigint {
-    return witness[this.wire(signal)];
-  }
-
-  /** True when the witness with these signals changed satisfies every constraint. */
-  satisfied(witness: bigint[], changes: Record<string, bigint | number> = {}): boolean {
-    const forged = [...witness];
-    for (const [signal, v] of Object.entries(changes)) forged[this.wire(signal)] = f(v);
-    return firstUnsatisfied(this.r1cs, forged) === -1;
-  }
-
-  /** `a|b`: the first name with a wire (circom keeps one signal of an equality `a <== b`). */
-  private wire(signal: string): number {
-    for (const name of signal.split('|')) {
-      const w = this.sym.get(`main.${name}`);
-      if (w !== undefined && w >= 0) return w;
-    }
-    throw new Error(`no wire for ${signal}`);
-  }
-}
-
+/** Witness tests for each template of circuits/lib/verilay.circom (the harness says how). */
 describe('circuit templates under forged witnesses', () => {
   let dir: string;
   beforeAll(() => (dir = mkdtempSync(join(tmpdir(), 'verilay-templates-'))));

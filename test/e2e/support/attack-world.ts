@@ -155,10 +155,23 @@ export interface AttackWorld {
   /** A model settled by bisection (step verifiers only), with its step provers. */
   readonly model: Model;
   readonly modelId: Hex32;
+  /** The step provers (none for a stand-in step, see AttackWorldOptions.onlySteps). */
   readonly steps: readonly Prover[];
   readonly verifier: AttackerVerifier;
   /** The environment a watcher process needs to watch this chain (its own configuration). */
   watcherEnv(dbPath: string): Record<string, string>;
+}
+
+/** What a world may change: the bisection model (default: a small MLP) and the contract's parameters. */
+export interface AttackWorldOptions {
+  readonly model?: Model;
+  readonly params?: ClaimsParameters;
+  /**
+   * Build and register real step circuits only for these steps; the others get a stand-in
+   * verifier (the claims contract, which proves nothing) and no prover. For a spec whose dispute
+   * is made to end at a known step, when building every step's key costs too much (the CNN).
+   */
+  readonly onlySteps?: readonly number[];
 }
 
 /**
@@ -166,22 +179,27 @@ export interface AttackWorld {
  * builds (or reuses from the test cache) the bisection model's step circuits, deploys their
  * verifiers and registers the model; starts the attackers' verifier.
  */
-export async function startAttackWorld(): Promise<AttackWorld> {
+export async function startAttackWorld(options: AttackWorldOptions = {}): Promise<AttackWorld> {
   const anvil = await startAnvil();
   const connection = { rpcUrl: anvil.rpcUrl, chainId: anvil.chainId };
   const clients = Object.fromEntries(
     Object.entries(ROLES).map(([role, i]) => [role, createChainClients(connection, devAccount(i))]),
   ) as Record<Role, ChainClients>;
-  const deployment = await deployContracts(clients.deployer, ATTACK_PARAMS);
+  const deployment = await deployContracts(clients.deployer, options.params ?? ATTACK_PARAMS);
   await depositBond(clients.sequencer, deployment, 5n * ETH);
   await depositBond(clients.operator, deployment, 5n * ETH);
   // The contract specs' bisection model: its circuits are likely in the test cache already.
-  const model = randomModel({ seed: 6, kind: 'mlp', sizes: [6, 4, 3], argmax: true, name: 'bisection' });
+  const model =
+    options.model ?? randomModel({ seed: 6, kind: 'mlp', sizes: [6, 4, 3], argmax: true, name: 'bisection' });
   const steps: Prover[] = [];
   const stepVerifiers: `0x${string}`[] = [];
   for (let i = 0; i < model.layers.length; i++) {
+    if (options.onlySteps && !options.onlySteps.includes(i)) {
+      stepVerifiers.push(deployment.claims);
+      continue;
+    }
     const artifacts = await buildCircuit(model, { cacheDir: TEST_CACHE, step: i });
-    steps.push(await Prover.load(model, artifacts));
+    steps[i] = await Prover.load(model, artifacts);
     const bytecode = compileGroth16Verifier(readFileSync(artifacts.verifierSolPath, 'utf8'));
     stepVerifiers.push((await deployBytecode(clients.deployer, 'Groth16Verifier', bytecode)).address);
   }
@@ -323,7 +341,14 @@ export async function chainNow(w: AttackWorld): Promise<bigint> {
  * at each midpoint, proves the last step when the true step reaches its h_hi. Returns when the
  * dispute is resolved (by the challenger's step proof, when the liar has no move left).
  */
-export async function defend(w: AttackWorld, disputeId: bigint, c: PostedClaim, timeoutMs = 120_000) {
+export async function defend(
+  w: AttackWorld,
+  disputeId: bigint,
+  c: PostedClaim,
+  timeoutMs = 120_000,
+  /** false: a liar that knows its step is wrong does not spend the time proving it. */
+  proveSteps = true,
+) {
   const end = Date.now() + timeoutMs;
   const proofs = new Map<number, Awaited<ReturnType<Prover['prove']>>>();
   while (Date.now() < end) {
@@ -340,6 +365,8 @@ export async function defend(w: AttackWorld, disputeId: bigint, c: PostedClaim, 
         c.traceTree.commitments[mid],
         c.traceTree.proof(mid),
       );
+    } else if (d.phaseName === 'await-step-proof' && !proveSteps) {
+      await sleep(200);
     } else if (d.phaseName === 'await-step-proof') {
       if (!proofs.has(d.lo)) proofs.set(d.lo, await w.steps[d.lo].prove(c.input, c.salt));
       const proof = proofs.get(d.lo)!;
@@ -394,7 +421,7 @@ export interface AttackSpec {
 }
 
 /** An attack world for one describe block: started before it, stopped (with its watchers) after. */
-export function useAttackWorld(name: string): AttackSpec {
+export function useAttackWorld(name: string, options: () => AttackWorldOptions = () => ({})): AttackSpec {
   const watchers: WatcherProcess[] = [];
   const spec = {
     startWatcher: async (env: Record<string, string> = {}) => {
@@ -408,7 +435,7 @@ export function useAttackWorld(name: string): AttackSpec {
   } as { w: AttackWorld; dir: string } & Pick<AttackSpec, 'startWatcher'>;
   beforeAll(async () => {
     spec.dir = mkdtempSync(join(tmpdir(), `verilay-${name}-`));
-    spec.w = await startAttackWorld();
+    spec.w = await startAttackWorld(options());
   }, 600_000);
   afterAll(async () => {
     for (const watcher of watchers) await watcher.stop();

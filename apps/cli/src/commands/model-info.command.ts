@@ -1,34 +1,43 @@
 import {
   computeModelId,
   DEFAULT_COMPUTE_BUDGET,
+  DEFAULT_V2_COMPUTE_BUDGET,
+  MODEL_FORMAT_V2,
   modelCost,
   parameterCount,
-  parseModel,
+  readModelFile,
 } from '@verilay/inference';
-import { DEV_PTAU_POWER, fitsCeremony, generateModelCircuit } from '@verilay/zk';
-import { readFileSync } from 'node:fs';
+import { devPtauPowerFor, generateModelCircuit, MAX_DEV_PTAU_POWER } from '@verilay/zk';
 
 /** `verilay model info <model-file>`: layers, bounds, parameters, cost, modelId and circuit sizes. */
 export function modelInfo(file: string): void {
-  const model = parseModel(readFileSync(file, 'utf8'));
+  const model = readModelFile(file);
   // Estimates from the circuit generator (within 1% of circom's count, see libs/zk circuit-cost).
-  const whole = generateModelCircuit(model).estimatedConstraints;
+  // A v2 model (transformer ops, per-channel requantization) is proven step by step only.
+  const whole =
+    model.format === MODEL_FORMAT_V2 ? undefined : generateModelCircuit(model).estimatedConstraints;
   const steps = model.layers.map((_, step) => generateModelCircuit(model, { step }).estimatedConstraints);
-  const fits = (n: number) => (fitsCeremony(n) ? 'fits' : 'exceeds');
+  // The development ceremony a circuit gets (docs/trusted-setup.md): 2^14 committed, larger ones
+  // written natively on first need, up to 2^20.
+  const ceremony = (n: number) => {
+    const power = devPtauPowerFor(n);
+    return power <= MAX_DEV_PTAU_POWER
+      ? `development ceremony 2^${power}`
+      : `exceeds the largest development ceremony, 2^${MAX_DEV_PTAU_POWER}`;
+  };
 
   console.log(`model     ${model.name}`);
   console.log(`modelId   ${computeModelId(model)}`);
   console.log(`params    ${parameterCount(model)}`);
-  // parseModel has already rejected a model past the default budget; show how much room is left.
+  // readModelFile has already rejected a model past the default budget; show how much room is left.
   const cost = modelCost(model);
+  const budget = model.format === MODEL_FORMAT_V2 ? DEFAULT_V2_COMPUTE_BUDGET : DEFAULT_COMPUTE_BUDGET;
   const share = (value: number, max: number) => `${((100 * value) / max).toFixed(2)}% of the default budget`;
-  console.log(`macs      ${cost.macs} per inference (${share(cost.macs, DEFAULT_COMPUTE_BUDGET.maxMacs)})`);
+  console.log(`macs      ${cost.macs} per inference (${share(cost.macs, budget.maxMacs)})`);
   console.log(
-    `trace     ${cost.traceElements} elements (${share(cost.traceElements, DEFAULT_COMPUTE_BUDGET.maxTraceElements)})`,
+    `trace     ${cost.traceElements} elements (${share(cost.traceElements, budget.maxTraceElements)})`,
   );
-  console.log(
-    `peak      ${cost.peakBytes} bytes (${share(cost.peakBytes, DEFAULT_COMPUTE_BUDGET.maxPeakBytes)})`,
-  );
+  console.log(`peak      ${cost.peakBytes} bytes (${share(cost.peakBytes, budget.maxPeakBytes)})`);
   console.log(`input     [${model.input.shape}] ${model.input.dtype}`);
   model.layers.forEach((layer, i) => {
     const t = model.tensors[i + 1];
@@ -39,9 +48,11 @@ export function modelInfo(file: string): void {
   });
   const largest = Math.max(...steps);
   console.log(
-    `circuit   ~${whole} constraints for the whole inference (${fits(whole)} the 2^${DEV_PTAU_POWER} development ceremony)`,
+    whole === undefined
+      ? 'circuit   none for the whole inference (format v2: disputes end in step proofs)'
+      : `circuit   ~${whole} constraints for the whole inference (${ceremony(whole)})`,
   );
   console.log(
-    `steps     ~${largest} constraints in the largest step circuit, layer ${steps.indexOf(largest)} (${fits(largest)} 2^${DEV_PTAU_POWER})`,
+    `steps     ~${largest} constraints in the largest step circuit, layer ${steps.indexOf(largest)} (${ceremony(largest)})`,
   );
 }

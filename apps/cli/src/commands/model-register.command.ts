@@ -7,21 +7,54 @@ import {
   registerModel,
 } from '@verilay/chain';
 import { VerifierClient } from '@verilay/client';
-import { computeModelId, modelToJson, parseModel } from '@verilay/inference';
-import { buildCircuit, releaseProverThreads } from '@verilay/zk';
+import { computeModelId, modelToJson, readModelFile, type Model } from '@verilay/inference';
+import { buildCircuit, releaseProverThreads, stepCircuitTable } from '@verilay/zk';
 import { readFileSync } from 'node:fs';
 
-export interface ModelRegisterOptions {
+export interface ModelRegisterOptions extends RegistrarOptions {
+  readonly steps?: boolean;
+  /** With `steps`: register every step circuit without a verifier and build nothing. */
+  readonly lazy?: boolean;
+  readonly whole?: boolean;
+  readonly cacheDir?: string;
+  /** With `verifier`: also register the model with that verifier (POST /v1/models, models:write). */
+  readonly apiKey?: string;
+}
+
+/** The registrar's chain options, shared by `model register` and `model build-step`. */
+export interface RegistrarOptions {
   readonly verifier?: string;
   readonly rpcUrl?: string;
   readonly registry?: `0x${string}`;
   readonly key?: `0x${string}`;
   readonly devRegistrar?: boolean;
-  readonly steps?: boolean;
-  readonly whole?: boolean;
-  readonly cacheDir?: string;
-  /** With `verifier`: also register the model with that verifier (POST /v1/models, models:write). */
-  readonly apiKey?: string;
+}
+
+/**
+ * The registrar's clients and the registry: from `--verifier` (its embedded chain) or `--rpc-url`
+ * and `--registry`, with `--key` (VERILAY_REGISTRAR_KEY) or `--dev-registrar` (dev account 0, the
+ * embedded chain's deployer).
+ */
+export async function connectRegistrar(opts: RegistrarOptions) {
+  let rpcUrl = opts.rpcUrl;
+  let registry = opts.registry;
+  if (opts.verifier) {
+    const chain = await new VerifierClient(opts.verifier).chain();
+    rpcUrl ??= chain.rpcUrl;
+    registry ??= chain.registry;
+  }
+  if (!rpcUrl || !registry)
+    throw new Error('give --verifier <url> (an embedded chain), or --rpc-url and --registry');
+  const key = opts.key ?? (opts.devRegistrar ? devPrivateKey(0) : undefined);
+  if (!key)
+    throw new Error(
+      'give the registrar key: --key / VERILAY_REGISTRAR_KEY, or --dev-registrar on a development chain',
+    );
+  const probe = createChainClients({ rpcUrl, chainId: 1 }, key);
+  const chainId = await probe.public.getChainId();
+  const clients = createChainClients({ rpcUrl, chainId }, key);
+  const deployment = { chainId, registry, claims: registry, deployBlock: 0n };
+  return { clients, deployment, registry };
 }
 
 /** A registered verifier and the content hashes of the keys it was exported from (published). */
@@ -37,36 +70,19 @@ interface RegisteredKey {
 /**
  * `verilay model register <model-file>`: builds the model's circuits (cached), deploys their
  * Groth16 verifiers and registers them in the model registry. By default the whole-inference
- * verifier; `--steps` adds one verifier per trace step (bisection disputes). The output publishes
- * each key's sha256: the development setup is deterministic (docs/trusted-setup.md), so anyone
- * can rebuild the keys and compare, and provers check their key against these verifiers.
+ * verifier; `--steps` adds the step verifiers (bisection disputes): one deployed per distinct
+ * verification key, shared by every step with that key. The output publishes each key's sha256:
+ * the development setup is deterministic (docs/trusted-setup.md), so anyone can rebuild the keys
+ * and compare, and provers check their key against these verifiers.
  */
 export async function modelRegister(file: string, opts: ModelRegisterOptions): Promise<void> {
-  const model = parseModel(readFileSync(file, 'utf8'));
+  const model = readModelFile(file);
   const modelId = computeModelId(model);
   const started = performance.now();
   const say = (line: string) =>
     console.error(`[${((performance.now() - started) / 1000).toFixed(1).padStart(6)}s] ${line}`);
 
-  let rpcUrl = opts.rpcUrl;
-  let registry = opts.registry;
-  if (opts.verifier) {
-    const chain = await new VerifierClient(opts.verifier).chain();
-    rpcUrl ??= chain.rpcUrl;
-    registry ??= chain.registry;
-  }
-  if (!rpcUrl || !registry)
-    throw new Error('give --verifier <url> (an embedded chain), or --rpc-url and --registry');
-  const key = opts.key ?? (opts.devRegistrar ? devPrivateKey(0) : undefined);
-  if (!key)
-    throw new Error(
-      'give the registrar key: --key / VERILAY_REGISTRAR_KEY, or --dev-registrar on a development chain',
-    );
-
-  const probe = createChainClients({ rpcUrl, chainId: 1 }, key);
-  const chainId = await probe.public.getChainId();
-  const clients = createChainClients({ rpcUrl, chainId }, key);
-  const deployment = { chainId, registry, claims: registry, deployBlock: 0n };
+  const { clients, deployment, registry } = await connectRegistrar(opts);
   const registered = await clients.public.readContract({
     address: registry,
     abi: modelRegistryAbi,
@@ -76,30 +92,74 @@ export async function modelRegister(file: string, opts: ModelRegisterOptions): P
   if (registered)
     throw new Error(`model ${modelId} is already registered in ${registry} (entries never change)`);
 
+  if (opts.lazy) {
+    if (!opts.steps) throw new Error('--lazy registers step circuits: give --steps too');
+    // Nothing is built: each distinct circuit is found from its generated source (seconds) and
+    // registered without a verifier; the one a dispute ends on is built then (model build-step, or
+    // the verifier's registrar service). No whole verifier: a model registered lazily is too big
+    // to build up front, and a whole verifier would settle its disputes instead of the steps.
+    const { circuits, table } = stepCircuitTable(model);
+    say(`${model.layers.length} steps, ${circuits.length} distinct step circuits, all lazy (nothing built)`);
+    const mined = await registerModel(clients, deployment, {
+      modelId,
+      stepCircuits: { verifiers: circuits.map(() => null), table },
+      traceLength: model.layers.length,
+    });
+    say(`registered ${modelId} in ${registry} (tx ${mined.hash}, ${mined.gasUsed} gas)`);
+    await registerWithVerifier(opts, model, say);
+    console.log(
+      JSON.stringify(
+        {
+          modelId,
+          registry,
+          wholeVerifier: null,
+          lazy: true,
+          stepCircuits: circuits.map((c, index) => ({ index, verifier: null, ...c })),
+          table,
+          tx: mined.hash,
+          gasUsed: Number(mined.gasUsed),
+        },
+        null,
+        2,
+      ),
+    );
+    return;
+  }
+
   const keys: RegisteredKey[] = [];
+  // Steps whose circuits have the same verification key (weight-free ops on the same shapes,
+  // repeated identical blocks) share one deployed verifier: the registry stores it once.
+  const byVkey = new Map<string, `0x${string}`>();
   const deploy = async (label: string, step?: number) => {
     const artifacts = await buildCircuit(model, {
       step,
       cacheDir: opts.cacheDir,
       onProgress: (s, detail) => say(`${label}: ${s}${detail ? ` ${detail}` : ''}`),
     });
-    const deployed = await deployBytecode(
-      clients,
-      `Groth16Verifier ${label}`,
-      compileGroth16Verifier(readFileSync(artifacts.verifierSolPath, 'utf8')),
-    );
-    say(
-      `${label}: verifier at ${deployed.address} (${deployed.gasUsed} gas, ${artifacts.constraints} constraints, zkey sha256 ${artifacts.zkeySha256})`,
-    );
+    let verifier = byVkey.get(artifacts.vkeySha256);
+    if (verifier)
+      say(`${label}: same verification key as an earlier circuit, shares its verifier ${verifier}`);
+    else {
+      const deployed = await deployBytecode(
+        clients,
+        `Groth16Verifier ${label}`,
+        compileGroth16Verifier(readFileSync(artifacts.verifierSolPath, 'utf8')),
+      );
+      verifier = deployed.address;
+      byVkey.set(artifacts.vkeySha256, verifier);
+      say(
+        `${label}: verifier at ${verifier} (${deployed.gasUsed} gas, ${artifacts.constraints} constraints, zkey sha256 ${artifacts.zkeySha256})`,
+      );
+    }
     keys.push({
       step: step ?? null,
-      verifier: deployed.address,
+      verifier,
       zkeySha256: artifacts.zkeySha256,
       vkeySha256: artifacts.vkeySha256,
       zkey: artifacts.zkeyPath,
       vkey: artifacts.vkeyPath,
     });
-    return deployed.address;
+    return verifier;
   };
   const whole = opts.whole === false ? undefined : await deploy('whole inference');
   const stepVerifiers: `0x${string}`[] = [];
@@ -114,10 +174,7 @@ export async function modelRegister(file: string, opts: ModelRegisterOptions): P
     traceLength: model.layers.length,
   });
   say(`registered ${modelId} in ${registry} (tx ${mined.hash}, ${mined.gasUsed} gas)`);
-  if (opts.verifier && opts.apiKey) {
-    await new VerifierClient(opts.verifier, { apiKey: opts.apiKey }).registerModel(modelToJson(model));
-    say(`registered ${modelId} with the verifier at ${opts.verifier}`);
-  }
+  await registerWithVerifier(opts, model, say);
   console.log(
     JSON.stringify(
       { modelId, registry, wholeVerifier: whole ?? null, stepVerifiers, tx: mined.hash, keys },
@@ -125,4 +182,11 @@ export async function modelRegister(file: string, opts: ModelRegisterOptions): P
       2,
     ),
   );
+}
+
+/** With `--verifier` and `--api-key`: registers the model with that verifier too (POST /v1/models). */
+async function registerWithVerifier(opts: ModelRegisterOptions, model: Model, say: (line: string) => void) {
+  if (!opts.verifier || !opts.apiKey) return;
+  await new VerifierClient(opts.verifier, { apiKey: opts.apiKey }).registerModel(modelToJson(model));
+  say(`registered ${computeModelId(model)} with the verifier at ${opts.verifier}`);
 }

@@ -1,7 +1,6 @@
 import { createTensorCommitter } from '@verilay/commitments';
-import { computeModelId, parseModel } from '@verilay/inference';
+import { computeModelId, readModelFile } from '@verilay/inference';
 import { executeTask } from '@verilay/protocol';
-import { readFileSync } from 'node:fs';
 import { readInput } from './input-file';
 
 /**
@@ -9,7 +8,7 @@ import { readInput } from './input-file';
  * prints what a claim states: the output, the input and output commitments and the trace root.
  */
 export async function runModel(file: string, opts: { input: string; trace?: boolean }): Promise<void> {
-  const model = parseModel(readFileSync(file, 'utf8'));
+  const model = readModelFile(file);
   const { data, salt } = readInput(opts.input);
   const execution = executeTask(model, data, await createTensorCommitter(), salt);
   const trace = opts.trace

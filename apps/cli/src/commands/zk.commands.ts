@@ -1,4 +1,4 @@
-import { computeModelId, parseModel, type Model } from '@verilay/inference';
+import { computeModelId, readModelFile, type Model } from '@verilay/inference';
 import {
   buildCircuit,
   Prover,
@@ -10,7 +10,7 @@ import {
 import { readFileSync, writeFileSync } from 'node:fs';
 import { readInput } from './input-file';
 
-const readModel = (file: string): Model => parseModel(readFileSync(file, 'utf8'));
+const readModel = (file: string): Model => readModelFile(file);
 const progress = (start: number) => (step: string, detail?: string) =>
   console.error(
     `[${((performance.now() - start) / 1000).toFixed(1).padStart(6)}s] ${step}${detail ? `: ${detail}` : ''}`,

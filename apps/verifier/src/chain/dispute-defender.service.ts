@@ -6,6 +6,7 @@ import {
   provideSignature,
   provingKeyCheck,
   readDispute,
+  readStepCircuit,
   spentClock,
   revealMidpoint,
   submitStepProof,
@@ -51,6 +52,8 @@ export class DefenceBlockedError extends BaseError {
 export class DisputeDefender implements OnApplicationShutdown {
   private readonly logger = new Logger(DisputeDefender.name);
   private readonly provers: ProverPool;
+  /** Disputes (and their step) already logged as waiting for a lazy step verifier. */
+  private readonly waiting = new Set<string>();
 
   constructor(
     private readonly chain: ChainContext,
@@ -101,6 +104,9 @@ export class DisputeDefender implements OnApplicationShutdown {
     const due = await this.timeoutDue(d);
     if (due) return this.timeOut(row, due);
     if (d.phaseName === 'await-choice') return; // the challenger's move
+    // A step circuit registered lazily: its proof cannot be checked (nor its clock run) until the
+    // registrar sets its verifier; wait without replaying, proving or counting a failure.
+    if (d.phaseName === 'await-step-proof' && (await this.waitingForRegistrar(row, d.modelId, d.lo))) return;
     const record = await this.claims.find(row.claimId);
     if (!record) return this.concede(row, 'claim not found');
     const c = record.claim;
@@ -192,6 +198,28 @@ export class DisputeDefender implements OnApplicationShutdown {
       if (!(e instanceof ContractRevertError)) throw e;
       this.logger.log({ msg: 'timeout not claimed', disputeId: row.disputeId, reason: e.errorName });
     }
+  }
+
+  /** Whether the disputed step's circuit still has no verifier (logged once per dispute and step). */
+  private async waitingForRegistrar(
+    row: DisputeEntity,
+    modelId: `0x${string}`,
+    step: number,
+  ): Promise<boolean> {
+    const circuit = await readStepCircuit(this.chain.sequencer, this.chain.deployment, modelId, step);
+    if (!circuit || circuit.verifier) return false;
+    const key = `${row.disputeId}:${step}`;
+    if (!this.waiting.has(key)) {
+      this.waiting.add(key);
+      this.logger.warn({
+        msg: 'dispute waits for the registrar to set its step verifier (no clock runs)',
+        disputeId: row.disputeId,
+        claimId: row.claimId,
+        step,
+        circuitIndex: circuit.circuitIndex,
+      });
+    }
+    return true;
   }
 
   private moved(row: DisputeEntity, move: string, mined: { hash: string; gasUsed: bigint }): void {

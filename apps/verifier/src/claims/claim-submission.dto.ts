@@ -3,11 +3,13 @@ import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
+  buildMessage,
   IsArray,
   IsInt,
   IsObject,
   IsOptional,
   Matches,
+  ValidateBy,
   ValidateNested,
 } from 'class-validator';
 
@@ -21,6 +23,20 @@ const apply =
   (target, key) =>
     decorators.forEach((d) => d(target, key));
 
+/**
+ * `@IsInt({ each: true })` in one loop: class-validator calls a validator per value, which cost a
+ * 784-value input ~0.3 ms of the event loop per claim. Same name and message.
+ */
+const IsIntegers = (): PropertyDecorator =>
+  ValidateBy({
+    name: 'isInt',
+    validator: {
+      validate: (value: unknown) =>
+        Array.isArray(value) && value.every((v) => typeof v === 'number' && Number.isInteger(v)),
+      defaultMessage: buildMessage(() => 'each value in $property must be an integer number'),
+    },
+  });
+
 /** Largest tensor a request may carry (matches the runtime's MAX_TENSOR_SIZE order of magnitude). */
 const MAX_VALUES = 1 << 20;
 
@@ -28,7 +44,7 @@ export class TaskInputDto {
   @ApiProperty({ description: 'Input values, row-major, integers of the model input dtype', type: [Number] })
   @IsArray()
   @ArrayMaxSize(MAX_VALUES)
-  @IsInt({ each: true })
+  @IsIntegers()
   data!: number[];
 
   @ApiPropertyOptional({
@@ -38,6 +54,20 @@ export class TaskInputDto {
   @IsOptional()
   @Matches(HEX32, { message: '$property must be 32 bytes of 0x-hex' })
   salt?: `0x${string}`;
+}
+
+export class GenerationDto {
+  @ApiProperty({ description: 'Tokens of the prompt: input positions [0, promptLength)', minimum: 1 })
+  @IsInt()
+  promptLength!: number;
+
+  @ApiProperty({
+    description:
+      'Tokens generated greedily after the prompt: input positions [promptLength, promptLength + completionLength); the rest of the input is padding (token 0)',
+    minimum: 1,
+  })
+  @IsInt()
+  completionLength!: number;
 }
 
 export class ClaimSubmissionDto {
@@ -81,8 +111,19 @@ export class ClaimSubmissionDto {
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(MAX_VALUES)
-  @IsInt({ each: true })
+  @IsIntegers()
   output?: number[];
+
+  @ApiPropertyOptional({
+    type: GenerationDto,
+    description:
+      'Marks a text-generation claim (docs/model-format.md, "Generation claims"): needs input and output; every completion token must be the argmax the output gives at the position before it',
+  })
+  @IsOptional()
+  @IsObject({ message: '$property must be an object { promptLength, completionLength }' })
+  @ValidateNested()
+  @Type(() => GenerationDto)
+  generation?: GenerationDto;
 }
 
 export class SubmitClaimsDto {

@@ -27,6 +27,9 @@ function view({ claim, batch, history }: ClaimRecord) {
     outputCommitment: claim.outputCommitment,
     traceRoot: claim.traceRoot,
     output: claim.output ? (JSON.parse(claim.output) as number[]) : null,
+    generation: claim.generation
+      ? (JSON.parse(claim.generation) as { promptLength: number; completionLength: number })
+      : null,
     status: claim.status,
     reason: claim.reason,
     batch: batch
@@ -58,7 +61,7 @@ export class ClaimsController {
   @ApiCreatedResponse({ description: 'The claim ids (claim leaves), in request order' })
   @ApiUnprocessableEntityResponse({
     description:
-      'UNKNOWN_MODEL, INVALID_SIGNATURE, INPUT/OUTPUT_COMMITMENT_MISMATCH, INVALID_INPUT; on a chain also TASK_INPUT_REQUIRED, MODEL_NOT_ON_CHAIN, OPERATOR_BOND_SHORT (meta.index names the claim)',
+      'UNKNOWN_MODEL, INVALID_SIGNATURE, INPUT/OUTPUT_COMMITMENT_MISMATCH, INVALID_INPUT; generation claims: NOT_A_LANGUAGE_MODEL, CONTEXT_EXCEEDED, INVALID_GENERATION, COMPLETION_NOT_GREEDY; on a chain also TASK_INPUT_REQUIRED, MODEL_NOT_ON_CHAIN, OPERATOR_BOND_SHORT (meta.index names the claim)',
   })
   @ApiConflictResponse({ description: 'DUPLICATE_CLAIM' })
   async submit(@Body() body: SubmitClaimsDto) {

@@ -1,3 +1,4 @@
+import { NATIVE_MODES, type NativeMode } from '@verilay/native';
 import Joi from 'joi';
 import { parseApiKeys, type ApiKeyEntry } from '../http/api-keys';
 
@@ -28,6 +29,12 @@ export class VerifierConfig {
   readonly deployBlock!: number;
   /** The sequencer's key (posts batches, defends claims). Embedded default: anvil dev account 1. */
   readonly sequencerKey?: `0x${string}`;
+  /**
+   * The model registry's owner key (VERILAY_REGISTRAR_KEY): with it the verifier builds and sets
+   * the verifier of a lazily registered step circuit as soon as a dispute needs it (any claim's
+   * dispute). Embedded default: anvil dev account 0, the deployer; unset on an RPC chain: off.
+   */
+  readonly registrarKey?: `0x${string}`;
   /** Embedded chain: port and the file anvil keeps its state in (default: <db>.anvil.json). */
   readonly anvilPort!: number;
   readonly anvilStateFile!: string;
@@ -44,6 +51,8 @@ export class VerifierConfig {
   readonly adminRateLimit!: number;
   /** Proof jobs queued or proving at once; one more is refused with 503 PROOF_QUEUE_FULL. */
   readonly maxOpenProofs!: number;
+  /** VERILAY_NATIVE: which implementation the native core's ports run (docs/native.md). */
+  readonly native!: NativeMode;
 }
 
 const DAY = 24 * 3600 * 1000;
@@ -85,6 +94,7 @@ export const VERIFIER_ENV_SCHEMA = Joi.object({
   VERILAY_REGISTRY_CONTRACT: Joi.string().pattern(/^0x[0-9a-fA-F]{40}$/),
   CHAIN_DEPLOY_BLOCK: Joi.number().integer().min(0).default(0),
   VERIFIER_SEQUENCER_KEY: Joi.string().pattern(/^0x[0-9a-fA-F]{64}$/),
+  VERILAY_REGISTRAR_KEY: Joi.string().pattern(/^0x[0-9a-fA-F]{64}$/),
   VERIFIER_ANVIL_PORT: Joi.number().port().default(8545),
   VERIFIER_ANVIL_STATE: Joi.string().min(1),
   VERIFIER_DISPUTE_CLOCK_S: Joi.number()
@@ -96,6 +106,11 @@ export const VERIFIER_ENV_SCHEMA = Joi.object({
   VERIFIER_RATE_LIMIT: Joi.number().integer().min(1).max(1_000_000).default(6000),
   VERIFIER_ADMIN_RATE_LIMIT: Joi.number().integer().min(1).max(1_000_000).default(60),
   VERIFIER_MAX_OPEN_PROOFS: Joi.number().integer().min(1).max(1000).default(8),
+  VERILAY_NATIVE: Joi.string()
+    .trim()
+    .lowercase()
+    .valid(...NATIVE_MODES)
+    .default('auto'),
 })
   .unknown(true)
   // With an RPC URL the contracts and the sequencer key must be given: nothing is deployed for you.
@@ -137,6 +152,7 @@ export function loadVerifierConfig(env: Record<string, string | undefined>): Ver
     registryContract: value.VERILAY_REGISTRY_CONTRACT?.toLowerCase(),
     deployBlock: value.CHAIN_DEPLOY_BLOCK,
     sequencerKey: value.VERIFIER_SEQUENCER_KEY,
+    registrarKey: value.VERILAY_REGISTRAR_KEY,
     anvilPort: value.VERIFIER_ANVIL_PORT,
     anvilStateFile: value.VERIFIER_ANVIL_STATE ?? `${value.VERIFIER_DB}.anvil.json`,
     disputeClockS: value.VERIFIER_DISPUTE_CLOCK_S,
@@ -144,5 +160,6 @@ export function loadVerifierConfig(env: Record<string, string | undefined>): Ver
     rateLimit: value.VERIFIER_RATE_LIMIT,
     adminRateLimit: value.VERIFIER_ADMIN_RATE_LIMIT,
     maxOpenProofs: value.VERIFIER_MAX_OPEN_PROOFS,
+    native: value.VERILAY_NATIVE,
   });
 }

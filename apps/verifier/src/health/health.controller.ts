@@ -1,6 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { nativeStatus } from '@verilay/native';
 
 @ApiTags('operations')
 @Controller('health')
@@ -13,6 +14,11 @@ export class HealthController {
   @Get()
   @HealthCheck()
   check() {
-    return this.health.check([() => this.db.pingCheck('database')]);
+    // `native` says what runs the native core's ports (native code or the JavaScript paths); both
+    // are healthy, so it is always up.
+    return this.health.check([
+      () => this.db.pingCheck('database'),
+      () => ({ native: { status: 'up' as const, ...nativeStatus() } }),
+    ]);
   }
 }

@@ -1,0 +1,126 @@
+import 'reflect-metadata';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DataSource } from 'typeorm';
+import { ClaimRepository } from './claim.repository';
+import { verifierDataSourceOptions } from './data-source-options';
+import { DuplicateClaimError } from './errors';
+import { ModelRepository } from './model.repository';
+import { hex, newClaim } from './new-claim.spec-helper';
+
+describe('ClaimRepository group commit', () => {
+  let dir: string;
+  let db: DataSource;
+  /** A second connection to the same file: it sees only what is committed. */
+  let reader: DataSource;
+  let sut: ClaimRepository;
+  let transactions: number;
+
+  const stored = async (ids: number[]) => {
+    const rows: { claimId: string; n: number }[] = await reader.query(
+      `SELECT c.claimId AS claimId, (SELECT COUNT(*) FROM claim_transitions t WHERE t.claimId = c.claimId) AS n
+       FROM claims c WHERE c.claimId IN (${ids.map(() => '?').join(',')})`,
+      ids.map(hex),
+    );
+    return new Map(rows.map((r) => [r.claimId, Number(r.n)]));
+  };
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'verilay-group-'));
+    db = await new DataSource(verifierDataSourceOptions(join(dir, 'verifier.sqlite'))).initialize();
+    reader = await new DataSource(verifierDataSourceOptions(join(dir, 'verifier.sqlite'))).initialize();
+    await new ModelRepository(db).register(hex(1), 'm', Uint8Array.of(1), 0);
+    sut = new ClaimRepository(db);
+    transactions = 0;
+    const transaction = db.transaction.bind(db) as (work: unknown) => Promise<unknown>;
+    jest.spyOn(db, 'transaction').mockImplementation(((work: unknown) => {
+      transactions++;
+      return transaction(work);
+    }) as never);
+  });
+  afterEach(async () => {
+    await reader.destroy();
+    await db.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('stores concurrent submissions exactly once, in fewer transactions than calls, each answered after its commit', async () => {
+    const calls = 40;
+    const seenAtAnswer: boolean[] = [];
+    await Promise.all(
+      Array.from({ length: calls }, (_, i) =>
+        sut.insertSubmissions([newClaim(1000 + 2 * i), newClaim(1001 + 2 * i)], 5).then(async () => {
+          // Visible to another connection when the answer comes: committed, not just written.
+          const rows = await stored([1000 + 2 * i, 1001 + 2 * i]);
+          seenAtAnswer.push(rows.size === 2);
+        }),
+      ),
+    );
+    expect(seenAtAnswer).toEqual(Array(calls).fill(true));
+    const all = await stored(Array.from({ length: 2 * calls }, (_, i) => 1000 + i));
+    expect([...all.values()]).toEqual(Array(2 * calls).fill(1)); // each stored once, one transition
+    expect(transactions).toBeLessThan(calls / 4);
+    expect(transactions).toBeGreaterThanOrEqual(2); // the first alone, the rest grouped behind it
+  });
+
+  it('answers no caller of a group whose commit fails, and stores none of it', async () => {
+    const transaction = db.transaction.bind(db) as (
+      work: (m: unknown) => Promise<unknown>,
+    ) => Promise<unknown>;
+    await sut.insertSubmissions([newClaim(1)], 5); // the next calls group behind a running commit
+    jest.spyOn(db, 'transaction').mockImplementation(((work: (m: unknown) => Promise<unknown>) =>
+      transaction(async (m) => {
+        await work(m);
+        throw new Error('disk I/O error at commit');
+      })) as never);
+    const outcomes = await Promise.allSettled(
+      [10, 11, 12].map((n) => sut.insertSubmissions([newClaim(n)], 5)),
+    );
+    expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect((await stored([10, 11, 12])).size).toBe(0);
+  });
+
+  it('refuses only the failing submissions of a group; the others are stored', async () => {
+    await sut.insertSubmissions([newClaim(1)], 5);
+    let release!: () => void;
+    const blocker = new Promise<void>((r) => (release = r));
+    // Hold the lock with a long write so that the five calls below form one group.
+    const transaction = db.transaction.bind(db) as (
+      work: (m: unknown) => Promise<unknown>,
+    ) => Promise<unknown>;
+    jest.spyOn(db, 'transaction').mockImplementationOnce(((work: (m: unknown) => Promise<unknown>) =>
+      transaction(async (m) => {
+        await blocker;
+        return work(m);
+      })) as never);
+    const first = sut.insertSubmissions([newClaim(2)], 5);
+    const outcomes = Promise.allSettled([
+      sut.insertSubmissions([newClaim(20), newClaim(21)], 6), // good
+      sut.insertSubmissions([newClaim(22), newClaim(1)], 6), // 1 is stored already
+      sut.insertSubmissions([newClaim(23), newClaim(20)], 6), // 20 comes earlier in this group
+      sut.insertSubmissions([newClaim(24), newClaim(25, hex(99))], 6), // unknown model: a foreign-key failure
+      sut.insertSubmissions([newClaim(26)], 6), // good
+    ]);
+    release();
+    await first;
+    const [a, b, c, d, e] = await outcomes;
+    expect([a.status, e.status]).toEqual(['fulfilled', 'fulfilled']);
+    expect((b as PromiseRejectedResult).reason).toBeInstanceOf(DuplicateClaimError);
+    expect((b as PromiseRejectedResult).reason.meta.claimIds).toEqual([hex(1)]);
+    expect((c as PromiseRejectedResult).reason).toBeInstanceOf(DuplicateClaimError);
+    expect((c as PromiseRejectedResult).reason.meta.claimIds).toEqual([hex(20)]);
+    expect(String((d as PromiseRejectedResult).reason)).toMatch(/FOREIGN KEY/);
+    const rows = await stored([20, 21, 22, 23, 24, 25, 26]);
+    expect([...rows.keys()].sort()).toEqual([hex(20), hex(21), hex(26)]);
+    expect([...rows.values()]).toEqual([1, 1, 1]);
+    // The first call, the held one, then the group of five: its fast write fails on the foreign
+    // key and rolls back, and the careful one (a savepoint per call) commits.
+    expect(transactions).toBe(2 + 2);
+  });
+
+  it('keeps sqlite durable: WAL with synchronous FULL', async () => {
+    expect(await db.query('PRAGMA journal_mode')).toEqual([{ journal_mode: 'wal' }]);
+    expect(await db.query('PRAGMA synchronous')).toEqual([{ synchronous: 2 }]);
+  });
+});
