@@ -1,4 +1,5 @@
 import { isqrt } from './analyze-transformer';
+import { dotProducts } from './dot-products';
 import { DTYPES } from './dtype';
 import type {
   DenseLayer,
@@ -32,18 +33,10 @@ export function applyFused(
 
 /** v1's dense on each row of `[T, in]` (or the one row of `[in]`). */
 export function denseRows(layer: DenseLayer, x: Int32Array): Int32Array {
-  const { inFeatures: n, outFeatures: m, weights: w, bias } = layer;
+  const { inFeatures: n, outFeatures: m, weights, bias } = layer;
   const rows = x.length / n;
   const y = new Int32Array(rows * m);
-  for (let t = 0; t < rows; t++) {
-    const xr = t * n;
-    for (let o = 0; o < m; o++) {
-      let acc = bias[o];
-      const row = o * n;
-      for (let i = 0; i < n; i++) acc += w[row + i] * x[xr + i];
-      y[t * m + o] = acc;
-    }
-  }
+  dotProducts(x, rows, n, weights, 0, n, 1, m, bias, y, 0);
   return applyFused(layer.requantize, y, [rows, m]);
 }
 
@@ -66,18 +59,10 @@ export function matmul(
   const n = out.shape[out.shape.length - 1];
   const heads = x.length / (m * k);
   const y = new Int32Array(heads * m * n);
-  // s[k][n] at kk * sk + nn * sn.
-  const [sk, sn] = layer.transposeB ? [1, k] : [n, 1];
-  for (let h = 0; h < heads; h++) {
-    const xh = h * m * k;
-    const sh = h * k * n;
-    for (let i = 0; i < m; i++)
-      for (let j = 0; j < n; j++) {
-        let acc = 0;
-        for (let kk = 0; kk < k; kk++) acc += x[xh + i * k + kk] * s[sh + kk * sk + j * sn];
-        y[(h * m + i) * n + j] = acc;
-      }
-  }
+  // Column j of s[h] (s[h][j] when transposed): j · cStride + kk · iStride.
+  const [cStride, iStride] = layer.transposeB ? [k, 1] : [1, n];
+  for (let h = 0; h < heads; h++)
+    dotProducts(x.subarray(h * m * k), m, k, s, h * k * n, cStride, iStride, n, undefined, y, h * m * n);
   return applyFused(layer.requantize, y, out.shape);
 }
 

@@ -1,0 +1,77 @@
+import fc from 'fast-check';
+import { dotProducts } from './dot-products';
+
+/**
+ * The definition, in BigInt: y[r][c] = bias[c] + Σ_i a[r][i]·b[c·cStride + i·iStride] (as decimal
+ * strings: jest's workers cannot send a BigInt in a failure message).
+ */
+function expected(
+  a: Int32Array,
+  rows: number,
+  k: number,
+  b: Int8Array | Int32Array,
+  cStride: number,
+  iStride: number,
+  cols: number,
+  bias: Int32Array | undefined,
+): string[] {
+  const y: string[] = [];
+  for (let r = 0; r < rows; r++)
+    for (let c = 0; c < cols; c++) {
+      let acc = BigInt(bias?.[c] ?? 0);
+      for (let i = 0; i < k; i++) acc += BigInt(a[r * k + i]) * BigInt(b[c * cStride + i * iStride]);
+      y.push(acc.toString());
+    }
+  return y;
+}
+
+describe(dotProducts.name, () => {
+  it('is the definition on every shape: full blocks of 4 rows, the rows after them, an odd last column, both strides', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          rows: fc.integer({ min: 1, max: 11 }),
+          k: fc.integer({ min: 1, max: 9 }),
+          cols: fc.integer({ min: 1, max: 7 }),
+          transposed: fc.boolean(),
+          withBias: fc.boolean(),
+          seed: fc.integer(),
+        }),
+        ({ rows, k, cols, transposed, withBias, seed }) => {
+          let s = seed;
+          const next = (lo: number, hi: number) => {
+            s = (Math.imul(s, 1103515245) + 12345) | 0;
+            return lo + ((s >>> 8) % (hi - lo + 1));
+          };
+          const a = Int32Array.from({ length: rows * k }, () => next(-30000, 30000));
+          const b = Int8Array.from({ length: k * cols }, () => next(-128, 127));
+          const bias = withBias ? Int32Array.from({ length: cols }, () => next(-1e6, 1e6)) : undefined;
+          // b as [cols][k] (a dense layer's weights) or as [k][cols] (a plain matmul operand).
+          const [cStride, iStride] = transposed ? [1, cols] : [k, 1];
+          // Written at an offset, into a buffer with a sentinel around it: nothing else is touched.
+          const y = new Int32Array(rows * cols + 6).fill(-7);
+          dotProducts(a, rows, k, b, 0, cStride, iStride, cols, bias, y, 3);
+          expect(Array.from(y.subarray(3, 3 + rows * cols), String)).toEqual(
+            expected(a, rows, k, b, cStride, iStride, cols, bias),
+          );
+          expect([...y.subarray(0, 3), ...y.subarray(3 + rows * cols)]).toEqual(new Array(6).fill(-7));
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('is exact at the int32 accumulator bound, with int32 operands and a column offset', () => {
+    // K·max|a|·max|b| = 2^31 − 2 (matmul's bound), the sums of both signs as large as allowed:
+    // every partial sum is exact in a double, and the stores are the exact int32 values.
+    const [rows, k, cols] = [5, 2, 3];
+    const a = Int32Array.from({ length: rows * k }, (_, i) => (i % 3 === 0 ? -32767 : 32767));
+    const b = new Int32Array(2 + k * cols).fill(32769);
+    b[2 + 1] = -32769;
+    const y = new Int32Array(rows * cols);
+    dotProducts(a, rows, k, b, 2, k, 1, cols, undefined, y, 0);
+    const bAt = b.subarray(2);
+    expect(Array.from(y, String)).toEqual(expected(a, rows, k, bAt, k, 1, cols, undefined));
+    expect(Math.max(...Array.from(y, Math.abs))).toBe(2 * 32767 * 32769);
+  });
+});
