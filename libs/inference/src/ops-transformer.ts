@@ -15,7 +15,7 @@ import type {
   TensorInfo,
 } from './model';
 import { floorDiv } from './ops';
-import { requantizeTensor, requantizeValue } from './requantize';
+import { requantizeTensor, roundShift, shiftConstants } from './requantize';
 
 // The transformer extension's ops (format v2, docs/model-format.md). Shapes come from the
 // validated model; every intermediate stays within int32 (layernorm's below 2^53: the bounds of
@@ -124,15 +124,25 @@ export function layernorm(layer: LayerNormLayer, x: Int32Array): Int32Array {
 
 /** LLaMA's rotate-half: pairs (i, i + half) of each position t rotated by (cos, sin)[t][i]. */
 export function rope(layer: RopeLayer, x: Int32Array): Int32Array {
-  const { positions, half, cos, sin, shift, dtype } = layer;
+  const { positions, half, cos, sin, shift } = layer;
+  const { min, max } = DTYPES[layer.dtype];
   const hd = 2 * half;
   const y = new Int32Array(x.length);
-  const r = (v: number) => requantizeValue(v, 1, shift, 0, dtype);
+  const round = 2 ** (shift - 1);
+  // R(v) = clamp(⌊(v + 2^(shift−1)) / 2^shift⌋). INVARIANT: the load bound max|x|·(max|cos| +
+  // max|sin|) + 2^(shift−1) ≤ 2^31 − 1 keeps v + 2^(shift−1) an int32, so `>>` (an arithmetic
+  // shift of the int32) is that floor exactly.
+  const r = (v: number) => {
+    const q = (v + round) >> shift;
+    return q < min ? min : q > max ? max : q;
+  };
   for (let base = 0; base < x.length; base += hd) {
     const t = (base / hd) % positions;
     for (let i = 0; i < half; i++) {
-      const [a, b] = [x[base + i], x[base + i + half]];
-      const [c, s] = [cos[t * half + i], sin[t * half + i]];
+      const a = x[base + i];
+      const b = x[base + i + half];
+      const c = cos[t * half + i];
+      const s = sin[t * half + i];
       y[base + i] = r(a * c - b * s);
       y[base + i + half] = r(b * c + a * s);
     }
@@ -166,14 +176,17 @@ export function softmax(layer: SoftmaxLayer, x: Int32Array, xi: TensorInfo): Int
 
 /** g = bias + sgn(x)·(a·(min(|x|, clip) − clip)² + b), y = requantize(x·g). */
 export function polyGate(layer: PolyGateLayer, x: Int32Array): Int32Array {
-  const { clip, a, b, bias, multiplier, shift, zeroPoint, dtype } = layer;
+  const { clip, a, b, bias, multiplier, shift, zeroPoint } = layer;
+  const { min, max } = DTYPES[layer.dtype];
+  const [inv, half] = shiftConstants(shift);
   const y = new Int32Array(x.length);
   for (let i = 0; i < x.length; i++) {
     const v = x[i];
     const u = v < 0 ? (-v < clip ? -v : clip) : v < clip ? v : clip;
     const q = a * (u - clip) * (u - clip) + b;
     const g = v > 0 ? bias + q : v < 0 ? bias - q : bias;
-    y[i] = requantizeValue(v * g, multiplier, shift, zeroPoint, dtype);
+    const r = roundShift(v * g, multiplier, shift, inv, half) + zeroPoint;
+    y[i] = r < min ? min : r > max ? max : r;
   }
   return y;
 }

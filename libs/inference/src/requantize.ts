@@ -3,6 +3,8 @@ import { DTYPES, type DType } from './dtype';
 const TWO_53 = 2 ** 53;
 /** 2^k for k = 0..63: a table lookup instead of Math.pow per element. */
 const POW2 = Array.from({ length: 64 }, (_, k) => 2 ** k);
+/** 2^−k for k = 0..63 (exact doubles): p / 2^k as a multiplication. */
+const INV_POW2 = Array.from({ length: 64 }, (_, k) => 2 ** -k);
 
 /**
  * The one rounding rule of verilay (docs/model-format.md):
@@ -22,25 +24,34 @@ export function requantizeValue(
   dtype: DType,
 ): number {
   const { min, max } = DTYPES[dtype];
-  const p = x * multiplier;
-  let q: number;
-  if (Math.abs(p) < TWO_53) {
+  const y = roundShift(x, multiplier, shift, INV_POW2[shift], shift === 0 ? 0 : POW2[shift - 1]) + zeroPoint;
+  return y < min ? min : y > max ? max : y;
+}
+
+/**
+ * floor((x·m + 2^(s−1)) / 2^s) (x·m when s = 0), exactly: requantize before the zero point and
+ * the clamp. `inv` = 2^−s and `half` = 2^(s−1) are passed in, so a loop over a tensor looks them
+ * up once (ops on whole tensors call this, not requantizeValue).
+ */
+export function roundShift(x: number, m: number, s: number, inv: number, half: number): number {
+  const p = x * m;
+  if (p < TWO_53 && p > -TWO_53) {
     // SAFETY: rounding is monotonic and 2^53 is a double, so |fl(x * m)| < 2^53 implies the true
-    // product is below 2^53 and p is exact. p / 2^s only moves the exponent (exact), so `a` is
+    // product is below 2^53 and p is exact. p · 2^-s only moves the exponent (exact), so `a` is
     // floor(p / 2^s) exactly; p rounds up iff p >= (2a + 1) * 2^(s-1), a double because 2a + 1
     // has at most 54 - s bits. No sum of p with 2^(s-1) is ever formed, so any shift works.
-    if (shift === 0) q = p;
-    else {
-      const a = Math.floor(p / POW2[shift]);
-      q = p >= (2 * a + 1) * POW2[shift - 1] ? a + 1 : a;
-    }
-  } else {
-    const big = BigInt(x) * BigInt(multiplier);
-    // BigInt >> is an arithmetic shift: floor division by 2^shift, also for negative numbers.
-    q = Number(shift === 0 ? big : (big + (1n << BigInt(shift - 1))) >> BigInt(shift));
+    if (s === 0) return p;
+    const a = Math.floor(p * inv);
+    return p >= (2 * a + 1) * half ? a + 1 : a;
   }
-  const y = q + zeroPoint;
-  return y < min ? min : y > max ? max : y;
+  const big = BigInt(x) * BigInt(m);
+  // BigInt >> is an arithmetic shift: floor division by 2^shift, also for negative numbers.
+  return Number(s === 0 ? big : (big + (1n << BigInt(s - 1))) >> BigInt(s));
+}
+
+/** A whole tensor's `roundShift` constants for one shift: 2^−s and 2^(s−1). */
+export function shiftConstants(s: number): [inv: number, half: number] {
+  return [INV_POW2[s], s === 0 ? 0 : POW2[s - 1]];
 }
 
 /** A real rescale factor as verilay's fixed point: `real ≈ multiplier / 2^shift`. */
@@ -120,16 +131,26 @@ export function requantizeTensor(
   shape: readonly number[],
   out = new Int32Array(x.length),
 ): Int32Array {
-  const { zeroPoint, dtype } = r;
-  if (!isPerChannel(r)) {
-    const [m, s] = channelScale(r, 0);
-    for (let i = 0; i < x.length; i++) out[i] = requantizeValue(x[i], m, s, zeroPoint, dtype);
-    return out;
+  const { zeroPoint } = r;
+  const { min, max } = DTYPES[r.dtype];
+  // Runs of `inner` elements share a channel (per tensor: the whole tensor is one run) and the
+  // runs go through the channels in order: a run reads its channel's constants once.
+  const { channels, inner } = isPerChannel(r) ? channelAxis(shape) : { channels: 1, inner: x.length };
+  const [ms, ss, invs, halves] = [0, 1, 2, 3].map(() => new Float64Array(channels));
+  for (let c = 0; c < channels; c++) {
+    [ms[c], ss[c]] = channelScale(r, c);
+    [invs[c], halves[c]] = shiftConstants(ss[c]);
   }
-  const { channels, inner } = channelAxis(shape);
-  for (let i = 0; i < x.length; i++) {
-    const [m, s] = channelScale(r, Math.floor(i / inner) % channels);
-    out[i] = requantizeValue(x[i], m, s, zeroPoint, dtype);
+  for (let i = 0, c = 0; i < x.length; c = c + 1 === channels ? 0 : c + 1) {
+    // (Plain declarations: with a channel per element this runs once per element.)
+    const m = ms[c];
+    const s = ss[c];
+    const inv = invs[c];
+    const half = halves[c];
+    for (const end = i + inner; i < end; i++) {
+      const y = roundShift(x[i], m, s, inv, half) + zeroPoint;
+      out[i] = y < min ? min : y > max ? max : y;
+    }
   }
   return out;
 }
