@@ -50,8 +50,10 @@ describe(requantizeValue.name, () => {
   });
 
   it('takes the exact fast path and the BigInt path consistently at the 2^53 boundary', () => {
-    // The fast path holds while |x * m| < 2^53: test both sides of that threshold, with shifts
-    // below and above 53 and products on and off the rounding boundary.
+    // Three regimes (requantize.ts' roundShift): |x * m| < 2^53 − 2^(s−1) (one floor of the sum),
+    // up to 2^53 (floor, then the half compared), and BigInt past it. Products within 4m of 2^53
+    // test all three: the first for s = 1, 2, 10 (2^(s−1) < 4m ≈ 2^22), the second for the larger
+    // shifts, the third above 2^53; shifts below and above 53, on and off the rounding boundary.
     const m = 2 ** 20 + 1;
     const threshold = Math.floor((2 ** 53 - 1) / m);
     for (const s of [1, 2, 10, 23, 24, 25, 40, 53, 54, 62])

@@ -5,6 +5,8 @@ const TWO_53 = 2 ** 53;
 const POW2 = Array.from({ length: 64 }, (_, k) => 2 ** k);
 /** 2^−k for k = 0..63 (exact doubles): p / 2^k as a multiplication. */
 const INV_POW2 = Array.from({ length: 64 }, (_, k) => 2 ** -k);
+/** The rounding term 2^(k−1) of shift k (none, 0, for k = 0). */
+const HALF_POW2 = Array.from({ length: 64 }, (_, k) => (k === 0 ? 0 : 2 ** (k - 1)));
 
 /**
  * The one rounding rule of verilay (docs/model-format.md):
@@ -14,7 +16,7 @@ const INV_POW2 = Array.from({ length: 64 }, (_, k) => 2 ** -k);
  * i.e. round half toward +infinity, then saturate; with shift = 0 there is no rounding term.
  * |x| < 2^31 and multiplier < 2^31 (checked at model load), so the product is below 2^62 and is
  * computed exactly: with plain numbers when it stays below 2^53 (whatever the shift), with BigInt
- * otherwise.
+ * otherwise (`roundShift`).
  */
 export function requantizeValue(
   x: number,
@@ -24,25 +26,36 @@ export function requantizeValue(
   dtype: DType,
 ): number {
   const { min, max } = DTYPES[dtype];
-  const y = roundShift(x, multiplier, shift, INV_POW2[shift], shift === 0 ? 0 : POW2[shift - 1]) + zeroPoint;
+  const y = roundShift(x, multiplier, shift, INV_POW2[shift], HALF_POW2[shift]) + zeroPoint;
   return y < min ? min : y > max ? max : y;
 }
 
 /**
  * floor((x·m + 2^(s−1)) / 2^s) (x·m when s = 0), exactly: requantize before the zero point and
- * the clamp. `inv` = 2^−s and `half` = 2^(s−1) are passed in, so a loop over a tensor looks them
- * up once (ops on whole tensors call this, not requantizeValue).
+ * the clamp. `inv` = 2^−s and `half` = 2^(s−1) (1 and 0 when s = 0) are passed in, so a loop over
+ * a tensor looks them up once (`shiftConstants`; ops on whole tensors call this, not
+ * requantizeValue).
  */
 export function roundShift(x: number, m: number, s: number, inv: number, half: number): number {
   const p = x * m;
-  if (p < TWO_53 && p > -TWO_53) {
-    // SAFETY: rounding is monotonic and 2^53 is a double, so |fl(x * m)| < 2^53 implies the true
-    // product is below 2^53 and p is exact. p · 2^-s only moves the exponent (exact), so `a` is
+  const fast = TWO_53 - half;
+  // SAFETY: rounding is monotonic and 2^53 − 2^(s−1) is a double, so |fl(x·m)| below it implies
+  // the true product is below it and p is exact; p + 2^(s−1) is then an integer below 2^53 (exact)
+  // and · 2^−s only moves the exponent (exact), so the floor is the rule's, with one rounding
+  // step and no branch on the data. (s = 0: floor(p · 1 + 0) = p.)
+  if (p < fast && p > -fast) return Math.floor((p + half) * inv);
+  return roundShiftWide(x, m, s);
+}
+
+/** `roundShift` past its fast path: |x·m| ≥ 2^53 − 2^(s−1) (so s ≥ 1 if |x·m| < 2^53). */
+function roundShiftWide(x: number, m: number, s: number): number {
+  const p = x * m;
+  if (Math.abs(p) < TWO_53) {
+    // SAFETY: as above, p is exact. p / 2^s only moves the exponent (exact), so `a` is
     // floor(p / 2^s) exactly; p rounds up iff p >= (2a + 1) * 2^(s-1), a double because 2a + 1
     // has at most 54 - s bits. No sum of p with 2^(s-1) is ever formed, so any shift works.
-    if (s === 0) return p;
-    const a = Math.floor(p * inv);
-    return p >= (2 * a + 1) * half ? a + 1 : a;
+    const a = Math.floor(p / POW2[s]);
+    return p >= (2 * a + 1) * POW2[s - 1] ? a + 1 : a;
   }
   const big = BigInt(x) * BigInt(m);
   // BigInt >> is an arithmetic shift: floor division by 2^shift, also for negative numbers.
@@ -51,7 +64,7 @@ export function roundShift(x: number, m: number, s: number, inv: number, half: n
 
 /** A whole tensor's `roundShift` constants for one shift: 2^−s and 2^(s−1). */
 export function shiftConstants(s: number): [inv: number, half: number] {
-  return [INV_POW2[s], s === 0 ? 0 : POW2[s - 1]];
+  return [INV_POW2[s], HALF_POW2[s]];
 }
 
 /** A real rescale factor as verilay's fixed point: `real ≈ multiplier / 2^shift`. */
