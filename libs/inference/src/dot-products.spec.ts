@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { dotProducts } from './dot-products';
+import { dotProducts, PACKED_SUM_LIMIT } from './dot-products';
 
 /**
  * The definition, in BigInt: y[r][c] = bias[c] + Σ_i a[r][i]·b[c·cStride + i·iStride] (as decimal
@@ -26,7 +26,10 @@ function expected(
 }
 
 describe(dotProducts.name, () => {
-  it('is the definition on every shape: full blocks of 4 rows, the rows after them, an odd last column, both strides', () => {
+  it('is the definition on every shape and size: blocks of 4 rows and the rows after them, an odd last column, both strides, two rows packed in a double or not', () => {
+    // Which column pairs the packed path takes (its condition, from dot-products.ts): counted so
+    // that the draws provably reach both paths.
+    const paths = { packed: 0, plain: 0 };
     fc.assert(
       fc.property(
         fc.record({
@@ -35,16 +38,22 @@ describe(dotProducts.name, () => {
           cols: fc.integer({ min: 1, max: 7 }),
           transposed: fc.boolean(),
           withBias: fc.boolean(),
+          // max|a|: int8, int16 and wider activations; b int8 (weights) or int32 (a matmul operand).
+          aMax: fc.constantFrom(127, 32767, 2 ** 20),
+          wide: fc.boolean(),
           seed: fc.integer(),
         }),
-        ({ rows, k, cols, transposed, withBias, seed }) => {
+        ({ rows, k, cols, transposed, withBias, aMax, wide, seed }) => {
           let s = seed;
           const next = (lo: number, hi: number) => {
             s = (Math.imul(s, 1103515245) + 12345) | 0;
             return lo + ((s >>> 8) % (hi - lo + 1));
           };
-          const a = Int32Array.from({ length: rows * k }, () => next(-30000, 30000));
-          const b = Int8Array.from({ length: k * cols }, () => next(-128, 127));
+          // Within the format's accumulator bound, K·max|a|·max|b| ≤ 2^31 − 1.
+          const bMax = Math.min(wide ? 2 ** 15 : 127, Math.floor((2 ** 31 - 1) / (k * aMax)));
+          const a = Int32Array.from({ length: rows * k }, () => next(-aMax, aMax));
+          const values = Array.from({ length: k * cols }, () => next(-bMax, bMax));
+          const b = wide ? Int32Array.from(values) : Int8Array.from(values);
           const bias = withBias ? Int32Array.from({ length: cols }, () => next(-1e6, 1e6)) : undefined;
           // b as [cols][k] (a dense layer's weights) or as [k][cols] (a plain matmul operand).
           const [cStride, iStride] = transposed ? [1, cols] : [k, 1];
@@ -55,10 +64,37 @@ describe(dotProducts.name, () => {
             expected(a, rows, k, b, cStride, iStride, cols, bias),
           );
           expect([...y.subarray(0, 3), ...y.subarray(3 + rows * cols)]).toEqual(new Array(6).fill(-7));
+          const aAbs = Math.max(...Array.from(a, Math.abs));
+          const colAbs = (c: number) =>
+            c < cols
+              ? Array.from({ length: k }, (_, i) => Math.abs(b[c * cStride + i * iStride])).reduce(
+                  (u, v) => u + v,
+                )
+              : 0;
+          for (let c = 0; c < cols; c += 2)
+            paths[aAbs * Math.max(colAbs(c), colAbs(c + 1)) <= PACKED_SUM_LIMIT ? 'packed' : 'plain']++;
         },
       ),
-      { numRuns: 500 },
+      { numRuns: 600 },
     );
+    expect(paths.packed).toBeGreaterThan(200);
+    expect(paths.plain).toBeGreaterThan(200);
+  });
+
+  it('takes two packed rows apart exactly at the packing limit (low lane ±(2^26 − 1))', () => {
+    // k = 1, b = [1]: the sums are a itself, so each packed sum is lo + hi·2^27 with both lanes at
+    // ±PACKED_SUM_LIMIT, the low lane as far from 0 as packing allows; five rows: two full pairs
+    // and a last row alone in its double.
+    const a = Int32Array.of(
+      PACKED_SUM_LIMIT,
+      -PACKED_SUM_LIMIT,
+      -PACKED_SUM_LIMIT,
+      PACKED_SUM_LIMIT,
+      -PACKED_SUM_LIMIT,
+    );
+    const y = new Int32Array(5);
+    dotProducts(a, 5, 1, Int8Array.of(1), 0, 1, 1, 1, Int32Array.of(-3), y, 0);
+    expect(Array.from(y)).toEqual(Array.from(a, (v) => v - 3));
   });
 
   it('is exact at the int32 accumulator bound, with int32 operands and a column offset', () => {

@@ -1,3 +1,12 @@
+/** Two rows in one double: row 2p in the low lane, row 2p + 1 times 2^27 in the high lane. */
+const LANE = 2 ** 27;
+/**
+ * The most a packed lane's sums may reach (in magnitude): `max|a|·Σ_i|b(c, i)|` at most this keeps
+ * every packed partial sum below (2^26 − 1)·(2^27 + 1) < 2^53 (exact) and the low lane below
+ * 2^26 = LANE / 2, so the lanes of a sum come apart exactly (the high lane: the sum / 2^27 rounded).
+ */
+export const PACKED_SUM_LIMIT = 2 ** 26 - 1;
+
 /**
  * The one inner product kernel of the reference runtime (v2 `dense` and `matmul`): for r < rows
  * and c < cols,
@@ -11,12 +20,15 @@
  * Why it is shaped so: V8 runs a loop of typed-array loads and double arithmetic well, so `a` and
  * two columns of `b` at a time are copied into Float64Arrays and four rows by two columns are
  * accumulated at once (8 independent sums: each loaded value is used 2 or 4 times, and no sum
- * waits on the one before); rows past the last multiple of 4 are done one at a time.
+ * waits on the one before); rows past the last multiple of 4 are done one at a time. Where the
+ * values are small enough (int8 activations and weights: `PACKED_SUM_LIMIT`), two rows ride in
+ * one double, so each multiply-add does two of the products.
  *
  * INVARIANT: every product and partial sum, in any order, is an integer below 2^53 in magnitude,
  * so double arithmetic is exact whatever the order. The load bounds give it: dense
  * `|bias| + Σ|w|·max|x| ≤ 2^31 − 1` (analyze-model.ts), matmul `K·max|x|·max|s| ≤ 2^31 − 1`
- * (analyze-transformer.ts). The results are within int32, so stores into `y` are exact.
+ * (analyze-transformer.ts); packed sums, `PACKED_SUM_LIMIT`. The results are within int32, so
+ * stores into `y` are exact.
  */
 export function dotProducts(
   a: Int32Array,
@@ -32,71 +44,109 @@ export function dotProducts(
   yAt: number,
 ): void {
   const x = new Float64Array(a.subarray(0, rows * k));
+  let xAbs = 0;
+  for (let i = 0; i < x.length; i++) xAbs = Math.max(xAbs, Math.abs(x[i]));
+  const pairs = Math.ceil(rows / 2);
+  const packed = xAbs <= PACKED_SUM_LIMIT ? packRows(x, rows, k) : undefined;
   // Columns c and c + 1 of b, as w[0..k) and w[k..2k) (zeros past the last column).
   const w = new Float64Array(2 * k);
-  const full = rows - (rows % 4);
   for (let c = 0; c < cols; c += 2) {
     const pair = c + 1 < cols;
     const at0 = bAt + c * cStride;
-    for (let i = 0; i < k; i++) w[i] = b[at0 + i * iStride];
-    if (pair) for (let i = 0; i < k; i++) w[k + i] = b[at0 + cStride + i * iStride];
+    let [abs0, abs1] = [0, 0];
+    for (let i = 0; i < k; i++) abs0 += Math.abs((w[i] = b[at0 + i * iStride]));
+    if (pair) for (let i = 0; i < k; i++) abs1 += Math.abs((w[k + i] = b[at0 + cStride + i * iStride]));
     else w.fill(0, k);
     const bias0 = bias === undefined ? 0 : bias[c];
     const bias1 = bias === undefined || !pair ? 0 : bias[c + 1];
-    for (let r = 0; r < full; r += 4) {
-      // (Plain declarations, not destructuring: this runs once per block of 8 sums.)
-      const x0 = r * k;
-      const x1 = x0 + k;
-      const x2 = x1 + k;
-      const x3 = x2 + k;
-      let p0 = bias0;
-      let p1 = bias0;
-      let p2 = bias0;
-      let p3 = bias0;
-      let q0 = bias1;
-      let q1 = bias1;
-      let q2 = bias1;
-      let q3 = bias1;
-      for (let i = 0; i < k; i++) {
-        const u = w[i];
-        const v = w[k + i];
-        let s = x[x0 + i];
-        p0 += u * s;
-        q0 += v * s;
-        s = x[x1 + i];
-        p1 += u * s;
-        q1 += v * s;
-        s = x[x2 + i];
-        p2 += u * s;
-        q2 += v * s;
-        s = x[x3 + i];
-        p3 += u * s;
-        q3 += v * s;
-      }
-      const at = yAt + r * cols + c;
-      y[at] = p0;
-      y[at + cols] = p1;
-      y[at + 2 * cols] = p2;
-      y[at + 3 * cols] = p3;
-      if (pair) {
-        y[at + 1] = q0;
-        y[at + cols + 1] = q1;
-        y[at + 2 * cols + 1] = q2;
-        y[at + 3 * cols + 1] = q3;
-      }
+    const at = yAt + c;
+    if (packed !== undefined && xAbs * Math.max(abs0, abs1) <= PACKED_SUM_LIMIT) {
+      // Sum p holds rows 2p and 2p + 1 (that one only when 2p + 1 < rows).
+      columnPair(packed, pairs, k, w, (p, s0, s1) => {
+        // s = lo + hi·2^27 with |lo| < 2^26: hi is s / 2^27 rounded, exactly (no ties).
+        const [hi0, hi1] = [Math.round(s0 / LANE), Math.round(s1 / LANE)];
+        const row = at + 2 * p * cols;
+        y[row] = bias0 + s0 - hi0 * LANE;
+        if (pair) y[row + 1] = bias1 + s1 - hi1 * LANE;
+        if (2 * p + 1 < rows) {
+          y[row + cols] = bias0 + hi0;
+          if (pair) y[row + cols + 1] = bias1 + hi1;
+        }
+      });
+    } else
+      columnPair(x, rows, k, w, (r, s0, s1) => {
+        y[at + r * cols] = bias0 + s0;
+        if (pair) y[at + r * cols + 1] = bias1 + s1;
+      });
+  }
+}
+
+/** Rows 2p and 2p + 1 of x as x[2p] + x[2p + 1]·2^27 (a last odd row with 0): exact below 2^53. */
+function packRows(x: Float64Array, rows: number, k: number): Float64Array {
+  const packed = new Float64Array(Math.ceil(rows / 2) * k);
+  for (let r = 0; r < rows; r++) {
+    const [to, lane] = [(r >> 1) * k, r & 1 ? LANE : 1];
+    for (let i = 0; i < k; i++) packed[to + i] += lane * x[r * k + i];
+  }
+  return packed;
+}
+
+/**
+ * Σ_i x[r][i]·w[i] and Σ_i x[r][i]·w[k + i] for each of `rows` rows of x, to `emit(r, ·, ·)`:
+ * four rows at a time, then one by one.
+ */
+function columnPair(
+  x: Float64Array,
+  rows: number,
+  k: number,
+  w: Float64Array,
+  emit: (r: number, s0: number, s1: number) => void,
+): void {
+  const full = rows - (rows % 4);
+  for (let r = 0; r < full; r += 4) {
+    // (Plain declarations, not destructuring: this runs once per block of 8 sums.)
+    const x0 = r * k;
+    const x1 = x0 + k;
+    const x2 = x1 + k;
+    const x3 = x2 + k;
+    let p0 = 0;
+    let p1 = 0;
+    let p2 = 0;
+    let p3 = 0;
+    let q0 = 0;
+    let q1 = 0;
+    let q2 = 0;
+    let q3 = 0;
+    for (let i = 0; i < k; i++) {
+      const u = w[i];
+      const v = w[k + i];
+      let s = x[x0 + i];
+      p0 += u * s;
+      q0 += v * s;
+      s = x[x1 + i];
+      p1 += u * s;
+      q1 += v * s;
+      s = x[x2 + i];
+      p2 += u * s;
+      q2 += v * s;
+      s = x[x3 + i];
+      p3 += u * s;
+      q3 += v * s;
     }
-    for (let r = full; r < rows; r++) {
-      const x0 = r * k;
-      let p = bias0;
-      let q = bias1;
-      for (let i = 0; i < k; i++) {
-        const s = x[x0 + i];
-        p += w[i] * s;
-        q += w[k + i] * s;
-      }
-      const at = yAt + r * cols + c;
-      y[at] = p;
-      if (pair) y[at + 1] = q;
+    emit(r, p0, q0);
+    emit(r + 1, p1, q1);
+    emit(r + 2, p2, q2);
+    emit(r + 3, p3, q3);
+  }
+  for (let r = full; r < rows; r++) {
+    const x0 = r * k;
+    let p = 0;
+    let q = 0;
+    for (let i = 0; i < k; i++) {
+      const s = x[x0 + i];
+      p += w[i] * s;
+      q += w[k + i] * s;
     }
+    emit(r, p, q);
   }
 }
