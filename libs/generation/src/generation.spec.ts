@@ -37,6 +37,21 @@ describe('generation', () => {
     expect(() => checkGenerationClaim(model, g, g.input, g.output)).not.toThrow();
   });
 
+  it("runs the claim's pass once, with finalRunner, and the generated tokens with runner", () => {
+    const loop: number[][] = [];
+    const final: number[][] = [];
+    const pass = (seen: number[][]) => (input: readonly number[]) => {
+      seen.push([...input]);
+      return run(model, input).output.data;
+    };
+    const g = greedyGenerate(model, [2], { maxNewTokens: 2, runner: pass(loop), finalRunner: pass(final) });
+    expect(loop).toEqual([
+      [2, 0, 0, 0, 0, 0],
+      [2, 3, 0, 0, 0, 0],
+    ]);
+    expect(final).toEqual([g.input]);
+  });
+
   it('stops at the stop token and at the end of the context', () => {
     expect(greedyGenerate(model, [2], { stopToken: 0 }).completion).toEqual([3, 0]);
     expect(greedyGenerate(model, [1, 2]).completion).toEqual([3, 0, 1, 2]);

@@ -22,6 +22,11 @@ export interface GenerateOptions {
   /** Stop after generating this token (it is kept in the completion). */
   readonly stopToken?: number;
   readonly runner?: ArgmaxRunner;
+  /**
+   * Runs the claim's own pass (over prompt ++ completion); default: `runner`. An operator passes
+   * its `executeTask` here, so the pass it commits is the one whose output the claim states.
+   */
+  readonly finalRunner?: ArgmaxRunner;
 }
 
 /**
@@ -58,7 +63,7 @@ export function greedyGenerate(
     if (next === options.stopToken) break;
   }
   const input = pad(sequence);
-  output = runner(input);
+  output = (options.finalRunner ?? runner)(input);
   return {
     promptLength: prompt.length,
     completionLength: sequence.length - prompt.length,

@@ -2,7 +2,7 @@ import { signClaim } from '@verilay/chain';
 import { createTensorCommitter } from '@verilay/commitments';
 import { greedyGenerate, tokenizerByName } from '@verilay/generation';
 import { computeModelId, modelRunner, readModelFile } from '@verilay/inference';
-import { claimDomain, executeTask } from '@verilay/protocol';
+import { claimDomain, executeTask, type TaskExecution } from '@verilay/protocol';
 import { keccak256, toBytes, type Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 
@@ -30,14 +30,18 @@ export async function generate(file: string, opts: GenerateOptions): Promise<voi
   const stop = opts.stop === undefined ? undefined : tokenizer.encode(opts.stop);
   if (stop && stop.length !== 1)
     throw new Error(`--stop must be one token, "${opts.stop}" is ${stop.length}`);
-  // The model's runner (the native kernels where built): one forward pass per generated token.
+  // The model's runner (the native kernels where built): one forward pass per generated token,
+  // and the claim's pass over prompt ++ completion committed as it runs (not run a second time).
   const runner = modelRunner(model);
+  const committer = await createTensorCommitter();
+  let execution: TaskExecution | undefined;
   const generation = greedyGenerate(model, prompt, {
     maxNewTokens: opts.maxNewTokens,
     stopToken: stop?.[0],
     runner: (input) => runner.run(input).output.data,
+    finalRunner: (input) => (execution = executeTask(model, input, committer)).output.data,
   });
-  const execution = executeTask(model, generation.input, await createTensorCommitter());
+  if (!execution) throw new Error('greedyGenerate did not run the final pass');
   const fields = {
     modelId: computeModelId(model),
     taskId: opts.taskId ?? keccak256(toBytes(JSON.stringify(generation.input))),
