@@ -1,9 +1,11 @@
 /** Two rows in one double: row 2p in the low lane, row 2p + 1 times 2^27 in the high lane. */
 const LANE = 2 ** 27;
 /**
- * The most a packed lane's sums may reach (in magnitude): `max|a|·Σ_i|b(c, i)|` at most this keeps
- * every packed partial sum below (2^26 − 1)·(2^27 + 1) < 2^53 (exact) and the low lane below
- * 2^26 = LANE / 2, so the lanes of a sum come apart exactly (the high lane: the sum / 2^27 rounded).
+ * Rows are packed when `max|a|·k·max|b|` is at most this (max|b| taken as 128 for int8 `b`): it
+ * bounds each lane's partial sums, so every packed partial sum stays below
+ * (2^26 − 1)·(2^27 + 1) < 2^53 (exact) and the low lane below 2^26 = LANE / 2, and the lanes of a
+ * sum come apart exactly (the high lane: the sum / 2^27 rounded). Int8 activations and weights
+ * pass up to k = 4095.
  */
 export const PACKED_SUM_LIMIT = 2 ** 26 - 1;
 
@@ -44,27 +46,28 @@ export function dotProducts(
   yAt: number,
 ): void {
   const x = new Float64Array(a.subarray(0, rows * k));
-  let xAbs = 0;
-  for (let i = 0; i < x.length; i++) xAbs = Math.max(xAbs, Math.abs(x[i]));
-  const pairs = Math.ceil(rows / 2);
-  const packed = xAbs <= PACKED_SUM_LIMIT ? packRows(x, rows, k) : undefined;
+  const bAbs = b instanceof Int8Array ? 128 : maxAbs(b.subarray(bAt, bAt + k * cols));
+  const packed = maxAbs(x) * k * bAbs <= PACKED_SUM_LIMIT ? packRows(x, rows, k) : undefined;
   // Columns c and c + 1 of b, as w[0..k) and w[k..2k) (zeros past the last column).
   const w = new Float64Array(2 * k);
   for (let c = 0; c < cols; c += 2) {
     const pair = c + 1 < cols;
-    const at0 = bAt + c * cStride;
-    let [abs0, abs1] = [0, 0];
-    for (let i = 0; i < k; i++) abs0 += Math.abs((w[i] = b[at0 + i * iStride]));
-    if (pair) for (let i = 0; i < k; i++) abs1 += Math.abs((w[k + i] = b[at0 + cStride + i * iStride]));
-    else w.fill(0, k);
+    for (let j = 0; j < 2; j++) {
+      const from = bAt + (c + j) * cStride;
+      // (A contiguous column converts in one `set`: a native loop, not a JIT one over two array types.)
+      if (j === 1 && !pair) w.fill(0, k);
+      else if (iStride === 1) w.set(b.subarray(from, from + k), j * k);
+      else for (let i = 0; i < k; i++) w[j * k + i] = b[from + i * iStride];
+    }
     const bias0 = bias === undefined ? 0 : bias[c];
     const bias1 = bias === undefined || !pair ? 0 : bias[c + 1];
     const at = yAt + c;
-    if (packed !== undefined && xAbs * Math.max(abs0, abs1) <= PACKED_SUM_LIMIT) {
+    if (packed !== undefined) {
       // Sum p holds rows 2p and 2p + 1 (that one only when 2p + 1 < rows).
-      columnPair(packed, pairs, k, w, (p, s0, s1) => {
+      columnPair(packed, Math.ceil(rows / 2), k, w, (p, s0, s1) => {
         // s = lo + hi·2^27 with |lo| < 2^26: hi is s / 2^27 rounded, exactly (no ties).
-        const [hi0, hi1] = [Math.round(s0 / LANE), Math.round(s1 / LANE)];
+        const hi0 = Math.round(s0 / LANE);
+        const hi1 = Math.round(s1 / LANE);
         const row = at + 2 * p * cols;
         y[row] = bias0 + s0 - hi0 * LANE;
         if (pair) y[row + 1] = bias1 + s1 - hi1 * LANE;
@@ -79,6 +82,12 @@ export function dotProducts(
         if (pair) y[at + r * cols + 1] = bias1 + s1;
       });
   }
+}
+
+function maxAbs(v: Float64Array | Int32Array): number {
+  let max = 0;
+  for (let i = 0; i < v.length; i++) max = Math.max(max, Math.abs(v[i]));
+  return max;
 }
 
 /** Rows 2p and 2p + 1 of x as x[2p] + x[2p + 1]·2^27 (a last odd row with 0): exact below 2^53. */
