@@ -1,6 +1,9 @@
 import fc from 'fast-check';
 import { dotProducts, PACKED_SUM_LIMIT } from './dot-products';
 
+/** dot-products.ts' MIN_CHUNK: the fewest steps a packed chunk short of all of k takes. */
+const MIN_CHUNK = 8;
+
 /**
  * The definition, in BigInt: y[r][c] = bias[c] + Σ_i a[r][i]·b[c·cStride + i·iStride] (as decimal
  * strings: jest's workers cannot send a BigInt in a failure message).
@@ -26,20 +29,20 @@ function expected(
 }
 
 describe(dotProducts.name, () => {
-  it('is the definition on every shape and size: blocks of 4 rows and the rows after them, an odd last column, both strides, two rows packed in a double or not', () => {
-    // Which cases the packed path takes (its condition, from dot-products.ts): counted so that
-    // the draws provably reach both paths.
-    const paths = { packed: 0, plain: 0 };
+  it('is the definition on every shape and size: blocks of 4 rows and the rows after them, an odd last column, both strides, two rows packed in a double (over all of k or in chunks) or not', () => {
+    // Which path each case takes (the condition of dot-products.ts): packed rows summed over all of
+    // k at once, packed in chunks of k, or not packed; counted so that the draws reach all three.
+    const paths = { packed: 0, chunked: 0, plain: 0 };
     fc.assert(
       fc.property(
         fc.record({
           rows: fc.integer({ min: 1, max: 11 }),
-          k: fc.integer({ min: 1, max: 9 }),
+          k: fc.integer({ min: 1, max: 24 }),
           cols: fc.integer({ min: 1, max: 7 }),
           transposed: fc.boolean(),
           withBias: fc.boolean(),
           // max|a|: int8, int16 and wider activations; b int8 (weights) or int32 (a matmul operand).
-          aMax: fc.constantFrom(127, 32767, 2 ** 20),
+          aMax: fc.constantFrom(127, 32767, 60_000, 2 ** 20),
           wide: fc.boolean(),
           seed: fc.integer(),
         }),
@@ -65,13 +68,15 @@ describe(dotProducts.name, () => {
           );
           expect([...y.subarray(0, 3), ...y.subarray(3 + rows * cols)]).toEqual(new Array(6).fill(-7));
           const absMax = (v: ArrayLike<number>) => Math.max(...Array.from(v, Math.abs));
-          paths[absMax(a) * k * (wide ? absMax(b) : 128) <= PACKED_SUM_LIMIT ? 'packed' : 'plain']++;
+          const chunk = Math.min(k, Math.floor(PACKED_SUM_LIMIT / (absMax(a) * (wide ? absMax(b) : 128))));
+          paths[chunk < Math.min(k, MIN_CHUNK) ? 'plain' : chunk < k ? 'chunked' : 'packed']++;
         },
       ),
-      { numRuns: 600 },
+      { numRuns: 800 },
     );
-    expect(paths.packed).toBeGreaterThan(150);
-    expect(paths.plain).toBeGreaterThan(150);
+    expect(paths.packed).toBeGreaterThan(60);
+    expect(paths.chunked).toBeGreaterThan(60);
+    expect(paths.plain).toBeGreaterThan(60);
   });
 
   it('takes two packed rows apart exactly at the packing limit (low lane ±(2^26 − 1))', () => {
@@ -82,6 +87,19 @@ describe(dotProducts.name, () => {
     const y = new Int32Array(9);
     dotProducts(a, 9, 1, Int32Array.of(1), 0, 1, 1, 1, Int32Array.of(-3), y, 0);
     expect(Array.from(y)).toEqual(Array.from(a, (v) => v - 3));
+  });
+
+  it('sums packed rows in chunks that keep the lanes apart when every product is as large as allowed', () => {
+    // max|a|·max|b| = 2^22: a chunk is ⌊(2^26 − 1) / 2^22⌋ = 15 steps, whose lane sums reach
+    // 15·2^22 < 2^26 with every product of one sign; a chunk twice as long would not come apart.
+    // Rows alternate in sign (a low lane negative under a positive high one, and the reverse);
+    // nine rows: a block of four pairs and a last row alone.
+    const [rows, k, cols] = [9, 40, 3];
+    const a = Int32Array.from({ length: rows * k }, (_, i) => (Math.floor(i / k) % 2 ? -4096 : 4096));
+    const b = new Int32Array(k * cols).fill(1024);
+    const y = new Int32Array(rows * cols);
+    dotProducts(a, rows, k, b, 0, k, 1, cols, undefined, y, 0);
+    expect(Array.from(y, String)).toEqual(expected(a, rows, k, b, k, 1, cols, undefined));
   });
 
   it('is exact at the int32 accumulator bound, with int32 operands and a column offset', () => {

@@ -1,13 +1,19 @@
 /** Two rows in one double: row 2p in the low lane, row 2p + 1 times 2^27 in the high lane. */
 const LANE = 2 ** 27;
 /**
- * Rows are packed when `max|a|·k·max|b|` is at most this (max|b| taken as 128 for int8 `b`): it
- * bounds each lane's partial sums, so every packed partial sum stays below
- * (2^26 − 1)·(2^27 + 1) < 2^53 (exact) and the low lane below 2^26 = LANE / 2, and the lanes of a
- * sum come apart exactly (the high lane: the sum / 2^27 rounded). Int8 activations and weights
- * pass up to k = 4095.
+ * The most a lane's sum may reach (in magnitude) before the lanes are taken apart: every packed
+ * partial sum then stays below (2^26 − 1)·(2^27 + 1) < 2^53 (exact) and the low lane below
+ * 2^26 = LANE / 2, so the lanes of a sum come apart exactly (the high lane: the sum / 2^27
+ * rounded). A chunk of `max|a|·max|b|`-bounded products is summed so (max|b| taken as 128 for
+ * int8 `b`): int8 activations and weights, all of k ≤ 4095 at once; int16 activations, 15 or more
+ * steps at a time.
  */
 export const PACKED_SUM_LIMIT = 2 ** 26 - 1;
+/**
+ * Fewer steps per chunk than this (short of all of k), and taking the lanes apart costs more than
+ * packing saves.
+ */
+const MIN_CHUNK = 8;
 
 /**
  * The one inner product kernel of the reference runtime (v2 `dense` and `matmul`): for r < rows
@@ -23,8 +29,9 @@ export const PACKED_SUM_LIMIT = 2 ** 26 - 1;
  * two columns of `b` at a time are copied into Float64Arrays and four rows by two columns are
  * accumulated at once (8 independent sums: each loaded value is used 2 or 4 times, and no sum
  * waits on the one before); rows past the last multiple of 4 are done one at a time. Where the
- * values are small enough (int8 activations and weights: `PACKED_SUM_LIMIT`), two rows ride in
- * one double, so each multiply-add does two of the products.
+ * values are small enough (`PACKED_SUM_LIMIT`: int8 weights with int8 or int16 activations), two
+ * rows ride in one double, so each multiply-add does two of the products, and the sums are taken
+ * apart every `chunk` steps.
  *
  * INVARIANT: every product and partial sum, in any order, is an integer below 2^53 in magnitude,
  * so double arithmetic is exact whatever the order. The load bounds give it: dense
@@ -47,7 +54,9 @@ export function dotProducts(
 ): void {
   const x = new Float64Array(a.subarray(0, rows * k));
   const bAbs = b instanceof Int8Array ? 128 : maxAbs(b.subarray(bAt, bAt + k * cols));
-  const packed = maxAbs(x) * k * bAbs <= PACKED_SUM_LIMIT ? packRows(x, rows, k) : undefined;
+  // Each lane's sum over `chunk` steps is at most chunk·max|a|·max|b| ≤ PACKED_SUM_LIMIT.
+  const chunk = Math.min(k, Math.floor(PACKED_SUM_LIMIT / (maxAbs(x) * bAbs)));
+  const packed = chunk >= Math.min(k, MIN_CHUNK) ? packRows(x, rows, k) : undefined;
   // Columns c and c + 1 of b, as w[0..k) and w[k..2k) (zeros past the last column).
   const w = new Float64Array(2 * k);
   for (let c = 0; c < cols; c += 2) {
@@ -62,24 +71,29 @@ export function dotProducts(
     const bias0 = bias === undefined ? 0 : bias[c];
     const bias1 = bias === undefined || !pair ? 0 : bias[c + 1];
     const at = yAt + c;
+    // The sums start at the bias; each chunk's sums are added (every partial sum is an int32).
+    for (let r = 0; r < rows; r++) {
+      y[at + r * cols] = bias0;
+      if (pair) y[at + r * cols + 1] = bias1;
+    }
     if (packed !== undefined) {
       // Sum p holds rows 2p and 2p + 1 (that one only when 2p + 1 < rows).
-      columnPair(packed, Math.ceil(rows / 2), k, w, (p, s0, s1) => {
+      columnPair(packed, Math.ceil(rows / 2), k, chunk, w, (p, s0, s1) => {
         // s = lo + hi·2^27 with |lo| < 2^26: hi is s / 2^27 rounded, exactly (no ties).
         const hi0 = Math.round(s0 / LANE);
         const hi1 = Math.round(s1 / LANE);
         const row = at + 2 * p * cols;
-        y[row] = bias0 + s0 - hi0 * LANE;
-        if (pair) y[row + 1] = bias1 + s1 - hi1 * LANE;
+        y[row] += s0 - hi0 * LANE;
+        if (pair) y[row + 1] += s1 - hi1 * LANE;
         if (2 * p + 1 < rows) {
-          y[row + cols] = bias0 + hi0;
-          if (pair) y[row + cols + 1] = bias1 + hi1;
+          y[row + cols] += hi0;
+          if (pair) y[row + cols + 1] += hi1;
         }
       });
     } else
-      columnPair(x, rows, k, w, (r, s0, s1) => {
-        y[at + r * cols] = bias0 + s0;
-        if (pair) y[at + r * cols + 1] = bias1 + s1;
+      columnPair(x, rows, k, k, w, (r, s0, s1) => {
+        y[at + r * cols] += s0;
+        if (pair) y[at + r * cols + 1] += s1;
       });
   }
 }
@@ -101,61 +115,66 @@ function packRows(x: Float64Array, rows: number, k: number): Float64Array {
 }
 
 /**
- * Σ_i x[r][i]·w[i] and Σ_i x[r][i]·w[k + i] for each of `rows` rows of x, to `emit(r, ·, ·)`:
- * four rows at a time, then one by one.
+ * Σ_i x[r][i]·w[i] and Σ_i x[r][i]·w[k + i] for each of `rows` rows of x, over each run of `chunk`
+ * steps i, to `emit(r, ·, ·)`: four rows at a time, then one by one.
  */
 function columnPair(
   x: Float64Array,
   rows: number,
   k: number,
+  chunk: number,
   w: Float64Array,
   emit: (r: number, s0: number, s1: number) => void,
 ): void {
   const full = rows - (rows % 4);
-  for (let r = 0; r < full; r += 4) {
-    // (Plain declarations, not destructuring: this runs once per block of 8 sums.)
-    const x0 = r * k;
-    const x1 = x0 + k;
-    const x2 = x1 + k;
-    const x3 = x2 + k;
-    let p0 = 0;
-    let p1 = 0;
-    let p2 = 0;
-    let p3 = 0;
-    let q0 = 0;
-    let q1 = 0;
-    let q2 = 0;
-    let q3 = 0;
-    for (let i = 0; i < k; i++) {
-      const u = w[i];
-      const v = w[k + i];
-      let s = x[x0 + i];
-      p0 += u * s;
-      q0 += v * s;
-      s = x[x1 + i];
-      p1 += u * s;
-      q1 += v * s;
-      s = x[x2 + i];
-      p2 += u * s;
-      q2 += v * s;
-      s = x[x3 + i];
-      p3 += u * s;
-      q3 += v * s;
+  for (let r = 0; r < full; r += 4)
+    for (let start = 0; start < k; start += chunk) {
+      // (Plain declarations, not destructuring: this runs once per block of 8 sums.)
+      const end = Math.min(k, start + chunk);
+      const x0 = r * k;
+      const x1 = x0 + k;
+      const x2 = x1 + k;
+      const x3 = x2 + k;
+      let p0 = 0;
+      let p1 = 0;
+      let p2 = 0;
+      let p3 = 0;
+      let q0 = 0;
+      let q1 = 0;
+      let q2 = 0;
+      let q3 = 0;
+      for (let i = start; i < end; i++) {
+        const u = w[i];
+        const v = w[k + i];
+        let s = x[x0 + i];
+        p0 += u * s;
+        q0 += v * s;
+        s = x[x1 + i];
+        p1 += u * s;
+        q1 += v * s;
+        s = x[x2 + i];
+        p2 += u * s;
+        q2 += v * s;
+        s = x[x3 + i];
+        p3 += u * s;
+        q3 += v * s;
+      }
+      emit(r, p0, q0);
+      emit(r + 1, p1, q1);
+      emit(r + 2, p2, q2);
+      emit(r + 3, p3, q3);
     }
-    emit(r, p0, q0);
-    emit(r + 1, p1, q1);
-    emit(r + 2, p2, q2);
-    emit(r + 3, p3, q3);
-  }
-  for (let r = full; r < rows; r++) {
-    const x0 = r * k;
-    let p = 0;
-    let q = 0;
-    for (let i = 0; i < k; i++) {
-      const s = x[x0 + i];
-      p += w[i] * s;
-      q += w[k + i] * s;
+  for (let r = full; r < rows; r++)
+    for (let start = 0; start < k; start += chunk) {
+      const end = Math.min(k, start + chunk);
+      const x0 = r * k;
+      let p = 0;
+      let q = 0;
+      for (let i = start; i < end; i++) {
+        const s = x[x0 + i];
+        p += w[i] * s;
+        q += w[k + i] * s;
+      }
+      emit(r, p, q);
     }
-    emit(r, p, q);
-  }
 }
