@@ -23,8 +23,8 @@ describe('watcher under a flood of slow claims (e2e)', () => {
   // Registered on chain (its "verifiers" are any contract with code: nobody will prove it).
   const slow = randomModel({ seed: 7, kind: 'mlp', sizes: Array(8).fill(1024), name: 'slow' });
   let flood: PostedClaim[];
-  // The slow model's document is 25 MB: as if registered at a verifier with a VERIFIER_BODY_LIMIT
-  // that allows it; a watcher caps model answers at that limit (finding 6b).
+  // The slow model is ~7 MB of canonical bytes (25 MB as a JSON document): a watcher caps model
+  // answers at WATCHER_MODEL_MAX_MB (finding 6b), set here as an operator would for its verifier.
   const MODEL_MAX = { WATCHER_MODEL_MAX_MB: '32' };
   const verdicts = (metrics: string, verdict: string) =>
     Number(

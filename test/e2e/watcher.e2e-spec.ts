@@ -191,16 +191,23 @@ describe('watcher (e2e)', () => {
   }, 300_000);
 
   it('is not fooled by task data that does not match the claim: no bond on an honest claim', async () => {
-    // A verifier (or anything in between) that serves tampered inputs.
+    // A verifier (or anything in between) that serves tampered inputs, and a tampered model the
+    // first time the watcher asks for one.
+    let modelsServed = 0;
     const proxy = createServer(async (req, res) => {
-      const upstream = await fetch(`${verifier.url}${req.url}`);
-      let body = await upstream.text();
+      const upstream = await fetch(`${verifier.url}${req.url}`, {
+        headers: req.headers.accept ? { accept: req.headers.accept } : {},
+      });
+      let body = Buffer.from(await upstream.arrayBuffer());
+      const type = upstream.headers.get('content-type') ?? 'application/json';
       if (/^\/v1\/tasks\/0x[0-9a-f]+\/input$/.test(req.url ?? '') && upstream.ok) {
-        const task = JSON.parse(body) as { data: number[] };
+        const task = JSON.parse(body.toString('utf8')) as { data: number[] };
         task.data[0] = task.data[0] === 0 ? 1 : 0;
-        body = JSON.stringify(task);
+        body = Buffer.from(JSON.stringify(task));
       }
-      res.writeHead(upstream.status, { 'content-type': 'application/json' }).end(body);
+      if (type.startsWith('application/vnd.verilay.model') && modelsServed++ === 0)
+        body[body.length - 1] ^= 1; // one bit of the last layer's parameters
+      res.writeHead(upstream.status, { 'content-type': type }).end(body);
     });
     await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', () => r()));
     const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
@@ -223,12 +230,12 @@ describe('watcher (e2e)', () => {
       await eventually(
         async () =>
           (await watchers[2].metrics()).match(
-            /verilay_watcher_unusable_answers_total\{kind="bad-data"\} [1-9]/,
-          )
+            /verilay_watcher_unusable_answers_total\{kind="bad-data"\} ([2-9]|\d\d)/,
+          ) && /does not match the input commitment/.test(watchers[2].output())
             ? true
             : undefined,
         60_000,
-        'the tampered data to be noticed',
+        'the tampered model and data to be noticed',
       );
       const reader = createChainClients({ rpcUrl: chain.rpcUrl!, chainId: chain.chainId }, devAccount(7));
       expect(
@@ -239,6 +246,8 @@ describe('watcher (e2e)', () => {
         }),
       ).toBe(2n);
       expect(watchers[2].output()).toMatch(/does not match the input commitment/);
+      expect(watchers[2].output()).toMatch(/verifier served a model that is not the claimed one/);
+      expect(modelsServed).toBeGreaterThanOrEqual(2);
       expect((await verifier.client.getClaim(claimId)).status).not.toBe('challenged');
     } finally {
       proxy.close();

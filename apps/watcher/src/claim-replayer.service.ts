@@ -3,13 +3,7 @@ import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { modelRegistryAbi } from '@verilay/chain';
 import { ANSWER_CAPS, MalformedResponseError, ResponseTooLargeError, VerifierClient } from '@verilay/client';
 import { errorMessage } from '@verilay/errors';
-import {
-  ComputeBudgetExceededError,
-  computeModelId,
-  encodeModel,
-  parseModel,
-  type Model,
-} from '@verilay/inference';
+import { ComputeBudgetExceededError, decodeModel, modelIdOfBytes, type Model } from '@verilay/inference';
 import type { ClaimFields } from '@verilay/protocol';
 import { ByteLru, CpuExecutor, ReplayQueue, ReplayTimeoutError, type ReplayResult } from '@verilay/workers';
 import { servedInput } from './served-data';
@@ -34,6 +28,11 @@ export type Replay =
 
 type Unreplayable = Extract<Replay, { ok: false }>;
 
+interface LoadedModel {
+  readonly model: Model;
+  readonly bytes: Buffer;
+}
+
 /** Task data the watcher already holds (a disputed claim's input, stored when it was found wrong). */
 export interface KnownTask {
   readonly data: readonly number[];
@@ -54,7 +53,8 @@ export class ClaimReplayer implements OnApplicationShutdown {
   private readonly verifier: VerifierClient;
   private readonly checks: ReplayQueue;
   private readonly disputes: ReplayQueue;
-  private readonly models: ByteLru<Model>;
+  /** Decoded models with the canonical bytes they were checked from (the replay jobs' copy). */
+  private readonly models: ByteLru<LoadedModel>;
   /** Registry entries never change: a model once seen registered stays registered. */
   private readonly registered = new Set<string>();
 
@@ -79,16 +79,19 @@ export class ClaimReplayer implements OnApplicationShutdown {
     if (!(await this.isRegistered(claim.modelId)))
       return { ok: false, verdict: 'unregistered', reason: 'the model is not registered on chain' };
     // The model comes first, checked against its modelId: its input size bounds the input answer.
-    let model = this.models.get(claim.modelId.toLowerCase());
-    if (!model) {
+    let loaded = this.models.get(claim.modelId.toLowerCase());
+    if (!loaded) {
       const served = await this.fetch(() =>
-        this.verifier.getModel(claim.modelId, { maxBytes: ANSWER_CAPS.model(this.config.modelMaxBytes) }),
+        this.verifier.getModelBytes(claim.modelId, {
+          maxBytes: ANSWER_CAPS.modelBytes(this.config.modelMaxBytes),
+        }),
       );
       if (served.failed) return served.failed;
-      const loaded = this.load(claim.modelId, served.value.document);
-      if (!('layers' in loaded)) return loaded;
-      model = loaded;
+      const checked = this.load(claim.modelId, served.value);
+      if ('ok' in checked) return checked;
+      loaded = checked;
     }
+    const { model } = loaded;
     let data: readonly number[];
     let salt: bigint;
     if (task) ({ data, salt } = task);
@@ -112,7 +115,7 @@ export class ClaimReplayer implements OnApplicationShutdown {
           .update(JSON.stringify([data, salt.toString(16)]))
           .digest('hex')}`,
         modelId: claim.modelId,
-        modelBytes: `0x${Buffer.from(encodeModel(model)).toString('hex')}`,
+        modelBytes: `0x${loaded.bytes.toString('hex')}`,
         input: data,
         salt: `0x${salt.toString(16)}`,
       });
@@ -166,12 +169,20 @@ export class ClaimReplayer implements OnApplicationShutdown {
     return registered;
   }
 
-  /** Loads a served model document, or says why it cannot be replayed. */
-  private load(modelId: string, document: unknown): Model | Replay {
+  /**
+   * Loads a model from the canonical bytes the verifier served, or says why it cannot be replayed.
+   * The bytes are checked against the modelId (keccak256) before they are decoded, so a verifier
+   * serving anything else never reaches the decoder.
+   */
+  private load(modelId: string, bytes: Buffer): LoadedModel | Replay {
+    if (modelIdOfBytes(bytes) !== modelId.toLowerCase()) {
+      this.logger.error({ msg: 'verifier served a model that is not the claimed one', modelId });
+      return { ok: false, verdict: 'bad-data', reason: 'the served model does not hash to the modelId' };
+    }
     let model: Model;
     try {
       // The loader refuses a model past the compute budget (libs/inference) before any replay.
-      model = parseModel(document);
+      model = decodeModel(bytes);
     } catch (error) {
       if (error instanceof ComputeBudgetExceededError) return this.tooCostly(modelId, error.shortMessage);
       return {
@@ -180,11 +191,8 @@ export class ClaimReplayer implements OnApplicationShutdown {
         reason: `the served model does not load: ${errorMessage(error)}`,
       };
     }
-    if (computeModelId(model) !== modelId.toLowerCase()) {
-      this.logger.error({ msg: 'verifier served a model that is not the claimed one', modelId });
-      return { ok: false, verdict: 'bad-data', reason: 'the served model does not hash to the modelId' };
-    }
-    this.models.set(modelId.toLowerCase(), model, encodeModel(model).length);
-    return model;
+    const loaded = { model, bytes };
+    this.models.set(modelId.toLowerCase(), loaded, bytes.length);
+    return loaded;
   }
 }

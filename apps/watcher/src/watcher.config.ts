@@ -33,8 +33,8 @@ export class WatcherConfig {
   readonly replayCacheBytes!: number;
   readonly modelCacheBytes!: number;
   /**
-   * The body limit models were registered under at the verifier (its VERIFIER_BODY_LIMIT): a
-   * served model answer past it (and its summary) is refused unread (issue 11, finding 6b).
+   * The largest model the verifier may serve, in canonical bytes (its VERIFIER_MODEL_BODY_LIMIT):
+   * a served model past it is refused unread (issue 11, finding 6b).
    */
   readonly modelMaxBytes!: number;
   readonly zkCacheDir?: string;
@@ -70,7 +70,7 @@ export const WATCHER_ENV_SCHEMA = Joi.object({
   WATCHER_REPLAY_TIMEOUT_MS: Joi.number().integer().min(100).max(3_600_000).default(60_000),
   WATCHER_REPLAY_CACHE_MB: Joi.number().integer().min(1).max(65_536).default(64),
   WATCHER_MODEL_CACHE_MB: Joi.number().integer().min(1).max(65_536).default(256),
-  WATCHER_MODEL_MAX_MB: Joi.number().integer().min(1).max(1024).default(4),
+  WATCHER_MODEL_MAX_MB: Joi.number().integer().min(1).max(1024).default(256),
   VERILAY_CACHE_DIR: Joi.string().min(1),
   VERILAY_NATIVE: Joi.string()
     .trim()

@@ -25,12 +25,11 @@ export class MalformedResponseError extends BaseError {
 }
 
 /**
- * Reads a JSON answer of at most `maxBytes`: refuses one whose content-length says more before
+ * Reads an answer of at most `maxBytes`: refuses one whose content-length says more before
  * reading any of it, and cancels the stream as soon as more arrives than allowed, so a hostile
- * server cannot make the client buffer (or V8 parse) an answer of any size. An empty body reads
- * as `{}`.
+ * server cannot make the client buffer an answer of any size.
  */
-export async function readCappedJson(response: Response, path: string, maxBytes: number): Promise<unknown> {
+export async function readCappedBytes(response: Response, path: string, maxBytes: number): Promise<Buffer> {
   const declared = Number(response.headers.get('content-length') ?? NaN);
   if (declared > maxBytes) {
     await response.body?.cancel().catch(() => undefined);
@@ -51,7 +50,12 @@ export async function readCappedJson(response: Response, path: string, maxBytes:
       chunks.push(value);
     }
   }
-  const text = Buffer.concat(chunks, bytes).toString('utf8');
+  return Buffer.concat(chunks, bytes);
+}
+
+/** `readCappedBytes`, parsed as JSON (so V8 never parses an answer over the cap). An empty body reads as `{}`. */
+export async function readCappedJson(response: Response, path: string, maxBytes: number): Promise<unknown> {
+  const text = (await readCappedBytes(response, path, maxBytes)).toString('utf8');
   if (!text.trim()) return {};
   try {
     return JSON.parse(text) as unknown;

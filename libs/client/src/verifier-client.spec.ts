@@ -1,6 +1,6 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ResponseTooLargeError } from './read-capped-json';
+import { MalformedResponseError, ResponseTooLargeError } from './read-capped-json';
 import { ANSWER_CAPS, VerifierApiError, VerifierClient } from './verifier-client';
 
 const MB = 2 ** 20;
@@ -126,6 +126,53 @@ describe(VerifierClient.name, () => {
       const error = await sut.getBatch(7).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(VerifierApiError);
       expect(error).toMatchObject({ status: 404, code: 'NOT_FOUND' });
+    });
+  });
+
+  describe('getModelBytes', () => {
+    it('asks for the canonical bytes by name and reads them within the cap', async () => {
+      let accept: string | undefined;
+      fake = new FakeVerifier((res) => {
+        accept = res.req.headers.accept;
+        res
+          .writeHead(200, { 'content-type': 'application/vnd.verilay.model' })
+          .end(Buffer.from('VLM\x02abc'));
+      });
+      await fake.listen();
+
+      const bytes = await new VerifierClient(fake.url).getModelBytes(CLAIM, { maxBytes: 64 });
+
+      expect(accept).toBe('application/vnd.verilay.model');
+      expect(bytes.toString('latin1')).toBe('VLM\x02abc');
+    });
+
+    it('refuses a model answer past its cap as it streams, and an answer of another type unread', async () => {
+      fake = new FakeVerifier((res, f) => {
+        if (res.req.url?.includes('json')) {
+          res.writeHead(200, { 'content-type': 'application/json' }).end('{"document":{}}');
+          return;
+        }
+        res.writeHead(200, { 'content-type': 'application/vnd.verilay.model' });
+        const chunk = Buffer.alloc(MB);
+        const pump = () => {
+          while (!res.destroyed && f.sent < 64 * MB) {
+            f.sent += chunk.length;
+            if (!res.write(chunk)) return void res.once('drain', pump);
+          }
+          res.end();
+        };
+        pump();
+      });
+      await fake.listen();
+      const sut = new VerifierClient(fake.url);
+
+      await expect(sut.getModelBytes(CLAIM, { maxBytes: 4 * MB })).rejects.toMatchObject({
+        code: 'RESPONSE_TOO_LARGE',
+        maxBytes: 4 * MB,
+      });
+      await new Promise((r) => setTimeout(r, 200));
+      expect(fake.sent).toBeLessThan(16 * MB);
+      await expect(sut.getModelBytes('json')).rejects.toBeInstanceOf(MalformedResponseError);
     });
   });
 });

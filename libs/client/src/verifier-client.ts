@@ -1,7 +1,8 @@
 import type { VerilayDeployment } from '@verilay/chain';
 import { BaseError } from '@verilay/errors';
 import type { ClaimFields, ClaimStatus, ClaimSubmission, GenerationSpan } from '@verilay/protocol';
-import { MalformedResponseError, readCappedJson } from './read-capped-json';
+import { MODEL_MEDIA_TYPE } from '@verilay/inference';
+import { MalformedResponseError, readCappedBytes, readCappedJson } from './read-capped-json';
 
 const KiB = 1024;
 /** Room for an answer's ids, shape and keys around its bulk. */
@@ -20,6 +21,8 @@ export const ANSWER_CAPS = {
   default: 1024 * KiB,
   /** A model registered under a body limit of `bodyLimit` (the verifier's default 4 MB), and its summary. */
   model: (bodyLimit = 4 * 1024 * KiB) => bodyLimit + 64 * KiB,
+  /** A model's canonical bytes, registered under the verifier's `VERIFIER_MODEL_BODY_LIMIT` (256 MiB). */
+  modelBytes: (bodyLimit = 256 * 1024 * KiB) => bodyLimit,
   /** A task input of `elements` values (the model's input size); default the verifier's most. */
   input: (elements = 1 << 22) => elements * BYTES_PER_INPUT_VALUE + SLACK_BYTES,
   /** A batch of `claims` claims (its count on chain); default the verifier's largest batch. */
@@ -169,11 +172,41 @@ export class VerifierClient {
     return this.request('POST', '/v1/models', document);
   }
 
+  /**
+   * Admin (models:write): registers a model from its canonical bytes (a `.vlm` file), for models
+   * of any size up to the verifier's `VERIFIER_MODEL_BODY_LIMIT`; the bytes hold no name.
+   */
+  registerModelBytes(
+    bytes: Uint8Array,
+    name?: string,
+  ): Promise<{ modelId: `0x${string}`; created: boolean }> {
+    const query = name === undefined ? '' : `?name=${encodeURIComponent(name)}`;
+    return this.request('POST', `/v1/models${query}`, bytes);
+  }
+
+  /**
+   * A model's summary, and its document when the model is small enough to be served as JSON
+   * (`document` is null otherwise: read `getModelBytes`).
+   */
   getModel(
     modelId: string,
     options: ReadOptions = {},
-  ): Promise<{ modelId: `0x${string}`; name: string; layers: number; document: unknown }> {
+  ): Promise<{ modelId: `0x${string}`; name: string; layers: number; bytes: number; document: unknown }> {
     return this.request('GET', `/v1/models/${modelId}`, undefined, options.maxBytes ?? ANSWER_CAPS.model());
+  }
+
+  /** A model's canonical bytes, as registered; check them against the modelId (keccak256) before use. */
+  async getModelBytes(modelId: string, options: ReadOptions = {}): Promise<Buffer> {
+    const path = `/v1/models/${modelId}`;
+    const response = await this.send('GET', path, undefined, MODEL_MEDIA_TYPE);
+    const maxBytes = options.maxBytes ?? ANSWER_CAPS.modelBytes();
+    if (!response.ok) throw await this.apiError(response, path, maxBytes);
+    const type = response.headers.get('content-type') ?? '';
+    if (!type.startsWith(MODEL_MEDIA_TYPE)) {
+      await response.body?.cancel().catch(() => undefined);
+      throw new MalformedResponseError(path, new Error(`content-type ${JSON.stringify(type)}`));
+    }
+    return readCappedBytes(response, path, maxBytes);
   }
 
   submitClaims(
@@ -238,24 +271,33 @@ export class VerifierClient {
     body?: unknown,
     maxBytes = this.maxBytes,
   ): Promise<T> {
-    const response = await fetch(new URL(path, this.baseUrl), {
+    const response = await this.send(method, path, body);
+    if (!response.ok) throw await this.apiError(response, path, maxBytes);
+    return (await readCappedJson(response, path, maxBytes)) as T;
+  }
+
+  /** Sends JSON, or a model's canonical bytes when `body` is bytes. */
+  private send(method: string, path: string, body: unknown, accept?: string): Promise<Response> {
+    const bytes = body instanceof Uint8Array;
+    return fetch(new URL(path, this.baseUrl), {
       method,
       headers: {
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(body === undefined ? {} : { 'content-type': bytes ? MODEL_MEDIA_TYPE : 'application/json' }),
+        ...(accept ? { accept } : {}),
         ...(this.apiKey ? { authorization: `Bearer ${this.apiKey}` } : {}),
       },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined ? undefined : bytes ? body : JSON.stringify(body),
       signal: AbortSignal.timeout(this.timeoutMs),
     });
-    if (!response.ok) {
-      const error = await readCappedJson(response, path, Math.min(maxBytes, ANSWER_CAPS.default)).catch(
-        (e: unknown) => (e instanceof MalformedResponseError ? {} : Promise.reject(e)),
-      );
-      throw new VerifierApiError(
-        response.status,
-        (error ?? {}) as { error?: { code?: string; message?: string } },
-      );
-    }
-    return (await readCappedJson(response, path, maxBytes)) as T;
+  }
+
+  private async apiError(response: Response, path: string, maxBytes: number): Promise<VerifierApiError> {
+    const error = await readCappedJson(response, path, Math.min(maxBytes, ANSWER_CAPS.default)).catch(
+      (e: unknown) => (e instanceof MalformedResponseError ? {} : Promise.reject(e)),
+    );
+    return new VerifierApiError(
+      response.status,
+      (error ?? {}) as { error?: { code?: string; message?: string } },
+    );
   }
 }

@@ -9,6 +9,9 @@ import { buildModel } from './parse-model';
 
 /** "VLM" + format version (1 or 2). */
 const MAGIC = [0x56, 0x4c, 0x4d];
+
+/** The HTTP media type of a model's canonical bytes (a `.vlm` file's contents). */
+export const MODEL_MEDIA_TYPE = 'application/vnd.verilay.model';
 const VERSIONS: Record<ModelFormat, number> = { 'verilay.model.v1': 1, 'verilay.model.v2': 2 };
 const OP_CODES: Record<LayerOp, number> = {
   dense: 1,
@@ -293,7 +296,12 @@ function decodeV2Layer(r: Reader, op: LayerOp): Layer {
 
 /** modelId = keccak256(canonical bytes), as 0x-prefixed lowercase hex. */
 export function computeModelId(model: Model): `0x${string}` {
-  return `0x${Buffer.from(keccak_256(encodeModel(model))).toString('hex')}`;
+  return modelIdOfBytes(encodeModel(model));
+}
+
+/** The modelId of canonical bytes as stored or served: keccak256 of the bytes (no decoding). */
+export function modelIdOfBytes(bytes: Uint8Array): `0x${string}` {
+  return `0x${Buffer.from(keccak_256(bytes)).toString('hex')}`;
 }
 
 class Writer {

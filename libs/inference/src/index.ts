@@ -61,7 +61,13 @@ export {
 } from './analyze-transformer';
 export { MODEL_FORMAT, buildModel, modelToJson, parseModel } from './parse-model';
 export { parameterCount } from './parameter-count';
-export { computeModelId, decodeModel, encodeModel } from './canonical-model';
+export {
+  computeModelId,
+  decodeModel,
+  encodeModel,
+  MODEL_MEDIA_TYPE,
+  modelIdOfBytes,
+} from './canonical-model';
 export { readModelFile } from './read-model-file';
 export {
   channelAxis,

@@ -38,7 +38,15 @@ import {
   type Hex32,
   type TensorCommitter,
 } from '@verilay/commitments';
-import { computeModelId, modelToJson, randomInput, randomModel, type Model } from '@verilay/inference';
+import {
+  computeModelId,
+  encodeModel,
+  MODEL_MEDIA_TYPE,
+  modelToJson,
+  randomInput,
+  randomModel,
+  type Model,
+} from '@verilay/inference';
 import { claimDomain, claimTypedData, executeTask, type ClaimFields } from '@verilay/protocol';
 import { WatcherProcess } from '@verilay/client';
 import { buildCircuit, Prover, releaseProverThreads } from '@verilay/zk';
@@ -95,6 +103,9 @@ export class AttackerVerifier {
 
   async listen(): Promise<void> {
     this.server = createServer((req, res) => {
+      const model = this.models.get(/^\/v1\/models\/(0x[0-9a-f]{64})$/.exec(req.url ?? '')?.[1] ?? '');
+      if (model && req.headers.accept === MODEL_MEDIA_TYPE)
+        return void res.writeHead(200, { 'content-type': MODEL_MEDIA_TYPE }).end(encodeModel(model));
       const body = this.answer(req.url ?? '');
       res
         .writeHead(body ? 200 : 404, { 'content-type': 'application/json' })

@@ -7,7 +7,7 @@ import {
   registerModel,
 } from '@verilay/chain';
 import { VerifierClient } from '@verilay/client';
-import { computeModelId, modelToJson, readModelFile, type Model } from '@verilay/inference';
+import { computeModelId, encodeModel, readModelFile, type Model } from '@verilay/inference';
 import { buildCircuit, releaseProverThreads, stepCircuitTable } from '@verilay/zk';
 import { readFileSync } from 'node:fs';
 
@@ -184,9 +184,16 @@ export async function modelRegister(file: string, opts: ModelRegisterOptions): P
   );
 }
 
-/** With `--verifier` and `--api-key`: registers the model with that verifier too (POST /v1/models). */
+/**
+ * With `--verifier` and `--api-key`: registers the model with that verifier too (POST /v1/models),
+ * as canonical bytes, which take models of any size up to its VERIFIER_MODEL_BODY_LIMIT.
+ */
 async function registerWithVerifier(opts: ModelRegisterOptions, model: Model, say: (line: string) => void) {
   if (!opts.verifier || !opts.apiKey) return;
-  await new VerifierClient(opts.verifier, { apiKey: opts.apiKey }).registerModel(modelToJson(model));
+  // An LLM's hundreds of MB take longer than an API call's usual 30 s to send and check.
+  await new VerifierClient(opts.verifier, { apiKey: opts.apiKey, timeoutMs: 600_000 }).registerModelBytes(
+    encodeModel(model),
+    model.name,
+  );
   say(`registered ${computeModelId(model)} with the verifier at ${opts.verifier}`);
 }

@@ -14,6 +14,8 @@ export class VerifierConfig {
   readonly maxClaimsPerRequest!: number;
   readonly maxValuesPerRequest!: number;
   readonly bodyLimit!: string;
+  /** Largest model in canonical bytes (`POST /v1/models` as application/vnd.verilay.model). */
+  readonly modelBodyLimit!: string;
   readonly chainId!: number;
   readonly claimsContract!: `0x${string}`;
   readonly logFormat!: 'text' | 'json';
@@ -83,6 +85,9 @@ export const VERIFIER_ENV_SCHEMA = Joi.object({
   VERIFIER_BODY_LIMIT: Joi.string()
     .pattern(/^\d+(b|kb|mb)$/i)
     .default('4mb'),
+  VERIFIER_MODEL_BODY_LIMIT: Joi.string()
+    .pattern(/^\d+(b|kb|mb)$/i)
+    .default('256mb'),
   VERILAY_CHAIN_ID: Joi.number().integer().min(1).default(31337),
   VERILAY_CLAIMS_CONTRACT: Joi.string()
     .pattern(/^0x[0-9a-fA-F]{40}$/)
@@ -143,6 +148,7 @@ export function loadVerifierConfig(env: Record<string, string | undefined>): Ver
     maxClaimsPerRequest: value.VERIFIER_MAX_CLAIMS_PER_REQUEST,
     maxValuesPerRequest: value.VERIFIER_MAX_VALUES_PER_REQUEST,
     bodyLimit: value.VERIFIER_BODY_LIMIT,
+    modelBodyLimit: value.VERIFIER_MODEL_BODY_LIMIT,
     chainId: value.VERILAY_CHAIN_ID,
     claimsContract: value.VERILAY_CLAIMS_CONTRACT.toLowerCase(),
     logFormat: value.VERIFIER_LOG_FORMAT,

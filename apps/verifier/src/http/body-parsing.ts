@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { MODEL_MEDIA_TYPE } from '@verilay/inference';
 import type { ErrorBody } from './error-codes';
 
 /**
@@ -70,14 +71,23 @@ function refuseOtherCharsets(req: Request, res: Response, next: NextFunction): v
 function refuseUnreadBodies(req: Request, res: Response, next: NextFunction): void {
   const announced =
     req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
-  if (!announced || req.is('application/json')) return next();
+  if (!announced || req.is('application/json') || isModelUpload(req)) return next();
   res.status(415).json({
     error: {
       code: 'UNSUPPORTED_MEDIA_TYPE',
-      message: `Request bodies must be application/json, not ${JSON.stringify(req.headers['content-type'] ?? '')}`,
+      message: `Request bodies must be application/json (POST /v1/models also takes ${MODEL_MEDIA_TYPE}), not ${JSON.stringify(req.headers['content-type'] ?? '')}`,
     },
   } satisfies ErrorBody);
   req.resume(); // drain what the client sends, so the answer is read
+}
+
+/**
+ * A model's canonical bytes for `POST /v1/models`: left unread here, and read by the handler
+ * (`readModelBody`) after the API key guard, so nobody without a key can make the verifier
+ * buffer a body of the model limit.
+ */
+function isModelUpload(req: Request): boolean {
+  return req.method === 'POST' && req.path === '/v1/models' && req.is(MODEL_MEDIA_TYPE) === MODEL_MEDIA_TYPE;
 }
 
 /** Deepest array/object nesting accepted: the API's documents need 4; deep ones exhaust the stack. */

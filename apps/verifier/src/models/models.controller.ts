@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiBody,
@@ -8,14 +8,26 @@ import {
   ApiUnauthorizedResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiPayloadTooLargeResponse,
+  ApiProduces,
+  ApiQuery,
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
-import { modelToJson, parameterCount, type Model } from '@verilay/inference';
-import type { Response } from 'express';
+import { MODEL_MEDIA_TYPE, modelToJson, parameterCount, type Model } from '@verilay/inference';
+import type { Request, Response } from 'express';
+import { VerifierConfig } from '../config/verifier.config';
 import { RequireScope } from '../http/api-key.guard';
 import { Hex32Param } from '../http/hex32.pipe';
+import { readModelBody } from './model-body';
 import { ModelsService } from './models.service';
+
+/**
+ * Models whose canonical bytes are over this are not served as a JSON document (an LLM's would be
+ * hundreds of MB of JSON, past V8's longest string): `document` is null, the bytes are served as
+ * application/vnd.verilay.model.
+ */
+export const MAX_JSON_MODEL_BYTES = 4 * 1024 * 1024;
 
 const summary = (modelId: string, model: Model) => ({
   modelId,
@@ -29,32 +41,72 @@ const summary = (modelId: string, model: Model) => ({
 @ApiTags('models')
 @Controller('v1/models')
 export class ModelsController {
-  constructor(private readonly models: ModelsService) {}
+  constructor(
+    private readonly models: ModelsService,
+    private readonly config: VerifierConfig,
+  ) {}
 
   @Post()
   @HttpCode(201)
   @RequireScope('models:write')
   @ApiBearerAuth()
   @ApiOperation({
-    summary: 'Register a model (body: the model document of docs/model-format.md); API key with models:write',
+    summary:
+      'Register a model: its JSON document, or its canonical bytes as application/vnd.verilay.model ' +
+      '(docs/model-format.md; for models too big for JSON, up to VERIFIER_MODEL_BODY_LIMIT); API key with models:write',
   })
+  @ApiQuery({ name: 'name', required: false, description: 'The name of a model sent as canonical bytes' })
+  @ApiPayloadTooLargeResponse({ description: 'PAYLOAD_TOO_LARGE: over VERIFIER_BODY_LIMIT or VERIFIER_MODEL_BODY_LIMIT' })
   @ApiUnauthorizedResponse({ description: 'UNAUTHENTICATED: no API key, or not a valid one' })
   @ApiForbiddenResponse({ description: 'INSUFFICIENT_SCOPE: the key lacks models:write' })
   @ApiTooManyRequestsResponse({ description: 'RATE_LIMITED (Retry-After)' })
-  @ApiBody({ schema: { type: 'object', description: 'verilay.model.v1 document' } })
+  @ApiBody({ schema: { type: 'object', description: 'verilay.model.v1 or v2 document, or canonical bytes' } })
   @ApiCreatedResponse({ description: 'Registered; 200 when it was already registered' })
   @ApiUnprocessableEntityResponse({ description: 'INVALID_MODEL, with meta.path naming the field' })
-  async register(@Body() document: unknown, @Res({ passthrough: true }) res: Response) {
-    const { modelId, created, model } = await this.models.register(document);
+  async register(
+    @Body() document: unknown,
+    @Query('name') name: unknown,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    // The bytes are read here, after the key guard (body-parsing.ts leaves them unread).
+    const { modelId, created, model } =
+      req.is(MODEL_MEDIA_TYPE) === MODEL_MEDIA_TYPE
+        ? await this.models.registerBytes(
+            await readModelBody(req, this.config.modelBodyLimit),
+            typeof name === 'string' ? name : undefined,
+          )
+        : await this.models.register(document);
     if (!created) res.status(200);
     return { ...summary(modelId, model), created };
   }
 
   @Get(':modelId')
-  @ApiOperation({ summary: 'A registered model: summary and full document' })
+  @ApiOperation({
+    summary:
+      'A registered model: summary and document (null over 4 MiB of canonical bytes); with ' +
+      'Accept: application/vnd.verilay.model, its canonical bytes (keccak256 = modelId)',
+  })
+  @ApiProduces('application/json', MODEL_MEDIA_TYPE)
   @ApiOkResponse({ description: 'The model' })
-  async get(@Param('modelId', Hex32Param) modelId: string) {
-    const model = await this.models.get(modelId);
-    return { ...summary(modelId, model), document: modelToJson(model) };
+  async get(
+    @Param('modelId', Hex32Param) modelId: string,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    if (wantsBytes(req)) {
+      const bytes = await this.models.bytes(modelId);
+      res.type(MODEL_MEDIA_TYPE);
+      res.send(bytes);
+      return;
+    }
+    const { model, size } = await this.models.getSized(modelId);
+    const document = size <= MAX_JSON_MODEL_BYTES ? modelToJson(model) : null;
+    return { ...summary(modelId, model), bytes: size, document };
   }
+}
+
+/** The canonical bytes are served only when asked for by name, never for a wildcard Accept. */
+function wantsBytes(req: Request): boolean {
+  return (req.headers.accept ?? '').split(',').some((t) => t.split(';')[0].trim().toLowerCase() === MODEL_MEDIA_TYPE);
 }

@@ -1,16 +1,25 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { computeModelId, decodeModel, encodeModel, parseModel, type Model } from '@verilay/inference';
+import {
+  decodeModel,
+  encodeModel,
+  InvalidModelError,
+  modelIdOfBytes,
+  parseModel,
+  type Model,
+} from '@verilay/inference';
 import { ModelRepository } from '@verilay/storage';
+import { ByteLru } from '@verilay/workers';
 import { Clock } from '../clock';
 import { NotFoundError } from '../http/not-found.error';
 
-const CACHE_SIZE = 64;
+/** Decoded models kept in memory, by the size of their canonical bytes (an LLM's are ~200 MB). */
+const CACHE_BYTES = 1024 * 1024 * 1024;
 
-/** Registered models: stored as canonical bytes, kept decoded in a small LRU cache. */
+/** Registered models: stored as canonical bytes, kept decoded in an LRU cache bounded in bytes. */
 @Injectable()
 export class ModelsService {
   private readonly logger = new Logger(ModelsService.name);
-  private readonly cache = new Map<string, Model>();
+  private readonly cache = new ByteLru<{ model: Model; size: number }>(CACHE_BYTES);
 
   constructor(
     private readonly repository: ModelRepository,
@@ -19,36 +28,64 @@ export class ModelsService {
 
   /** Validates and stores a model document; registering the same model again is a no-op. */
   async register(document: unknown): Promise<{ modelId: `0x${string}`; created: boolean; model: Model }> {
-    const model = parseModel(document);
-    const modelId = computeModelId(model);
-    const created = await this.repository.register(modelId, model.name, encodeModel(model), this.clock.now());
-    if (!created) return { modelId, created, model: await this.get(modelId) }; // the stored one (its name stays)
-    this.logger.log({ msg: 'model registered', modelId, name: model.name, layers: model.layers.length });
-    this.remember(modelId, model);
-    return { modelId, created, model };
+    return this.store(parseModel(document));
+  }
+
+  /**
+   * Validates and stores a model given as canonical bytes (a `.vlm` file: docs/model-format.md),
+   * for models too big for a JSON body. The bytes hold no name: `name` is the caller's.
+   */
+  async registerBytes(
+    bytes: Uint8Array,
+    name = 'unnamed',
+  ): Promise<{ modelId: `0x${string}`; created: boolean; model: Model }> {
+    if (name.length === 0 || name.length > 200)
+      throw new InvalidModelError('name', 'must be a string of 1 to 200 characters');
+    // Every load check and the compute budget, as for a document.
+    return this.store(decodeModel(bytes, name));
   }
 
   /** The model, or null when no model has this id. */
   async find(modelId: string): Promise<Model | null> {
+    return (await this.findSized(modelId))?.model ?? null;
+  }
+
+  async get(modelId: string): Promise<Model> {
+    return (await this.getSized(modelId)).model;
+  }
+
+  /** The model and the size of its canonical bytes. */
+  async getSized(modelId: string): Promise<{ model: Model; size: number }> {
+    const found = await this.findSized(modelId);
+    if (!found) throw new NotFoundError('MODEL_NOT_FOUND', `Model ${modelId} is not registered`);
+    return found;
+  }
+
+  /** The model's canonical bytes as stored (their keccak256 is the modelId). */
+  async bytes(modelId: string): Promise<Buffer> {
+    const row = await this.repository.find(modelId.toLowerCase());
+    if (!row) throw new NotFoundError('MODEL_NOT_FOUND', `Model ${modelId} is not registered`);
+    return row.bytes;
+  }
+
+  private async findSized(modelId: string): Promise<{ model: Model; size: number } | null> {
     const id = modelId.toLowerCase();
     const cached = this.cache.get(id);
     if (cached) return cached;
     const row = await this.repository.find(id);
     if (!row) return null;
-    const model = decodeModel(row.bytes, row.name);
-    this.remember(id, model);
-    return model;
+    const found = { model: decodeModel(row.bytes, row.name), size: row.bytes.length };
+    this.cache.set(id, found, found.size);
+    return found;
   }
 
-  async get(modelId: string): Promise<Model> {
-    const model = await this.find(modelId);
-    if (!model) throw new NotFoundError('MODEL_NOT_FOUND', `Model ${modelId} is not registered`);
-    return model;
-  }
-
-  private remember(modelId: string, model: Model) {
-    this.cache.delete(modelId);
-    this.cache.set(modelId, model);
-    if (this.cache.size > CACHE_SIZE) this.cache.delete(this.cache.keys().next().value!);
+  private async store(model: Model): Promise<{ modelId: `0x${string}`; created: boolean; model: Model }> {
+    const bytes = encodeModel(model);
+    const modelId = modelIdOfBytes(bytes);
+    const created = await this.repository.register(modelId, model.name, bytes, this.clock.now());
+    if (!created) return { modelId, created, model: await this.get(modelId) }; // the stored one (its name stays)
+    this.logger.log({ msg: 'model registered', modelId, name: model.name, layers: model.layers.length });
+    this.cache.set(modelId, { model, size: bytes.length }, bytes.length);
+    return { modelId, created, model };
   }
 }

@@ -1,0 +1,210 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- HTTP answers are checked by shape in the assertions */
+import type { INestApplication } from '@nestjs/common';
+import { mintApiKey, VerifierClient } from '@verilay/client';
+import {
+  buildModel,
+  computeModelId,
+  encodeModel,
+  MODEL_MEDIA_TYPE,
+  modelIdOfBytes,
+  modelToJson,
+  randomModel,
+  readModelFile,
+} from '@verilay/inference';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { DataSource } from 'typeorm';
+import { loadVerifierConfig } from '../config/verifier.config';
+import { createVerifierApp } from '../verifier-app';
+import { MAX_JSON_MODEL_BYTES } from './models.controller';
+
+const admin = mintApiKey('admin', ['models:write']);
+const reader = mintApiKey('reader', ['proofs:write']);
+const TINY_LM = join(__dirname, '../../../../models/tiny-llm/tiny-llm.json');
+const MB = 2 ** 20;
+
+/**
+ * Models as canonical bytes (application/vnd.verilay.model): how a model too big for a JSON body
+ * (an LLM's are ~200 MB) is registered and served, and what a client without the right key, or
+ * with a hostile body, gets.
+ */
+describe('POST and GET /v1/models as canonical bytes', () => {
+  let dir: string;
+  let app: INestApplication;
+  let url: string;
+  let sut: VerifierClient;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'verilay-model-bytes-'));
+    const config = loadVerifierConfig({
+      VERIFIER_DB: join(dir, 'verifier.sqlite'),
+      VERIFIER_CHAIN: 'off',
+      VERIFIER_BODY_LIMIT: '1mb',
+      VERIFIER_MODEL_BODY_LIMIT: '8mb',
+      VERIFIER_API_KEYS: `${admin.entry}; ${reader.entry}`,
+    });
+    app = await createVerifierApp(config, { logger: false });
+    await app.listen(0, '127.0.0.1');
+    url = await app.getUrl();
+    sut = new VerifierClient(url, { apiKey: admin.token });
+  });
+  afterEach(async () => {
+    await app.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** One raw request: `chunks` written as they come, the answer read whole. */
+  function send(
+    path: string,
+    headers: Record<string, string>,
+    chunks: Buffer[] = [],
+  ): Promise<{ status: number; body: any; type: string; sent: number }> {
+    return new Promise((resolve, reject) => {
+      let sent = 0;
+      const req = request(`${url}${path}`, { method: 'POST', headers }, (res) => {
+        const parts: Buffer[] = [];
+        res.on('data', (b: Buffer) => parts.push(b));
+        res.on('end', () => {
+          const text = Buffer.concat(parts).toString('utf8');
+          resolve({ status: res.statusCode!, body: text ? JSON.parse(text) : {}, type: String(res.headers['content-type']), sent });
+          req.destroy();
+        });
+      });
+      // The server may close the connection once it has answered, while the body is still going.
+      req.on('error', (e: NodeJS.ErrnoException) =>
+        e.code === 'ECONNRESET' || e.code === 'EPIPE' ? undefined : reject(e),
+      );
+      let next = 0;
+      const pump = () => {
+        while (next < chunks.length) {
+          sent += chunks[next].length;
+          if (!req.write(chunks[next++])) return void req.once('drain', pump);
+        }
+      };
+      pump();
+    });
+  }
+
+  const storedModels = async () =>
+    ((await app.get(DataSource).query('SELECT count(*) AS n FROM models')) as { n: number }[])[0].n;
+
+  it('registers the tiny LM from its bytes, serves the same bytes (keccak256 = modelId) and its JSON document', async () => {
+    const model = readModelFile(TINY_LM);
+    const bytes = encodeModel(model);
+
+    const registered = await sut.registerModelBytes(bytes, 'tiny-llm');
+
+    expect(registered).toMatchObject({ modelId: computeModelId(model), created: true, name: 'tiny-llm' });
+    const served = await sut.getModelBytes(registered.modelId);
+    expect(Buffer.compare(served, Buffer.from(bytes))).toBe(0);
+    expect(modelIdOfBytes(served)).toBe(registered.modelId);
+    const summary = await sut.getModel(registered.modelId);
+    expect(summary).toMatchObject({ name: 'tiny-llm', bytes: bytes.length, layers: model.layers.length });
+    expect(summary.document).toEqual(modelToJson(model));
+    // The same model as a JSON document is the same model: 200, its first name kept.
+    expect(await sut.registerModel({ ...(modelToJson(model) as object), name: 'other' })).toMatchObject({
+      modelId: registered.modelId,
+      created: false,
+      name: 'tiny-llm',
+    });
+  });
+
+  it('serves a model over 4 MiB of bytes without its JSON document, and its bytes on request', async () => {
+    // One dense layer of 2100 x 2048 int8 weights (4.3 MB), filled cheaply.
+    const weights = new Int8Array(2100 * 2048);
+    for (let i = 0; i < weights.length; i++) weights[i] = ((i * 7919) % 255) - 127;
+    const model = buildModel({
+      format: 'verilay.model.v1',
+      name: 'wide',
+      input: { shape: [2100], dtype: 'int8' },
+      layers: [{ op: 'dense', inFeatures: 2100, outFeatures: 2048, weights, bias: new Int32Array(2048) }],
+    });
+    const bytes = encodeModel(model);
+    expect(bytes.length).toBeGreaterThan(MAX_JSON_MODEL_BYTES);
+
+    const { modelId } = await sut.registerModelBytes(bytes, 'wide');
+
+    expect(await sut.getModel(modelId)).toMatchObject({
+      bytes: bytes.length,
+      document: null,
+      layers: model.layers.length,
+    });
+    expect(Buffer.compare(await sut.getModelBytes(modelId), Buffer.from(bytes))).toBe(0);
+    // A JSON client is never sent bytes it did not ask for by name.
+    const wildcard = await fetch(`${url}/v1/models/${modelId}`, { headers: { accept: '*/*' } });
+    expect(wildcard.headers.get('content-type')).toMatch(/^application\/json/);
+  }, 180_000);
+
+  it('answers 401 and 403 before reading the body: a 100 MB upload is refused at its first megabyte', async () => {
+    const headers = { 'content-type': MODEL_MEDIA_TYPE, 'content-length': String(100 * MB) };
+    const first = [Buffer.alloc(MB)];
+
+    const anonymous = await send('/v1/models', headers, first);
+    const wrongScope = await send('/v1/models', { ...headers, authorization: `Bearer ${reader.token}` }, [
+      Buffer.alloc(MB),
+    ]);
+
+    expect([anonymous.status, anonymous.body.error.code]).toEqual([401, 'UNAUTHENTICATED']);
+    expect([wrongScope.status, wrongScope.body.error.code]).toEqual([403, 'INSUFFICIENT_SCOPE']);
+    expect(await storedModels()).toBe(0);
+  });
+
+  it('refuses bytes over VERIFIER_MODEL_BODY_LIMIT with 413: by Content-Length unread, and as a chunked body grows', async () => {
+    const auth = { 'content-type': MODEL_MEDIA_TYPE, authorization: `Bearer ${admin.token}` };
+
+    const declared = await send('/v1/models', { ...auth, 'content-length': String(9 * MB) }, [Buffer.alloc(1024)]);
+    const chunked = await send(
+      '/v1/models',
+      { ...auth, 'transfer-encoding': 'chunked' },
+      Array.from({ length: 12 }, () => Buffer.alloc(MB)),
+    );
+
+    for (const answer of [declared, chunked])
+      expect([answer.status, answer.body.error.code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
+    expect(declared.body.error.message).toMatch(/VERIFIER_MODEL_BODY_LIMIT/);
+    expect(await storedModels()).toBe(0);
+  });
+
+  it('refuses a compressed body (415), bytes that are no model (422) and a bad name (422), storing nothing', async () => {
+    const model = randomModel({ seed: 7, kind: 'mlp', sizes: [8, 4], argmax: true });
+    const bytes = Buffer.from(encodeModel(model));
+    const post = (body: Buffer, extra: Record<string, string> = {}, query = '') =>
+      send(
+        `/v1/models${query}`,
+        {
+          'content-type': MODEL_MEDIA_TYPE,
+          'content-length': String(body.length),
+          authorization: `Bearer ${admin.token}`,
+          ...extra,
+        },
+        [body],
+      );
+
+    const gzipped = await post(gzipSync(bytes), { 'content-encoding': 'gzip' });
+    const badMagic = await post(Buffer.concat([Buffer.from('VLX'), bytes.subarray(3)]));
+    const truncated = await post(bytes.subarray(0, bytes.length - 5));
+    const trailing = await post(Buffer.concat([bytes, Buffer.from([0])]));
+    const json = await post(Buffer.from(JSON.stringify(modelToJson(model))));
+    const longName = await post(bytes, {}, `?name=${'n'.repeat(201)}`);
+
+    expect([gzipped.status, gzipped.body.error.code]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
+    for (const answer of [badMagic, truncated, trailing, json, longName])
+      expect([answer.status, answer.body.error.code]).toEqual([422, 'INVALID_MODEL']);
+    expect(await storedModels()).toBe(0);
+    // The same bytes, well formed, register.
+    expect((await post(bytes)).status).toBe(201);
+    expect(await storedModels()).toBe(1);
+  });
+
+  it('takes model bytes on POST /v1/models only: 415 elsewhere', async () => {
+    const answer = await send(
+      '/v1/claims',
+      { 'content-type': MODEL_MEDIA_TYPE, 'content-length': '4', authorization: `Bearer ${admin.token}` },
+      [Buffer.from('VLM\x02')],
+    );
+    expect([answer.status, answer.body.error.code]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
+  });
+});
