@@ -71,29 +71,21 @@ export function dotProducts(
     const bias0 = bias === undefined ? 0 : bias[c];
     const bias1 = bias === undefined || !pair ? 0 : bias[c + 1];
     const at = yAt + c;
-    // The sums start at the bias; each chunk's sums are added (every partial sum is an int32).
-    for (let r = 0; r < rows; r++) {
-      y[at + r * cols] = bias0;
-      if (pair) y[at + r * cols + 1] = bias1;
-    }
-    if (packed !== undefined) {
+    if (packed !== undefined)
       // Sum p holds rows 2p and 2p + 1 (that one only when 2p + 1 < rows).
-      columnPair(packed, Math.ceil(rows / 2), k, chunk, w, (p, s0, s1) => {
-        // s = lo + hi·2^27 with |lo| < 2^26: hi is s / 2^27 rounded, exactly (no ties).
-        const hi0 = Math.round(s0 / LANE);
-        const hi1 = Math.round(s1 / LANE);
+      columnPair(packed, Math.ceil(rows / 2), k, chunk, true, w, (p, lo0, hi0, lo1, hi1) => {
         const row = at + 2 * p * cols;
-        y[row] += s0 - hi0 * LANE;
-        if (pair) y[row + 1] += s1 - hi1 * LANE;
+        y[row] = bias0 + lo0;
+        if (pair) y[row + 1] = bias1 + lo1;
         if (2 * p + 1 < rows) {
-          y[row + cols] += hi0;
-          if (pair) y[row + cols + 1] += hi1;
+          y[row + cols] = bias0 + hi0;
+          if (pair) y[row + cols + 1] = bias1 + hi1;
         }
       });
-    } else
-      columnPair(x, rows, k, k, w, (r, s0, s1) => {
-        y[at + r * cols] += s0;
-        if (pair) y[at + r * cols + 1] += s1;
+    else
+      columnPair(x, rows, k, k, false, w, (r, s0, _, s1) => {
+        y[at + r * cols] = bias0 + s0;
+        if (pair) y[at + r * cols + 1] = bias1 + s1;
       });
   }
 }
@@ -114,20 +106,38 @@ function packRows(x: Float64Array, rows: number, k: number): Float64Array {
   return packed;
 }
 
+/** 1.5·2^52: v + ROUNDER − ROUNDER is v rounded to an integer (|v| < 2^51; ties to even). */
+const ROUNDER = 1.5 * 2 ** 52;
+
 /**
- * Σ_i x[r][i]·w[i] and Σ_i x[r][i]·w[k + i] for each of `rows` rows of x, over each run of `chunk`
- * steps i, to `emit(r, ·, ·)`: four rows at a time, then one by one.
+ * Σ_i x[r][i]·w[i] and Σ_i x[r][i]·w[k + i] for each of `rows` rows of x, to
+ * `emit(r, lo0, hi0, lo1, hi1)`: four rows at a time, then one by one. The sums are taken over
+ * runs of `chunk` steps and added up; with `lanes`, each run's sums are first taken apart into
+ * their low and high lanes (s = lo + hi·2^27, |lo| < 2^26, so hi is s / 2^27 rounded: no ties);
+ * without, the sums are the low lanes and the high ones are 0.
  */
 function columnPair(
   x: Float64Array,
   rows: number,
   k: number,
   chunk: number,
+  lanes: boolean,
   w: Float64Array,
-  emit: (r: number, s0: number, s1: number) => void,
+  emit: (r: number, lo0: number, hi0: number, lo1: number, hi1: number) => void,
 ): void {
+  // The 4 rows' sums of column 0, then of column 1: one run's, then their lanes' running totals.
+  const [sums, lo, hi] = [new Float64Array(8), new Float64Array(8), new Float64Array(8)];
+  const add = (n: number) => {
+    for (let j = 0; j < n; j++) {
+      const h = lanes ? sums[j] / LANE + ROUNDER - ROUNDER : 0;
+      lo[j] += sums[j] - h * LANE;
+      hi[j] += h;
+    }
+  };
   const full = rows - (rows % 4);
-  for (let r = 0; r < full; r += 4)
+  for (let r = 0; r < full; r += 4) {
+    lo.fill(0);
+    hi.fill(0);
     for (let start = 0; start < k; start += chunk) {
       // (Plain declarations, not destructuring: this runs once per block of 8 sums.)
       const end = Math.min(k, start + chunk);
@@ -159,12 +169,21 @@ function columnPair(
         p3 += u * s;
         q3 += v * s;
       }
-      emit(r, p0, q0);
-      emit(r + 1, p1, q1);
-      emit(r + 2, p2, q2);
-      emit(r + 3, p3, q3);
+      sums[0] = p0;
+      sums[1] = p1;
+      sums[2] = p2;
+      sums[3] = p3;
+      sums[4] = q0;
+      sums[5] = q1;
+      sums[6] = q2;
+      sums[7] = q3;
+      add(8);
     }
-  for (let r = full; r < rows; r++)
+    for (let j = 0; j < 4; j++) emit(r + j, lo[j], hi[j], lo[4 + j], hi[4 + j]);
+  }
+  for (let r = full; r < rows; r++) {
+    lo.fill(0);
+    hi.fill(0);
     for (let start = 0; start < k; start += chunk) {
       const end = Math.min(k, start + chunk);
       const x0 = r * k;
@@ -175,6 +194,10 @@ function columnPair(
         p += w[i] * s;
         q += w[k + i] * s;
       }
-      emit(r, p, q);
+      sums[0] = p;
+      sums[1] = q;
+      add(2);
     }
+    emit(r, lo[0], hi[0], lo[1], hi[1]);
+  }
 }
