@@ -5,6 +5,7 @@ import {
   llamaForward,
   readFloatLlama,
   readGguf,
+  type GgufImportResult,
   type GgufWriterTensor,
   type GgufWriterValue,
 } from '@verilay/gguf';
@@ -76,6 +77,19 @@ function tinyGguf(seed: number, patch: (m: [string, GgufWriterValue][]) => void 
 const TEXT =
   'In the beginning God created the heaven and the earth. And the earth was without form, and void.';
 
+/** Relative RMS error of the model's dequantized logits against the float model's. */
+function logitError(sut: GgufImportResult, input: number[], want: Float64Array): number {
+  const { trace } = run(sut.model, input);
+  const q = trace[trace.length - 2].data;
+  const { scale, zeroPoint } = sut.quantized.logits;
+  let [err, norm] = [0, 0];
+  want.forEach((v, i) => {
+    err += ((q[i] - zeroPoint) * scale - v) ** 2;
+    norm += v * v;
+  });
+  return Math.sqrt(err / norm);
+}
+
 describe('importGguf', () => {
   it('imports a GQA LLaMA as a v2 language model whose integer logits follow the float model', () => {
     const bytes = tinyGguf(7);
@@ -93,15 +107,23 @@ describe('importGguf', () => {
     const float = readFloatLlama(readGguf(bytes));
     const input = [...Buffer.from('Let there be light: and there')].slice(0, 16);
     const want = llamaForward(float, input);
-    const { trace } = run(sut.model, input);
-    const q = trace[trace.length - 2].data;
-    const { scale, zeroPoint } = sut.quantized.logits;
-    let [err, norm] = [0, 0];
-    want.forEach((v, i) => {
-      err += ((q[i] - zeroPoint) * scale - v) ** 2;
-      norm += v * v;
+    expect(logitError(sut, input, want)).toBeLessThan(0.15);
+  });
+
+  it('runs an MLP twice, at the sink scales and the others, and still follows the float model', () => {
+    const bytes = tinyGguf(7);
+    const sut = importGguf(bytes, {
+      context: 16,
+      calibrationText: TEXT,
+      calibrationWindows: 4,
+      sinkSplit: 0,
     });
-    expect(Math.sqrt(err / norm)).toBeLessThan(0.15);
+    const once = importGguf(bytes, { context: 16, calibrationText: TEXT, calibrationWindows: 4 });
+    expect(sut.quantized.dualBranches).toEqual(expect.arrayContaining(['b0.down', 'b1.down']));
+    expect(sut.model.layers.length).toBeGreaterThan(once.model.layers.length);
+    const input = [...Buffer.from('Let there be light: and there')].slice(0, 16);
+    const want = llamaForward(readFloatLlama(readGguf(bytes)), input);
+    expect(logitError(sut, input, want)).toBeLessThan(0.15);
   });
 
   it('refuses what it cannot import with a GgufError', () => {

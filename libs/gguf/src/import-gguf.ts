@@ -22,6 +22,7 @@ export interface GgufImportOptions {
   readonly productDtype?: QuantizeLlamaOptions['productDtype'];
   readonly logitDtype?: QuantizeLlamaOptions['logitDtype'];
   readonly attentionDtype?: QuantizeLlamaOptions['attentionDtype'];
+  readonly sinkSplit?: number;
   /** Passed to buildModel (the compute budget). */
   readonly load?: LoadOptions;
 }
@@ -60,6 +61,7 @@ export function importGguf(bytes: Uint8Array, options: GgufImportOptions): GgufI
     productDtype: options.productDtype ?? 'int16',
     logitDtype: options.logitDtype ?? 'int8',
     attentionDtype: options.attentionDtype ?? 'int8',
+    sinkSplit: options.sinkSplit ?? 1.5,
   });
   return {
     model: buildModel(quantized.spec, options.load),

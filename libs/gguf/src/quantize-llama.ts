@@ -9,7 +9,8 @@
 //   held k times smaller than the other rows (k a power of two per half-block, from calibration). rmsnorm is invariant under scaling a
 //   row, so norms read it as it is; a branch whose row 0 would overflow the fine scale is computed
 //   twice (fine and k× coarser) and rows are selected per position with `rope` as a per-position
-//   scale (sin 0, cos 2^shift or 0).
+//   scale (sin 0, cos 2^shift or 0). An MLP whose sink intermediates dwarf the other positions'
+//   runs twice the same way, once at the scales calibrated without position 0.
 import {
   quantizeMultiplier,
   type ChannelRequantize,
@@ -39,6 +40,11 @@ export interface QuantizeLlamaOptions {
   readonly logitDtype: 'int8' | 'int16';
   /** dtype of the attention output (P·V, the o projection's input) and of v. */
   readonly attentionDtype: 'int8' | 'int16';
+  /**
+   * An MLP whose intermediates reach more than this factor at position 0 than at the others runs
+   * twice, at the other positions' scales and at the sink's (Infinity: never).
+   */
+  readonly sinkSplit: number;
 }
 
 export interface QuantizedLlama {
@@ -99,8 +105,8 @@ export function quantizeLlama(
     if (!r) throw new Error(`no calibration for ${name}`);
     return Math.max(Math.abs(r.min), Math.abs(r.max));
   };
-  const scaleOf = (name: string, dtype: 'int8' | 'int16' = 'int8') =>
-    absMax(name) / (dtype === 'int8' ? 127 : 32767);
+  const scaleOf = (name: string, dtype: 'int8' | 'int16' = 'int8', tail = false) =>
+    absMax(name, tail) / (dtype === 'int8' ? 127 : 32767);
 
   // dense with int8 rows, each row's scale in a per-channel requantize to (outScale, dtype).
   const dense = (w: Float32Array, inF: number, inScale: number, outScale: number, dtype: DType) => {
@@ -169,19 +175,35 @@ export function quantizeLlama(
       dtype: NORM_DTYPE,
     });
   };
-  /** The branch (current tensor) through `w` into residual units, then added to slot 1. */
-  const residualBranch = (name: string, w: Float32Array, inF: number, inScale: number) => {
-    if (absMax(name) <= 32767 * sR * 0.9) {
-      dense(w, inF, inScale, sR, 'int16');
+  /**
+   * A branch into the residual: `body(tail)` emits the layers from the current tensor to `w`'s
+   * input and returns that input's scale (`tail`: scales calibrated on positions 1.. only), then
+   * `w` maps it into residual units and it is added to slot 1. The branch runs twice, fine (rows
+   * 1.., residual scale sR) and coarse (row 0, sR·k), when its output's row 0 would overflow the
+   * fine scale or `twice` asks for it (its intermediates' sink maxima would cost the other rows
+   * their precision, so the fine run also takes the tail scales).
+   */
+  const residualBranch = (
+    name: string,
+    w: Float32Array,
+    inF: number,
+    body: (tail: boolean) => number,
+    twice = false,
+  ) => {
+    const fits = absMax(name) <= 32767 * sR * 0.9;
+    if (fits && !twice) {
+      dense(w, inF, body(false), sR, 'int16');
       if (k > 1) positionScale((t) => (t === 0 ? 1 / k : 1));
     } else {
-      // Row 0 would overflow the fine scale: fine rows 1.., plus row 0 at the coarse scale sR·k.
+      // Fine rows 1.., plus row 0 at the coarse scale sR·k, each selected per position.
       dualBranches.push(name);
-      layers.push({ op: 'store', slot: 14 });
-      dense(w, inF, inScale, sR, 'int16');
+      if (twice) layers.push({ op: 'store', slot: 14 });
+      const fineIn = body(twice);
+      if (!twice) layers.push({ op: 'store', slot: 14 });
+      dense(w, inF, fineIn, sR, 'int16');
       positionScale((t) => (t === 0 ? 0 : 1));
       layers.push({ op: 'store', slot: 13 }, { op: 'load', slot: 14 });
-      dense(w, inF, inScale, sR * k, 'int16');
+      dense(w, inF, twice ? body(false) : fineIn, sR * k, 'int16');
       positionScale((t) => (t === 0 ? 1 : 0));
       layers.push({ op: 'add', slot: 13, requantize: rq(1, 'int16') });
     }
@@ -265,28 +287,35 @@ export function quantizeLlama(
     });
     layers.push({ op: 'mergeHeads' });
     probe(p + 'attn', sA);
-    residualBranch(p + 'o', blk.wo, H * hd, sA);
+    residualBranch(p + 'o', blk.wo, H * hd, () => sA);
 
     enterHalfBlock([p + 'xmid', p + 'down', i < last ? `b${i + 1}.x` : 'x']);
     const pd = options.productDtype;
-    const [sH2, sG, sS, sU, sP] = [
-      scaleOf(p + 'h2', NORM_DTYPE),
-      scaleOf(p + 'gate'),
-      scaleOf(p + 'silu'),
-      scaleOf(p + 'up'),
-      scaleOf(p + 'prod', pd),
-    ];
+    const sH2 = scaleOf(p + 'h2', NORM_DTYPE);
     probe(p + 'xmid', sR, true);
     layers.push({ op: 'store', slot: 1 });
     rmsnorm(blk.ffnNorm, sH2);
     probe(p + 'h2', sH2);
-    layers.push({ op: 'store', slot: 2 });
-    dense(blk.wGate, d, sH2, sG, 'int8');
-    layers.push(siluGate(fit, sG, sS, quantizeMultiplier, 'int8'));
-    layers.push({ op: 'store', slot: 3 }, { op: 'load', slot: 2 });
-    dense(blk.wUp, d, sH2, sU, 'int8');
-    layers.push({ op: 'mul', slot: 3, requantize: rq((sS * sU) / sP, pd) });
-    residualBranch(p + 'down', blk.wDown, ffn, sP);
+    const mlp = (tail: boolean) => {
+      const [sG, sS, sU, sP] = [
+        scaleOf(p + 'gate', 'int8', tail),
+        scaleOf(p + 'silu', 'int8', tail),
+        scaleOf(p + 'up', 'int8', tail),
+        scaleOf(p + 'prod', pd, tail),
+      ];
+      layers.push({ op: 'store', slot: 2 });
+      dense(blk.wGate, d, sH2, sG, 'int8');
+      layers.push(siluGate(fit, sG, sS, quantizeMultiplier, 'int8'));
+      layers.push({ op: 'store', slot: 3 }, { op: 'load', slot: 2 });
+      dense(blk.wUp, d, sH2, sU, 'int8');
+      layers.push({ op: 'mul', slot: 3, requantize: rq((sS * sU) / sP, pd) });
+      return sP;
+    };
+    // The sink's SwiGLU can reach hundreds of times the other positions' (SmolLM2 block 11's
+    // product: 3,037 against 11.7), which would leave the others a few levels: past
+    // options.sinkSplit, the MLP runs twice.
+    const sink = Math.max(...['gate', 'silu', 'up', 'prod'].map((n) => absMax(p + n) / absMax(p + n, true)));
+    residualBranch(p + 'down', blk.wDown, ffn, mlp, sink > options.sinkSplit);
   });
 
   // Final norm and the LM head to logits over the calibrated [min, max] (with a zero point).
