@@ -199,6 +199,58 @@ describe('POST and GET /v1/models as canonical bytes', () => {
     expect(await storedModels()).toBe(1);
   });
 
+  it('reads at most 2 model bodies at once: one more is 503 before any of it is read', async () => {
+    // Each upload buffers up to VERIFIER_MODEL_BODY_LIMIT, then decodes and re-encodes it: many at
+    // once by one key (within the admin rate limit) would hold many times the limit in memory.
+    const headers = {
+      'content-type': MODEL_MEDIA_TYPE,
+      'content-length': String(4 * MB),
+      authorization: `Bearer ${admin.token}`,
+    };
+    const held = Array.from({ length: 2 }, () => {
+      const req = request(`${url}/v1/models`, { method: 'POST', headers });
+      req.on('error', () => undefined);
+      req.write(Buffer.alloc(1024)); // the rest never comes while the next one is sent
+      return req;
+    });
+    await new Promise((r) => setTimeout(r, 300));
+
+    // Without a bound it would wait for the rest of its body, as the others do: give it 5 s.
+    const next = await Promise.race([
+      send('/v1/models', headers, [Buffer.alloc(1024)]),
+      new Promise<{ status: number; body: any }>((r) => setTimeout(() => r({ status: 0, body: { error: {} } }), 5000)),
+    ]);
+
+    held.forEach((req) => req.destroy());
+    expect([next.status, next.body.error.code]).toEqual([503, 'MODEL_UPLOADS_BUSY']);
+    // Once those are gone, an upload is read again.
+    await new Promise((r) => setTimeout(r, 300));
+    const bytes = Buffer.from(encodeModel(randomModel({ seed: 3, kind: 'mlp', sizes: [8, 4], argmax: true })));
+    const after = await send('/v1/models', { ...headers, 'content-length': String(bytes.length) }, [bytes]);
+    expect(after.status).toBe(201);
+  });
+
+  it('says that GET /v1/models/:id varies by Accept, so no cache serves bytes to a JSON client or JSON to a bytes one', async () => {
+    const bytes = encodeModel(randomModel({ seed: 5, kind: 'mlp', sizes: [8, 4], argmax: true }));
+    const { modelId } = await sut.registerModelBytes(bytes, 'm');
+
+    const json = await fetch(`${url}/v1/models/${modelId}`);
+    const raw = await fetch(`${url}/v1/models/${modelId}`, { headers: { accept: MODEL_MEDIA_TYPE } });
+
+    for (const answer of [json, raw]) expect(answer.headers.get('vary') ?? '').toMatch(/\baccept\b/i);
+  });
+
+  it('does not serve bytes to a client that refuses them (q=0)', async () => {
+    const bytes = encodeModel(randomModel({ seed: 6, kind: 'mlp', sizes: [8, 4], argmax: true }));
+    const { modelId } = await sut.registerModelBytes(bytes, 'm');
+
+    const answer = await fetch(`${url}/v1/models/${modelId}`, {
+      headers: { accept: `${MODEL_MEDIA_TYPE};q=0, application/json` },
+    });
+
+    expect(answer.headers.get('content-type')).toMatch(/^application\/json/);
+  });
+
   it('takes model bytes on POST /v1/models only: 415 elsewhere', async () => {
     const answer = await send(
       '/v1/claims',
