@@ -19,7 +19,7 @@ import { gzipSync } from 'node:zlib';
 import { DataSource } from 'typeorm';
 import { loadVerifierConfig } from '../config/verifier.config';
 import { createVerifierApp } from '../verifier-app';
-import { MAX_JSON_MODEL_BYTES } from './models.controller';
+import { MAX_JSON_MODEL_BYTES, MAX_MODEL_UPLOADS } from './models.controller';
 
 const admin = mintApiKey('admin', ['models:write']);
 const reader = mintApiKey('reader', ['proofs:write']);
@@ -199,7 +199,7 @@ describe('POST and GET /v1/models as canonical bytes', () => {
     expect(await storedModels()).toBe(1);
   });
 
-  it('reads at most 2 model bodies at once: one more is 503 before any of it is read', async () => {
+  it('reads at most MAX_MODEL_UPLOADS model bodies at once: one more is 503 before any of it is read', async () => {
     // Each upload buffers up to VERIFIER_MODEL_BODY_LIMIT, then decodes and re-encodes it: many at
     // once by one key (within the admin rate limit) would hold many times the limit in memory.
     const headers = {
@@ -207,7 +207,7 @@ describe('POST and GET /v1/models as canonical bytes', () => {
       'content-length': String(4 * MB),
       authorization: `Bearer ${admin.token}`,
     };
-    const held = Array.from({ length: 2 }, () => {
+    const held = Array.from({ length: MAX_MODEL_UPLOADS }, () => {
       const req = request(`${url}/v1/models`, { method: 'POST', headers });
       req.on('error', () => undefined);
       req.write(Buffer.alloc(1024)); // the rest never comes while the next one is sent

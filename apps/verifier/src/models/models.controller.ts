@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpException, Param, Post, Query, Req, Res } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiBody,
@@ -10,6 +10,7 @@ import {
   ApiOperation,
   ApiPayloadTooLargeResponse,
   ApiProduces,
+  ApiServiceUnavailableResponse,
   ApiQuery,
   ApiTags,
   ApiUnprocessableEntityResponse,
@@ -29,6 +30,13 @@ import { ModelsService } from './models.service';
  */
 export const MAX_JSON_MODEL_BYTES = 4 * 1024 * 1024;
 
+/**
+ * Model bodies read, decoded and stored at once: each may hold a few times VERIFIER_MODEL_BODY_LIMIT
+ * in memory (the bytes, the decoded weights, the re-encoded bytes), so one more is refused with 503
+ * MODEL_UPLOADS_BUSY before any of it is read, however many requests the admin rate limit allows.
+ */
+export const MAX_MODEL_UPLOADS = 2;
+
 const summary = (modelId: string, model: Model) => ({
   modelId,
   name: model.name,
@@ -41,6 +49,8 @@ const summary = (modelId: string, model: Model) => ({
 @ApiTags('models')
 @Controller('v1/models')
 export class ModelsController {
+  private uploads = 0;
+
   constructor(
     private readonly models: ModelsService,
     private readonly config: VerifierConfig,
@@ -60,6 +70,7 @@ export class ModelsController {
   @ApiUnauthorizedResponse({ description: 'UNAUTHENTICATED: no API key, or not a valid one' })
   @ApiForbiddenResponse({ description: 'INSUFFICIENT_SCOPE: the key lacks models:write' })
   @ApiTooManyRequestsResponse({ description: 'RATE_LIMITED (Retry-After)' })
+  @ApiServiceUnavailableResponse({ description: 'MODEL_UPLOADS_BUSY: MAX_MODEL_UPLOADS model bodies are being read (Retry-After)' })
   @ApiBody({ schema: { type: 'object', description: 'verilay.model.v1 or v2 document, or canonical bytes' } })
   @ApiCreatedResponse({ description: 'Registered; 200 when it was already registered' })
   @ApiUnprocessableEntityResponse({ description: 'INVALID_MODEL, with meta.path naming the field' })
@@ -72,13 +83,27 @@ export class ModelsController {
     // The bytes are read here, after the key guard (body-parsing.ts leaves them unread).
     const { modelId, created, model } =
       req.is(MODEL_MEDIA_TYPE) === MODEL_MEDIA_TYPE
-        ? await this.models.registerBytes(
-            await readModelBody(req, this.config.modelBodyLimit),
-            typeof name === 'string' ? name : undefined,
-          )
+        ? await this.registerBytes(req, typeof name === 'string' ? name : undefined, res)
         : await this.models.register(document);
     if (!created) res.status(200);
     return { ...summary(modelId, model), created };
+  }
+
+  /** Reads, decodes and stores model bytes, at most MAX_MODEL_UPLOADS at once. */
+  private async registerBytes(req: Request, name: string | undefined, res: Response) {
+    if (this.uploads >= MAX_MODEL_UPLOADS) {
+      res.setHeader('Retry-After', '5');
+      throw new HttpException(
+        { code: 'MODEL_UPLOADS_BUSY', message: `${MAX_MODEL_UPLOADS} model uploads are in progress; retry later` },
+        503,
+      );
+    }
+    this.uploads++;
+    try {
+      return await this.models.registerBytes(await readModelBody(req, this.config.modelBodyLimit), name);
+    } finally {
+      this.uploads--;
+    }
   }
 
   @Get(':modelId')
