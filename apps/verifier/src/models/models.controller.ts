@@ -119,6 +119,7 @@ export class ModelsController {
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ) {
+    res.vary('Accept'); // two representations: no cache may answer one Accept with the other's
     if (wantsBytes(req)) {
       const bytes = await this.models.bytes(modelId);
       res.type(MODEL_MEDIA_TYPE);
@@ -131,7 +132,14 @@ export class ModelsController {
   }
 }
 
-/** The canonical bytes are served only when asked for by name, never for a wildcard Accept. */
+/**
+ * The canonical bytes are served only when asked for by name, never for a wildcard Accept, nor
+ * when the client refuses them (q=0).
+ */
 function wantsBytes(req: Request): boolean {
-  return (req.headers.accept ?? '').split(',').some((t) => t.split(';')[0].trim().toLowerCase() === MODEL_MEDIA_TYPE);
+  return (req.headers.accept ?? '').split(',').some((range) => {
+    const [type, ...params] = range.split(';').map((p) => p.trim().toLowerCase());
+    const q = params.find((p) => /^q\s*=/.test(p))?.replace(/^q\s*=\s*/, '');
+    return type === MODEL_MEDIA_TYPE && (q === undefined || Number(q) > 0);
+  });
 }
