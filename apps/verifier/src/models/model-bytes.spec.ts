@@ -16,6 +16,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { ModelRepository } from '@verilay/storage';
 import { DataSource } from 'typeorm';
 import { loadVerifierConfig } from '../config/verifier.config';
 import { createVerifierApp } from '../verifier-app';
@@ -249,6 +250,40 @@ describe('POST and GET /v1/models as canonical bytes', () => {
     });
 
     expect(answer.headers.get('content-type')).toMatch(/^application\/json/);
+  });
+
+  it('reads the model type whatever its case or parameters, and refuses look-alikes (+json, two types, another path) with 415', async () => {
+    const bytes = Buffer.from(encodeModel(randomModel({ seed: 8, kind: 'mlp', sizes: [8, 4], argmax: true })));
+    const post = (type: string, path = '/v1/models') =>
+      send(path, { 'content-type': type, 'content-length': String(bytes.length), authorization: `Bearer ${admin.token}` }, [
+        bytes,
+      ]);
+
+    const lookAlikes = [
+      await post(`${MODEL_MEDIA_TYPE}+json`),
+      await post(`application/json, ${MODEL_MEDIA_TYPE}`),
+      await post(MODEL_MEDIA_TYPE, '/v1/models/'),
+      await post(`${MODEL_MEDIA_TYPE}; charset=utf-16le`),
+    ];
+    const shouted = await post(`${MODEL_MEDIA_TYPE.toUpperCase()}; charset=utf-8`);
+
+    for (const answer of lookAlikes) expect([answer.status, answer.body.error.code]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
+    expect([shouted.status, shouted.body.modelId]).toEqual([201, modelIdOfBytes(bytes)]);
+  });
+
+  it('decodes a model that is not in the cache once, however many requests ask for it at the same time', async () => {
+    // An LLM's bytes take seconds to decode (SmolLM2-135M: 3.5 s), on the event loop: anonymous
+    // GETs of a cold model must not each decode it again.
+    const model = randomModel({ seed: 9, kind: 'mlp', sizes: [8, 4], argmax: true });
+    const repository = app.get(ModelRepository);
+    const modelId = computeModelId(model);
+    await repository.register(modelId, 'cold', encodeModel(model), 0); // stored, not yet decoded
+    const reads = jest.spyOn(repository, 'find');
+
+    const answers = await Promise.all(Array.from({ length: 5 }, () => fetch(`${url}/v1/models/${modelId}`)));
+
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200]);
+    expect(reads).toHaveBeenCalledTimes(1);
   });
 
   it('takes model bytes on POST /v1/models only: 415 elsewhere', async () => {
