@@ -20,6 +20,7 @@ const CACHE_BYTES = 1024 * 1024 * 1024;
 export class ModelsService {
   private readonly logger = new Logger(ModelsService.name);
   private readonly cache = new ByteLru<{ model: Model; size: number }>(CACHE_BYTES);
+  private readonly loading = new Map<string, Promise<{ model: Model; size: number } | null>>();
 
   constructor(
     private readonly repository: ModelRepository,
@@ -68,10 +69,20 @@ export class ModelsService {
     return row.bytes;
   }
 
-  private async findSized(modelId: string): Promise<{ model: Model; size: number } | null> {
+  private findSized(modelId: string): Promise<{ model: Model; size: number } | null> {
     const id = modelId.toLowerCase();
     const cached = this.cache.get(id);
-    if (cached) return cached;
+    if (cached) return Promise.resolve(cached);
+    // Requests for a model not in the cache share one read and decode (an LLM's take seconds).
+    let loading = this.loading.get(id);
+    if (!loading) {
+      loading = this.load(id).finally(() => this.loading.delete(id));
+      this.loading.set(id, loading);
+    }
+    return loading;
+  }
+
+  private async load(id: string): Promise<{ model: Model; size: number } | null> {
     const row = await this.repository.find(id);
     if (!row) return null;
     const found = { model: decodeModel(row.bytes, row.name), size: row.bytes.length };
