@@ -286,6 +286,24 @@ describe('POST and GET /v1/models as canonical bytes', () => {
     expect(reads).toHaveBeenCalledTimes(1);
   });
 
+  it('serves concurrent downloads of a model from one read of its bytes, tagged by modelId (no hash of the body per request)', async () => {
+    // Anonymous clients (6000 requests a minute each) asking for an LLM's 200 MB, or reading it
+    // slowly, must not each hold a copy of it, nor make the verifier SHA-1 it for an ETag (160 ms).
+    const bytes = encodeModel(randomModel({ seed: 10, kind: 'mlp', sizes: [8, 4], argmax: true }));
+    const { modelId } = await sut.registerModelBytes(bytes, 'm');
+    const reads = jest.spyOn(app.get(ModelRepository), 'find');
+
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, () => fetch(`${url}/v1/models/${modelId}`, { headers: { accept: MODEL_MEDIA_TYPE } })),
+    );
+
+    expect(reads).toHaveBeenCalledTimes(1);
+    for (const answer of answers) {
+      expect(Buffer.compare(Buffer.from(await answer.arrayBuffer()), Buffer.from(bytes))).toBe(0);
+      expect(answer.headers.get('etag')).toBe(`"${modelId}"`);
+    }
+  });
+
   it('takes model bytes on POST /v1/models only: 415 elsewhere', async () => {
     const answer = await send(
       '/v1/claims',
