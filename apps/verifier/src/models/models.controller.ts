@@ -123,6 +123,7 @@ export class ModelsController {
     if (wantsBytes(req)) {
       const bytes = await this.models.bytes(modelId);
       res.type(MODEL_MEDIA_TYPE);
+      res.setHeader('ETag', `"${modelId.toLowerCase()}"`); // the content's hash already: Express would SHA-1 it
       res.send(bytes);
       return;
     }

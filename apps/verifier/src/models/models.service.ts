@@ -21,6 +21,8 @@ export class ModelsService {
   private readonly logger = new Logger(ModelsService.name);
   private readonly cache = new ByteLru<{ model: Model; size: number }>(CACHE_BYTES);
   private readonly loading = new Map<string, Promise<{ model: Model; size: number } | null>>();
+  private readonly reading = new Map<string, Promise<Buffer>>();
+  private readonly served = new Map<string, WeakRef<Buffer>>();
 
   constructor(
     private readonly repository: ModelRepository,
@@ -62,11 +64,20 @@ export class ModelsService {
     return found;
   }
 
-  /** The model's canonical bytes as stored (their keccak256 is the modelId). */
-  async bytes(modelId: string): Promise<Buffer> {
-    const row = await this.repository.find(modelId.toLowerCase());
-    if (!row) throw new NotFoundError('MODEL_NOT_FOUND', `Model ${modelId} is not registered`);
-    return row.bytes;
+  /**
+   * The model's canonical bytes as stored (their keccak256 is the modelId). Downloads of a model
+   * share one copy while any of them holds it (a slow reader holds an LLM's 200 MB), and one read.
+   */
+  bytes(modelId: string): Promise<Buffer> {
+    const id = modelId.toLowerCase();
+    const held = this.served.get(id)?.deref();
+    if (held) return Promise.resolve(held);
+    return shared(this.reading, id, async () => {
+      const row = await this.repository.find(id);
+      if (!row) throw new NotFoundError('MODEL_NOT_FOUND', `Model ${modelId} is not registered`);
+      this.served.set(id, new WeakRef(row.bytes));
+      return row.bytes;
+    });
   }
 
   private findSized(modelId: string): Promise<{ model: Model; size: number } | null> {
@@ -74,12 +85,7 @@ export class ModelsService {
     const cached = this.cache.get(id);
     if (cached) return Promise.resolve(cached);
     // Requests for a model not in the cache share one read and decode (an LLM's take seconds).
-    let loading = this.loading.get(id);
-    if (!loading) {
-      loading = this.load(id).finally(() => this.loading.delete(id));
-      this.loading.set(id, loading);
-    }
-    return loading;
+    return shared(this.loading, id, () => this.load(id));
   }
 
   private async load(id: string): Promise<{ model: Model; size: number } | null> {
@@ -99,4 +105,14 @@ export class ModelsService {
     this.cache.set(modelId, { model, size: bytes.length }, bytes.length);
     return { modelId, created, model };
   }
+}
+
+/** The promise `pending` holds for `key`, or a new one from `start`, held until it settles. */
+function shared<T>(pending: Map<string, Promise<T>>, key: string, start: () => Promise<T>): Promise<T> {
+  let promise = pending.get(key);
+  if (!promise) {
+    promise = start().finally(() => pending.delete(key));
+    pending.set(key, promise);
+  }
+  return promise;
 }
