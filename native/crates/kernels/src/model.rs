@@ -13,11 +13,12 @@ pub const MAX_LAYERS: usize = 4096;
 /// Most multiply-accumulates per run the native core accepts at all (libs/inference's loaders
 /// apply their own, smaller compute budget before a model gets here).
 pub const MAX_MACS: u64 = 1 << 34;
-/// Most elements in a run's trace (the input and every layer's output, 4 bytes each: 256 MiB).
+/// Most elements in a run's trace (the input and every layer's output, 4 bytes each: 512 MiB).
 /// Every trace tensor is allocated by the run (a store's or load's output too: a copy); an
 /// allocation failure aborts the process (no panic to catch), so the total is bounded here.
-/// libs/inference's default budget is 2^20.
-pub const MAX_TRACE_ELEMENTS: u64 = 1 << 26;
+/// libs/inference's default budgets are 2^20 (v1) and 2^27 (v2: SmolLM2-135M's ~2^26.1 at T = 64),
+/// so every model its loaders accept runs here too, not in the JS fallback.
+pub const MAX_TRACE_ELEMENTS: u64 = 1 << 27;
 /// Most per-element steps per run besides MACs, counted as libs/inference's compute budget counts
 /// `elementOps`. libs/inference's default budget is 2^24.
 pub const MAX_ELEMENT_OPS: u64 = 1 << 32;
