@@ -2,6 +2,7 @@ import { nextClaimStatus, statusesAccepting, type ClaimEvent, type ClaimStatus }
 import { In, type DataSource, type EntityManager } from 'typeorm';
 import { BatchEntity } from './batch.entity';
 import { ClaimTransitionEntity } from './claim-transition.entity';
+import { recordEvents } from './event.repository';
 import { ClaimEntity } from './claim.entity';
 import { ChallengeWindowClosedError, DuplicateClaimError, StaleClaimStatusError } from './errors';
 import { GroupCommit } from './group-commit';
@@ -299,7 +300,7 @@ export class ClaimRepository {
       const to = nextClaimStatus(from, event);
       for (const part of chunks(claimIds, 400)) {
         const rows = await m.find(ClaimEntity, {
-          select: { claimId: true },
+          select: { claimId: true, operator: true, modelId: true, batchId: true },
           where: { claimId: In(part), status: from },
         });
         if (!rows.length) continue;
@@ -314,6 +315,20 @@ export class ClaimRepository {
         await m.insert(
           ClaimTransitionEntity,
           moved.map((claimId) => ({ claimId, fromStatus: from, toStatus: to, reason, at: now })),
+        );
+        await recordEvents(
+          m,
+          rows.map((r) => ({
+            type: `claim.${to}` as const,
+            claimId: r.claimId,
+            operator: r.operator,
+            modelId: r.modelId,
+            status: to,
+            batchId: extra.batchId ?? r.batchId,
+            reason,
+            data: null,
+            at: now,
+          })),
         );
       }
     }

@@ -9,6 +9,9 @@ import { ProofJobs1763769600002 } from './migrations/1763769600002-proof-jobs';
 import { Chain1763769600003 } from './migrations/1763769600003-chain';
 import { ClaimGeneration1763769600004 } from './migrations/1763769600004-claim-generation';
 import { DisputeEntity } from './dispute.entity';
+import { EventEntity } from './event.entity';
+import { EventsWebhooks1763769600005 } from './migrations/1763769600005-events-webhooks';
+import { WebhookDeliveryEntity, WebhookSubscriptionEntity } from './webhook.entity';
 import { ProofJobEntity } from './proof-job.entity';
 import { ModelEntity } from './model.entity';
 import { TaskInputEntity } from './task-input.entity';
@@ -21,6 +24,9 @@ export const VERIFIER_ENTITIES = [
   ClaimTransitionEntity,
   ProofJobEntity,
   DisputeEntity,
+  EventEntity,
+  WebhookSubscriptionEntity,
+  WebhookDeliveryEntity,
 ];
 export const VERIFIER_MIGRATIONS = [
   InitialSchema1763769600000,
@@ -28,6 +34,7 @@ export const VERIFIER_MIGRATIONS = [
   ProofJobs1763769600002,
   Chain1763769600003,
   ClaimGeneration1763769600004,
+  EventsWebhooks1763769600005,
 ];
 
 /**

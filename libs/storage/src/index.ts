@@ -28,3 +28,13 @@ export {
   type WrongPosting,
   type WatcherDisputeStatus,
 } from './watcher.repository';
+export { EVENT_TYPES, EventEntity, type EventType, type NewEvent } from './event.entity';
+export { EventRepository, eventMatches, type EventFilter } from './event.repository';
+export { WebhookDeliveryEntity, WebhookSubscriptionEntity, type DeliveryStatus } from './webhook.entity';
+export {
+  WebhookRepository,
+  type AttemptOutcome,
+  type DeliveryCounts,
+  type DueDelivery,
+  type NewSubscription,
+} from './webhook.repository';

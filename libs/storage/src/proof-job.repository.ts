@@ -1,4 +1,6 @@
-import { In, type DataSource } from 'typeorm';
+import { In, Not, type DataSource } from 'typeorm';
+import { ClaimEntity } from './claim.entity';
+import { recordEvents } from './event.repository';
 import { ProofJobEntity, type ProofVerdict } from './proof-job.entity';
 import { ProofQueueFullError } from './errors';
 import { inTransaction, serially } from './serial';
@@ -51,8 +53,31 @@ export class ProofJobRepository {
     });
   }
 
+  /** Records the proof and, in the same transaction, its `claim.proven` event (the outbox rule). */
   complete(id: number, verdict: ProofVerdict, result: string, now: number): Promise<void> {
-    return this.settle(id, { status: 'proven', verdict, result, error: null, updatedAt: now });
+    return inTransaction(this.db, async (m) => {
+      const done = await m.update(
+        ProofJobEntity,
+        { id, status: Not('proven') },
+        { status: 'proven', verdict, result, error: null, updatedAt: now },
+      );
+      if (!done.affected) return;
+      const { claimId } = await m.findOneByOrFail(ProofJobEntity, { id });
+      const claim = await m.findOneByOrFail(ClaimEntity, { claimId });
+      await recordEvents(m, [
+        {
+          type: 'claim.proven',
+          claimId,
+          operator: claim.operator,
+          modelId: claim.modelId,
+          status: claim.status,
+          batchId: claim.batchId,
+          reason: null,
+          data: JSON.stringify({ proofId: id, verdict }),
+          at: now,
+        },
+      ]);
+    });
   }
 
   fail(id: number, error: string, now: number): Promise<void> {

@@ -1,0 +1,52 @@
+import { In, MoreThan, type DataSource, type EntityManager, type FindOptionsWhere } from 'typeorm';
+import { EventEntity, type EventType, type NewEvent } from './event.entity';
+import { serially } from './serial';
+import { chunks } from './write-submissions';
+
+/** Which events a reader wants; an absent field matches everything. */
+export interface EventFilter {
+  readonly types?: readonly EventType[];
+  readonly operator?: string;
+  readonly modelId?: string;
+}
+
+/** Reads the event outbox, oldest first. */
+export class EventRepository {
+  constructor(private readonly db: DataSource) {}
+
+  /** Up to `limit` events with id > `cursor` that match `filter`. */
+  after(cursor: number, limit: number, filter: EventFilter = {}): Promise<EventEntity[]> {
+    const where: FindOptionsWhere<EventEntity> = { id: MoreThan(cursor) };
+    if (filter.types?.length) where.type = In([...filter.types]);
+    if (filter.operator) where.operator = filter.operator;
+    if (filter.modelId) where.modelId = filter.modelId;
+    return serially(this.db, () =>
+      this.db.manager.find(EventEntity, { where, order: { id: 'ASC' }, take: limit }),
+    );
+  }
+
+  /** The newest event's id; 0 before the first. */
+  lastId(): Promise<number> {
+    return serially(this.db, () => lastEventId(this.db.manager));
+  }
+}
+
+export async function lastEventId(m: EntityManager): Promise<number> {
+  const row = await m.createQueryBuilder(EventEntity, 'e').select('MAX(e.id)', 'max').getRawOne();
+  return Number(row?.max ?? 0);
+}
+
+/** Writes events inside the caller's transaction (the outbox rule: with the change they report). */
+export async function recordEvents(m: EntityManager, events: readonly NewEvent[]): Promise<void> {
+  // Chunked: sqlite limits the number of bound variables per statement.
+  for (const part of chunks(events, 50)) await m.insert(EventEntity, part);
+}
+
+/** Whether an event passes a filter (the same rule as `after`, for events already read). */
+export function eventMatches(event: EventEntity, filter: EventFilter): boolean {
+  return (
+    (!filter.types?.length || filter.types.includes(event.type)) &&
+    (!filter.operator || filter.operator === event.operator) &&
+    (!filter.modelId || filter.modelId === event.modelId)
+  );
+}
