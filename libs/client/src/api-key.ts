@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 
 /** What an API key may do on the verifier's admin endpoints. */
-export const API_SCOPES = ['models:write', 'proofs:write'] as const;
+export const API_SCOPES = ['models:write', 'proofs:write', 'webhooks:write'] as const;
 export type ApiScope = (typeof API_SCOPES)[number];
 
 /** Key ids: short names an operator reads in logs and `VERIFIER_API_KEYS` (no `_`, `:`, `,`, `;`). */

@@ -75,7 +75,7 @@ describe('event outbox and webhook deliveries', () => {
   it('writes no event for a change that is rolled back', async () => {
     await claims.insertSubmissions([newClaim(10)], 1000);
     await expect(claims.insertSubmissions([newClaim(12), newClaim(10)], 2000)).rejects.toThrow();
-    await expect(claims.applyEvent(hex(10), 'slashed', null, 3000)).rejects.toThrow();
+    await expect(claims.applyEvent(hex(10), 'fraudProven', null, 3000)).rejects.toThrow();
     expect((await events.after(0, 100)).map((e) => e.claimId)).toEqual([hex(10)]);
   });
 

@@ -55,6 +55,27 @@ export class VerifierConfig {
   readonly maxOpenProofs!: number;
   /** VERILAY_NATIVE: which implementation the native core's ports run (docs/native.md). */
   readonly native!: NativeMode;
+  /** Webhook deliveries and the event stream (docs/verifier-api.md, "Events and webhooks"). */
+  readonly webhooks!: WebhookSettings;
+}
+
+export interface WebhookSettings {
+  /** Subscriptions may name private, loopback and link-local addresses (off: no SSRF). */
+  readonly allowPrivate: boolean;
+  /** One attempt's time limit (connect, answer and body). */
+  readonly timeoutMs: number;
+  /** Attempts before a delivery is marked failed. */
+  readonly maxAttempts: number;
+  /** Backoff: the n-th retry waits base·2^(n-1), at most max, ±20% jitter. */
+  readonly retryBaseMs: number;
+  readonly retryMaxMs: number;
+  /** Attempts in flight at once, in all and to one subscription. */
+  readonly concurrency: number;
+  readonly perSubscription: number;
+  /** How often the outbox is read for new events (stream and fan-out). */
+  readonly pollMs: number;
+  /** Open `GET /v1/events` streams; one more is refused with 503 EVENT_STREAMS_BUSY. */
+  readonly maxStreams: number;
 }
 
 const DAY = 24 * 3600 * 1000;
@@ -111,6 +132,14 @@ export const VERIFIER_ENV_SCHEMA = Joi.object({
   VERIFIER_RATE_LIMIT: Joi.number().integer().min(1).max(1_000_000).default(6000),
   VERIFIER_ADMIN_RATE_LIMIT: Joi.number().integer().min(1).max(1_000_000).default(60),
   VERIFIER_MAX_OPEN_PROOFS: Joi.number().integer().min(1).max(1000).default(8),
+  VERIFIER_WEBHOOK_ALLOW_PRIVATE: Joi.boolean().default(false),
+  VERIFIER_WEBHOOK_TIMEOUT_MS: Joi.number().integer().min(100).max(60_000).default(5000),
+  VERIFIER_WEBHOOK_MAX_ATTEMPTS: Joi.number().integer().min(1).max(50).default(12),
+  VERIFIER_WEBHOOK_RETRY_BASE_MS: Joi.number().integer().min(10).max(3_600_000).default(2000),
+  VERIFIER_WEBHOOK_RETRY_MAX_MS: Joi.number().integer().min(10).max(DAY).default(3_600_000),
+  VERIFIER_WEBHOOK_CONCURRENCY: Joi.number().integer().min(1).max(256).default(16),
+  VERIFIER_EVENT_POLL_MS: Joi.number().integer().min(10).max(60_000).default(250),
+  VERIFIER_EVENT_STREAMS_MAX: Joi.number().integer().min(1).max(10_000).default(100),
   VERILAY_NATIVE: Joi.string()
     .trim()
     .lowercase()
@@ -167,5 +196,16 @@ export function loadVerifierConfig(env: Record<string, string | undefined>): Ver
     adminRateLimit: value.VERIFIER_ADMIN_RATE_LIMIT,
     maxOpenProofs: value.VERIFIER_MAX_OPEN_PROOFS,
     native: value.VERILAY_NATIVE,
+    webhooks: {
+      allowPrivate: value.VERIFIER_WEBHOOK_ALLOW_PRIVATE,
+      timeoutMs: value.VERIFIER_WEBHOOK_TIMEOUT_MS,
+      maxAttempts: value.VERIFIER_WEBHOOK_MAX_ATTEMPTS,
+      retryBaseMs: value.VERIFIER_WEBHOOK_RETRY_BASE_MS,
+      retryMaxMs: value.VERIFIER_WEBHOOK_RETRY_MAX_MS,
+      concurrency: value.VERIFIER_WEBHOOK_CONCURRENCY,
+      perSubscription: 2,
+      pollMs: value.VERIFIER_EVENT_POLL_MS,
+      maxStreams: value.VERIFIER_EVENT_STREAMS_MAX,
+    },
   });
 }

@@ -8,7 +8,8 @@ export class NotFoundError extends BaseError {
       | 'CLAIM_NOT_FOUND'
       | 'TASK_INPUT_UNAVAILABLE'
       | 'PROOF_NOT_FOUND'
-      | 'BATCH_NOT_FOUND',
+      | 'BATCH_NOT_FOUND'
+      | 'WEBHOOK_NOT_FOUND',
     message: string,
   ) {
     super(message);
