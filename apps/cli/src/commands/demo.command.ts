@@ -1,11 +1,12 @@
 import { buildClaim } from '@verilay/client';
 import { createTensorCommitter, toHex32 } from '@verilay/commitments';
-import { modelToJson, readModelFile, randomInput, randomModel, type Model } from '@verilay/inference';
+import { modelToJson, randomInput, randomModel, type Model } from '@verilay/inference';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DemoNetwork, narrator, quietly } from './demo/demo-network';
 import { runLlmDemo } from './demo/llm-story';
 import { modelRegister } from './model-register.command';
+import { readModel } from './model-file';
 
 export interface DemoOptions {
   claims: number;
@@ -18,7 +19,7 @@ export interface DemoOptions {
 
 /** A model whose whole-inference circuit builds in seconds, so a dispute can end in a Groth16 proof. */
 function demoModel(file?: string): Model {
-  if (file) return readModelFile(file);
+  if (file) return readModel(file);
   return randomModel({ seed: 7, kind: 'mlp', sizes: [16, 8, 4], argmax: true, name: 'demo-mlp-16-8-4' });
 }
 

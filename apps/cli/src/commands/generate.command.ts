@@ -1,10 +1,11 @@
 import { signClaim } from '@verilay/chain';
 import { createTensorCommitter } from '@verilay/commitments';
 import { greedyGenerate, tokenizerByName } from '@verilay/generation';
-import { computeModelId, modelRunner, readModelFile } from '@verilay/inference';
+import { computeModelId, modelRunner } from '@verilay/inference';
 import { claimDomain, executeTask, type TaskExecution } from '@verilay/protocol';
 import { keccak256, toBytes, type Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
+import { readModel } from './model-file';
 
 export interface GenerateOptions {
   readonly prompt: string;
@@ -24,7 +25,7 @@ export interface GenerateOptions {
  * commitments and trace root. With `--operator-key` the claim is signed, ready for POST /v1/claims.
  */
 export async function generate(file: string, opts: GenerateOptions): Promise<void> {
-  const model = readModelFile(file);
+  const model = readModel(file);
   const tokenizer = tokenizerByName(opts.tokenizer);
   const prompt = tokenizer.encode(opts.prompt);
   const stop = opts.stop === undefined ? undefined : tokenizer.encode(opts.stop);

@@ -1,8 +1,9 @@
 import { checkLazyStep, deployStepVerifier } from '@verilay/chain';
-import { computeModelId, readModelFile } from '@verilay/inference';
+import { computeModelId } from '@verilay/inference';
 import { buildCircuit, releaseProverThreads, stepCircuitTable } from '@verilay/zk';
 import { readFileSync } from 'node:fs';
 import { connectRegistrar, type RegistrarOptions } from './model-register.command';
+import { readModel } from './model-file';
 
 export interface ModelBuildStepOptions extends RegistrarOptions {
   readonly step: number;
@@ -18,7 +19,7 @@ export interface ModelBuildStepOptions extends RegistrarOptions {
  * already set (set once) and a key that is not the registrar's.
  */
 export async function modelBuildStep(file: string, opts: ModelBuildStepOptions): Promise<void> {
-  const model = readModelFile(file);
+  const model = readModel(file);
   const modelId = computeModelId(model) as `0x${string}`;
   const started = performance.now();
   const seconds = () => Number(((performance.now() - started) / 1000).toFixed(1));

@@ -5,13 +5,13 @@ import {
   MODEL_FORMAT_V2,
   modelCost,
   parameterCount,
-  readModelFile,
 } from '@verilay/inference';
 import { devPtauPowerFor, generateModelCircuit, MAX_DEV_PTAU_POWER } from '@verilay/zk';
+import { readModel } from './model-file';
 
 /** `verilay model info <model-file>`: layers, bounds, parameters, cost, modelId and circuit sizes. */
 export function modelInfo(file: string): void {
-  const model = readModelFile(file);
+  const model = readModel(file);
   // Estimates from the circuit generator (within 1% of circom's count, see libs/zk circuit-cost).
   // A v2 model (transformer ops, per-channel requantization) is proven step by step only.
   const whole =

@@ -1,14 +1,15 @@
 import { createTensorCommitter } from '@verilay/commitments';
-import { computeModelId, readModelFile } from '@verilay/inference';
+import { computeModelId } from '@verilay/inference';
 import { executeTask } from '@verilay/protocol';
 import { readInput } from './input-file';
+import { readModel } from './model-file';
 
 /**
  * `verilay run <model-file> --input <file>`: runs the integer runtime as an operator would and
  * prints what a claim states: the output, the input and output commitments and the trace root.
  */
 export async function runModel(file: string, opts: { input: string; trace?: boolean }): Promise<void> {
-  const model = readModelFile(file);
+  const model = readModel(file);
   const { data, salt } = readInput(opts.input);
   const execution = executeTask(model, data, await createTensorCommitter(), salt);
   const trace = opts.trace
