@@ -66,9 +66,11 @@ describe('createTensorCommitter', () => {
   });
 
   it('rejects values outside the dtype instead of letting a lane overflow into the next', () => {
-    expect(() => packTensor({ dtype: 'int8', data: [0, 128] })).toThrow(/value 1 is 128, outside int8/);
+    expect(() => packTensor({ dtype: 'int8', data: [0, 128] })).toThrow(/element 1 is 128, outside int8/);
     expect(() => packTensor({ dtype: 'uint8', data: [-1] })).toThrow(/outside uint8/);
-    expect(() => packTensor({ dtype: 'int16', data: [0.5] })).toThrow(/outside int16/);
+    expect(() => packTensor({ dtype: 'int16', data: [0.5] })).toThrow(
+      'element 0 is 0.5, not an integer of int16',
+    );
   });
 
   it('uses the field of circomlibjs and circom (BN254 scalar field r)', async () => {

@@ -41,7 +41,7 @@ describe(createTensorCommitter.name, () => {
         ['int16', -1e-12],
       ] as const)
         expect(() => sut.commitTensor({ dtype, data: [0, value] })).toThrow(
-          `value 1 is ${value}, outside ${dtype}`,
+          `element 1 is ${value}, not an integer of ${dtype}`,
         );
   });
 });

@@ -90,7 +90,10 @@ export function packTensor({ dtype, data }: CommittedTensor): bigint[] {
       // different tensors pack to the same words.
       // The value itself must be an integer: `value - min` rounds a tiny fraction away (1e-7 - 2^31).
       if (!Number.isInteger(data[j + k]) || lane < 0 || lane > maxLane)
-        throw new InvalidInputError(`value ${j + k} is ${data[j + k]}, outside ${dtype}`, { index: j + k });
+        throw new InvalidInputError(
+          `element ${j + k} is ${data[j + k]}, ${Number.isInteger(data[j + k]) ? 'outside' : 'not an integer of'} ${dtype}`,
+          { index: j + k },
+        );
       hex += lane.toString(16).padStart(2 * bytesPerLane, '0');
     }
     words.push(BigInt(`0x${hex}`));

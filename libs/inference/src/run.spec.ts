@@ -74,7 +74,13 @@ describe(run.name, () => {
 
   it('rejects an input value outside the input dtype', () => {
     const model = randomModel({ seed: 3, kind: 'mlp', sizes: [4, 2] });
-    expect(() => run(model, [0, 1, 128, 0])).toThrow(/value 2 is 128, outside int8/);
+    expect(() => run(model, [0, 1, 128, 0])).toThrow(
+      'element 2 of the input is 128, outside int8 [-128, 127]',
+    );
     expect(() => run(model, [0, 1, 1.5, 0])).toThrow(InvalidInputError);
+    expect(() => run(model, [0, 1, 1.5, 0])).toThrow(
+      'element 2 of the input is 1.5, not an integer (the input is int8)',
+    );
+    expect(() => run(model, [0, '1', 0, 0] as never)).toThrow('element 1 of the input is "1", outside int8');
   });
 });

@@ -41,8 +41,12 @@ export function toInputTensor(model: Model, values: ArrayLike<number>): Tensor {
   const data = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const v = values[i];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
-      throw new InvalidInputError(`value ${i} is ${v}, outside ${dtype} [${min}, ${max}]`, { index: i });
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+      const fraction = typeof v === 'number' && Number.isFinite(v) && !Number.isInteger(v);
+      const shown = typeof v === 'number' ? String(v) : JSON.stringify(v);
+      const why = fraction ? `not an integer (the input is ${dtype})` : `outside ${dtype} [${min}, ${max}]`;
+      throw new InvalidInputError(`element ${i} of the input is ${shown}, ${why}`, { index: i });
+    }
     if (range && (v < range[0] || v > range[1]))
       throw new InvalidInputError(`token id ${v} at position ${i} is outside [${range[0]}, ${range[1]}]`, {
         index: i,

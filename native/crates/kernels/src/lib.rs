@@ -46,9 +46,9 @@ pub enum KernelError {
     #[error("Invalid input: expected {expected} values for shape [{shape}], got {got}")]
     InputLength { expected: usize, shape: String, got: usize },
     /// An input value is not an integer of the input dtype.
-    #[error("Invalid input: value {index} is {value}, outside {dtype} [{min}, {max}]")]
+    #[error("Invalid input: element {index} is {value}, outside {dtype} [{min}, {max}] or not an integer")]
     InputValue { index: usize, value: f64, dtype: &'static str, min: i64, max: i64 },
     /// An input value is outside the model's input range (v2).
-    #[error("Invalid input: value {index} is {value}, outside the input range [{lo}, {hi}]")]
+    #[error("Invalid input: element {index} is {value}, outside the input range [{lo}, {hi}]")]
     InputRange { index: usize, value: i64, lo: i64, hi: i64 },
 }

@@ -83,7 +83,7 @@ fn refuses_inputs_as_libs_inference_does() {
     );
     assert_eq!(
         model.run(&[1i32, 256]).unwrap_err().to_string(),
-        "Invalid input: value 1 is 256, outside uint8 [0, 255]"
+        "Invalid input: element 1 is 256, outside uint8 [0, 255] or not an integer"
     );
     assert!(model.run(&[1.0f64, 0.5]).is_err());
     assert!(model.run(&[f64::NAN, 1.0]).is_err());

@@ -221,7 +221,7 @@ fn input_range_is_checked() {
     assert!(model.run(&[0i32, 2, 1]).is_ok());
     assert_eq!(
         model.run(&[0i32, 3, 1]).unwrap_err().to_string(),
-        "Invalid input: value 1 is 3, outside the input range [0, 2]"
+        "Invalid input: element 1 is 3, outside the input range [0, 2]"
     );
     assert!(matches!(model.run(&[-1i32, 0, 0]), Err(KernelError::InputRange { index: 0, .. })));
     // An id the range admits but the vocabulary does not: an error, not an out-of-bounds read.

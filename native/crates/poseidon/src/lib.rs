@@ -20,8 +20,9 @@ use ark_ff::{BigInteger, PrimeField};
 pub enum PoseidonError {
     #[error("Poseidon takes 1 to {MAX_INPUTS} inputs, got {0}")]
     Width(usize),
-    /// The JS path's message (libs/commitments packTensor): `value 3 is 128, outside int8`.
-    #[error("value {index} is {value}, outside {dtype}")]
+    /// Close to the JS path's message (libs/commitments packTensor: `element 3 is 128, outside
+    /// int8`), which the binding's caller throws in its place.
+    #[error("element {index} is {value}, outside {dtype} or not an integer")]
     OutsideDType { index: usize, value: f64, dtype: &'static str },
     #[error("{0} is not a field element below the BN254 modulus")]
     NotInField(String),

@@ -67,7 +67,7 @@ fn packs_lanes_little_endian_with_the_dtype_offset() {
 #[test]
 fn refuses_values_outside_the_dtype() {
     let err = pack(Values::I32(&[0, 128]), DType::Int8).unwrap_err();
-    assert_eq!(err.to_string(), "value 1 is 128, outside int8");
+    assert_eq!(err.to_string(), "element 1 is 128, outside int8 or not an integer");
     assert!(pack(Values::I32(&[-1]), DType::Uint8).is_err());
     assert!(pack(Values::F64(&[0.5]), DType::Int16).is_err());
     assert!(pack(Values::F64(&[f64::NAN]), DType::Int32).is_err());
