@@ -8,10 +8,12 @@ import { createTensorCommitter } from '@verilay/commitments';
 import {
   ClaimRepository,
   DisputeRepository,
+  EventRepository,
   MetaRepository,
   ModelRepository,
   ProofJobRepository,
   verifierDataSourceOptions,
+  WebhookRepository,
 } from '@verilay/storage';
 import { CpuExecutor, ReplayQueue } from '@verilay/workers';
 import { DataSource } from 'typeorm';
@@ -29,6 +31,8 @@ import { createClaimSignerRecovery } from './claims/create-claim-signer-recovery
 import { IntakeThreads } from './claims/intake-threads';
 import { Clock, SystemClock } from './clock';
 import { VerifierConfig } from './config/verifier.config';
+import { EventFeed } from './events/event-feed.service';
+import { EventsController } from './events/events.controller';
 import { HealthController } from './health/health.controller';
 import { ApiExceptionFilter } from './http/api-exception.filter';
 import { ApiKeyGuard } from './http/api-key.guard';
@@ -43,6 +47,9 @@ import { ModelsService } from './models/models.service';
 import { ProofsController } from './proofs/proofs.controller';
 import { ProofsService } from './proofs/proofs.service';
 import { TasksController } from './tasks/tasks.controller';
+import { WebhookDispatcher } from './webhooks/webhook-dispatcher.service';
+import { WebhooksController } from './webhooks/webhooks.controller';
+import { WebhooksService } from './webhooks/webhooks.service';
 
 /** A storage repository built on the module's DataSource. */
 const repository = <T>(type: new (db: DataSource) => T): Provider => ({
@@ -86,6 +93,8 @@ export class VerifierModule {
         ProofsController,
         HealthController,
         MetricsController,
+        EventsController,
+        WebhooksController,
         ...(chain ? [ChainController, BatchesController] : []),
       ],
       providers: [
@@ -95,6 +104,8 @@ export class VerifierModule {
         repository(ModelRepository),
         repository(MetaRepository),
         repository(ProofJobRepository),
+        repository(EventRepository),
+        repository(WebhookRepository),
         { provide: TENSOR_COMMITTER, useFactory: createTensorCommitter },
         { provide: IntakeThreads, useFactory: () => IntakeThreads.shared() },
         { provide: ClaimSignerRecovery, useFactory: () => createClaimSignerRecovery() },
@@ -109,6 +120,9 @@ export class VerifierModule {
         ClaimsService,
         BatchingService,
         ProofsService,
+        EventFeed,
+        WebhooksService,
+        WebhookDispatcher,
         ...onChain,
       ],
     };

@@ -25,6 +25,7 @@ export {
   type CircuitArtifacts,
 } from './build-circuit';
 export {
+  explainInferenceProof,
   Prover,
   releaseProverThreads,
   verifyInferenceProof,

@@ -8,7 +8,13 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { buildCircuit, type CircuitArtifacts } from './build-circuit';
 import { snarkjsCli } from './paths';
-import { Prover, releaseProverThreads, verifyInferenceProof, type InferenceProof } from './prover';
+import {
+  explainInferenceProof,
+  Prover,
+  releaseProverThreads,
+  verifyInferenceProof,
+  type InferenceProof,
+} from './prover';
 import { ProverPool } from './prover-pool';
 
 describe(Prover.name, () => {
@@ -120,6 +126,33 @@ describe(Prover.name, () => {
     expect(await verifyInferenceProof(sut.vkey, tampered)).toBe(false);
     const garbage = { ...proof, proof: { ...proof.proof, pi_c: ['1', '2', '1'] } };
     expect(await verifyInferenceProof(sut.vkey, garbage)).toBe(false);
+  });
+
+  describe(explainInferenceProof.name, () => {
+    it('says nothing of a valid proof, and which check fails for each kind of invalid one', async () => {
+      expect(await explainInferenceProof(sut.vkey, proof)).toBeUndefined();
+      const other = toHex32(BigInt(proof.outputCommitment) ^ 1n);
+      expect(await explainInferenceProof(sut.vkey, { ...proof, outputCommitment: other })).toBe(
+        `public signal 1 (${proof.publicSignals[1]}) is not the output commitment the proof names (${other})`,
+      );
+      expect(
+        await explainInferenceProof(sut.vkey, { ...proof, publicSignals: [proof.publicSignals[0]] as never }),
+      ).toMatch(/^the proof has 1 public signals; an inference proof has 2/);
+      expect(await explainInferenceProof({ ...sut.vkey, nPublic: 3 }, proof)).toMatch(
+        /^the verification key is for 3 public inputs/,
+      );
+      // Signals and commitments agree, but were not proven: only the pairing can tell.
+      expect(
+        await explainInferenceProof(sut.vkey, {
+          ...proof,
+          outputCommitment: other,
+          publicSignals: [proof.publicSignals[0], BigInt(other).toString()],
+        }),
+      ).toMatch(/^the pairing check fails/);
+      expect(
+        await explainInferenceProof(sut.vkey, { ...proof, proof: { ...proof.proof, pi_c: ['1', '3', '1'] } }),
+      ).toBe("the proof's points are not on the curve (or not in its subgroup)");
+    });
   });
 
   it('cannot prove an input outside the model input dtype', async () => {

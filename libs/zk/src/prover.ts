@@ -98,18 +98,60 @@ export async function verifyInferenceProof(
   vkey: VerificationKey,
   p: Pick<InferenceProof, 'proof' | 'publicSignals' | 'inputCommitment' | 'outputCommitment'>,
 ): Promise<boolean> {
-  if (p.publicSignals.length !== 2) return false;
-  if (
-    BigInt(p.publicSignals[0]) !== BigInt(p.inputCommitment) ||
-    BigInt(p.publicSignals[1]) !== BigInt(p.outputCommitment)
-  )
-    return false;
-  try {
-    return await snarkjs.groth16.verify(vkey, [...p.publicSignals], p.proof);
-  } catch {
-    return false; // malformed points
-  }
+  return (await explainInferenceProof(vkey, p)) === undefined;
 }
+
+/**
+ * `verifyInferenceProof`, saying which check fails: undefined for a valid proof, else why it is
+ * not (public signals that are not the commitments the proof names, a key for another number of
+ * public inputs, points that do not parse, or the pairing check). A key of another circuit or
+ * setup fails the pairing check like forged points do: the two cannot be told apart from the proof.
+ */
+export async function explainInferenceProof(
+  vkey: VerificationKey,
+  p: Pick<InferenceProof, 'proof' | 'publicSignals' | 'inputCommitment' | 'outputCommitment'>,
+): Promise<string | undefined> {
+  const signals: readonly unknown[] = Array.isArray(p.publicSignals) ? p.publicSignals : [];
+  if (signals.length !== 2)
+    return `the proof has ${signals.length} public signals; an inference proof has 2 (input and output commitments)`;
+  const named = [
+    ['input', p.inputCommitment],
+    ['output', p.outputCommitment],
+  ] as const;
+  for (const [i, [what, commitment]] of named.entries()) {
+    const signal = toBigInt(signals[i]);
+    const stated = toBigInt(commitment);
+    if (signal === undefined || stated === undefined || signal !== stated)
+      return `public signal ${i} (${String(signals[i])}) is not the ${what} commitment the proof names (${String(commitment)})`;
+  }
+  if (vkey.nPublic !== undefined && vkey.nPublic !== 2)
+    return `the verification key is for ${vkey.nPublic} public inputs; an inference proof has 2`;
+  // snarkjs says which of its checks failed only through the logger.
+  const failures: string[] = [];
+  const logger = { info: () => undefined, debug: () => undefined, warn: () => undefined };
+  try {
+    const ok = await snarkjs.groth16.verify(vkey, signals.map(String), p.proof, {
+      ...logger,
+      error: (message: string) => void failures.push(message),
+    });
+    if (ok) return undefined;
+  } catch (error) {
+    return `the proof's points do not parse (${error instanceof Error ? error.message : String(error)})`;
+  }
+  if (failures.some((f) => f.startsWith('Public inputs')))
+    return 'a public signal is not a field element below the BN254 modulus';
+  if (failures.some((f) => f.startsWith('Proof commitments')))
+    return "the proof's points are not on the curve (or not in its subgroup)";
+  return 'the pairing check fails: the proof was not made for these public signals with this verification key (another circuit or setup, or altered points)';
+}
+
+const toBigInt = (value: unknown): bigint | undefined => {
+  try {
+    return typeof value === 'string' || typeof value === 'number' ? BigInt(value) : undefined;
+  } catch {
+    return undefined;
+  }
+};
 
 /** Stops snarkjs' worker threads (call once when a process is done proving, so it can exit). */
 export async function releaseProverThreads(): Promise<void> {

@@ -1,16 +1,18 @@
-import { computeModelId, readModelFile, type Model } from '@verilay/inference';
+import { computeModelId } from '@verilay/inference';
 import {
   buildCircuit,
+  explainInferenceProof,
   Prover,
   releaseProverThreads,
-  verifyInferenceProof,
   type InferenceProof,
   type VerificationKey,
 } from '@verilay/zk';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { readInput } from './input-file';
-
-const readModel = (file: string): Model => readModelFile(file);
+import { readJsonFile } from './json-file';
+import { readModel } from './model-file';
 const progress = (start: number) => (step: string, detail?: string) =>
   console.error(
     `[${((performance.now() - start) / 1000).toFixed(1).padStart(6)}s] ${step}${detail ? `: ${detail}` : ''}`,
@@ -47,11 +49,16 @@ export async function modelBuild(file: string, opts: { step?: number; cacheDir?:
   );
 }
 
-/** `verilay prove --model <file> --input <file> [--out proof.json]`. */
+/**
+ * `verilay prove --model <file> --input <file> [--out proof.json] [--snarkjs <dir>]`. The proof
+ * file holds the proof, its public signals, the commitments and output, and the verification key;
+ * `--snarkjs` also writes the three files `snarkjs groth16 verify` reads.
+ */
 export async function prove(opts: {
   model: string;
   input: string;
   out?: string;
+  snarkjs?: string;
   cacheDir?: string;
 }): Promise<void> {
   const start = performance.now();
@@ -69,6 +76,30 @@ export async function prove(opts: {
   console.error(
     `output ${JSON.stringify(proof.output)}, output commitment ${proof.outputCommitment}${opts.out ? `, written to ${opts.out}` : ''}`,
   );
+  if (opts.snarkjs) {
+    const files = writeSnarkjsFiles(opts.snarkjs, { ...proof, vkey: prover.vkey });
+    console.error(`for snarkjs: snarkjs groth16 verify ${files.vkey} ${files.public} ${files.proof}`);
+  }
+}
+
+/**
+ * Writes a proof as snarkjs' CLI reads it: `proof.json` (the Groth16 points), `public.json` (the
+ * public signals: input and output commitments) and `vkey.json`. Returns their paths.
+ */
+export function writeSnarkjsFiles(
+  dir: string,
+  doc: Pick<InferenceProof, 'proof' | 'publicSignals'> & { vkey: VerificationKey },
+): { proof: string; public: string; vkey: string } {
+  mkdirSync(dir, { recursive: true });
+  const files = {
+    proof: join(dir, 'proof.json'),
+    public: join(dir, 'public.json'),
+    vkey: join(dir, 'vkey.json'),
+  };
+  writeFileSync(files.proof, JSON.stringify(doc.proof, null, 1));
+  writeFileSync(files.public, JSON.stringify(doc.publicSignals, null, 1));
+  writeFileSync(files.vkey, JSON.stringify(doc.vkey, null, 1));
+  return files;
 }
 
 /**
@@ -83,23 +114,37 @@ export async function verify(opts: {
   cacheDir?: string;
   trustEmbeddedKey?: boolean;
 }): Promise<void> {
-  const doc = JSON.parse(readFileSync(opts.proof, 'utf8')) as InferenceProof & { vkey?: VerificationKey };
+  const doc = readJsonFile(opts.proof) as InferenceProof & { vkey?: VerificationKey };
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc))
+    throw new Error(`${opts.proof}: not a proof file of verilay prove (expected a JSON object)`);
   let vkey: VerificationKey;
-  if (opts.vkey) vkey = JSON.parse(readFileSync(opts.vkey, 'utf8')) as VerificationKey;
+  /** What the key source tells beyond the proof: a proof of another circuit fails the pairing. */
+  let mismatch: string | undefined;
+  if (opts.vkey) vkey = readJsonFile(opts.vkey) as VerificationKey;
   else if (opts.model) {
     const model = readModel(opts.model);
     if (computeModelId(model) !== doc.modelId)
       throw new Error(`the proof is for model ${doc.modelId}, not ${computeModelId(model)}`);
+    if (doc.step != null)
+      throw new Error(
+        `the proof is of trace step ${doc.step}; --model verifies whole-inference proofs (give the step circuit's --vkey)`,
+      );
     const artifacts = await buildCircuit(model, { cacheDir: opts.cacheDir });
-    vkey = JSON.parse(readFileSync(artifacts.vkeyPath, 'utf8')) as VerificationKey;
+    vkey = readJsonFile(artifacts.vkeyPath) as VerificationKey;
+    if (doc.circuitHash && doc.circuitHash !== artifacts.circuitHash)
+      mismatch = `the proof names circuit ${doc.circuitHash}, the model's build is circuit ${artifacts.circuitHash}`;
   } else if (opts.trustEmbeddedKey && doc.vkey) vkey = doc.vkey;
   else throw new Error('give --model <file> or --vkey <file> (or --trust-embedded-key)');
-  const ok = await verifyInferenceProof(vkey, doc);
+  if (!mismatch && doc.vkey && !isDeepStrictEqual(doc.vkey, vkey))
+    mismatch = 'the verification key inside the proof file is not the one verified against';
+  const why = await explainInferenceProof(vkey, doc);
   await releaseProverThreads();
-  console.log(
-    ok
-      ? `valid: model ${doc.modelId} maps input ${doc.inputCommitment} to output ${doc.outputCommitment}`
-      : 'INVALID proof',
-  );
-  if (!ok) process.exitCode = 2;
+  if (why === undefined)
+    console.log(
+      `valid: model ${doc.modelId} maps input ${doc.inputCommitment} to output ${doc.outputCommitment}`,
+    );
+  else {
+    console.log(`INVALID proof: ${why}${mismatch ? ` (${mismatch})` : ''}`);
+    process.exitCode = 2;
+  }
 }
