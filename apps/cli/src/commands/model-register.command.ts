@@ -7,9 +7,10 @@ import {
   registerModel,
 } from '@verilay/chain';
 import { VerifierClient } from '@verilay/client';
-import { computeModelId, encodeModel, readModelFile, type Model } from '@verilay/inference';
+import { computeModelId, encodeModel, type Model } from '@verilay/inference';
 import { buildCircuit, releaseProverThreads, stepCircuitTable } from '@verilay/zk';
 import { readFileSync } from 'node:fs';
+import { readModel } from './model-file';
 
 export interface ModelRegisterOptions extends RegistrarOptions {
   readonly steps?: boolean;
@@ -76,7 +77,7 @@ interface RegisteredKey {
  * and compare, and provers check their key against these verifiers.
  */
 export async function modelRegister(file: string, opts: ModelRegisterOptions): Promise<void> {
-  const model = readModelFile(file);
+  const model = readModel(file);
   const modelId = computeModelId(model);
   const started = performance.now();
   const say = (line: string) =>
@@ -89,8 +90,18 @@ export async function modelRegister(file: string, opts: ModelRegisterOptions): P
     functionName: 'isRegistered',
     args: [modelId],
   });
-  if (registered)
-    throw new Error(`model ${modelId} is already registered in ${registry} (entries never change)`);
+  if (registered) {
+    // On chain already (entries never change): what can be left is the verifier's side, when an
+    // earlier run had no --api-key.
+    if (!opts.verifier || !opts.apiKey)
+      throw new Error(
+        `model ${modelId} is already registered in ${registry} (entries never change)${opts.verifier ? '; give --api-key <key> (models:write) to register it with the verifier too' : ''}`,
+      );
+    say(`model ${modelId} is already registered in ${registry}: registering it with the verifier only`);
+    const verifier = await registerWithVerifier(opts, model, say);
+    console.log(JSON.stringify({ modelId, registry, alreadyOnChain: true, verifier }, null, 2));
+    return;
+  }
 
   if (opts.lazy) {
     if (!opts.steps) throw new Error('--lazy registers step circuits: give --steps too');
@@ -106,12 +117,13 @@ export async function modelRegister(file: string, opts: ModelRegisterOptions): P
       traceLength: model.layers.length,
     });
     say(`registered ${modelId} in ${registry} (tx ${mined.hash}, ${mined.gasUsed} gas)`);
-    await registerWithVerifier(opts, model, say);
+    const verifier = await registerWithVerifier(opts, model, say);
     console.log(
       JSON.stringify(
         {
           modelId,
           registry,
+          verifier,
           wholeVerifier: null,
           lazy: true,
           stepCircuits: circuits.map((c, index) => ({ index, verifier: null, ...c })),
@@ -174,10 +186,10 @@ export async function modelRegister(file: string, opts: ModelRegisterOptions): P
     traceLength: model.layers.length,
   });
   say(`registered ${modelId} in ${registry} (tx ${mined.hash}, ${mined.gasUsed} gas)`);
-  await registerWithVerifier(opts, model, say);
+  const verifier = await registerWithVerifier(opts, model, say);
   console.log(
     JSON.stringify(
-      { modelId, registry, wholeVerifier: whole ?? null, stepVerifiers, tx: mined.hash, keys },
+      { modelId, registry, verifier, wholeVerifier: whole ?? null, stepVerifiers, tx: mined.hash, keys },
       null,
       2,
     ),
@@ -186,14 +198,29 @@ export async function modelRegister(file: string, opts: ModelRegisterOptions): P
 
 /**
  * With `--verifier` and `--api-key`: registers the model with that verifier too (POST /v1/models),
- * as canonical bytes, which take models of any size up to its VERIFIER_MODEL_BODY_LIMIT.
+ * as canonical bytes, which take models of any size up to its VERIFIER_MODEL_BODY_LIMIT. Without
+ * them the verifier's API does not know the model (GET /v1/models/:id answers 404, claims for it
+ * are refused): says so, and what to run.
  */
-async function registerWithVerifier(opts: ModelRegisterOptions, model: Model, say: (line: string) => void) {
-  if (!opts.verifier || !opts.apiKey) return;
+export async function registerWithVerifier(
+  opts: Pick<ModelRegisterOptions, 'verifier' | 'apiKey'>,
+  model: Model,
+  say: (line: string) => void,
+): Promise<{ url: string; created: boolean } | null> {
+  const modelId = computeModelId(model);
+  if (!opts.verifier || !opts.apiKey) {
+    say(
+      opts.verifier
+        ? `NOT registered with the verifier at ${opts.verifier}: it needs an API key with models:write. Run this again with --api-key <key> (or VERIFIER_API_KEY; a development verifier writes one to <VERIFIER_DB>.api-key): the chain part is done, only the verifier's is left`
+        : `NOT registered with any verifier: run this again with --verifier <url> --api-key <key> (a key with models:write) so that its API knows ${modelId}`,
+    );
+    return null;
+  }
   // An LLM's hundreds of MB take longer than an API call's usual 30 s to send and check.
-  await new VerifierClient(opts.verifier, { apiKey: opts.apiKey, timeoutMs: 600_000 }).registerModelBytes(
-    encodeModel(model),
-    model.name,
-  );
-  say(`registered ${computeModelId(model)} with the verifier at ${opts.verifier}`);
+  const { created } = await new VerifierClient(opts.verifier, {
+    apiKey: opts.apiKey,
+    timeoutMs: 600_000,
+  }).registerModelBytes(encodeModel(model), model.name);
+  say(`registered ${modelId} with the verifier at ${opts.verifier}${created ? '' : ' (it knew it already)'}`);
+  return { url: opts.verifier, created };
 }
