@@ -1,4 +1,4 @@
-import { CommanderError } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createProgram } from './program';
@@ -6,9 +6,11 @@ import { createProgram } from './program';
 /** Runs the CLI on `args` without exiting the process; returns what it wrote to stdout. */
 function runCli(args: string[]): { out: string; error?: CommanderError } {
   let out = '';
-  const sut = createProgram()
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => (out += s), writeErr: (s) => (out += s) });
+  const sut = createProgram();
+  // Subcommands copy these settings when created: set them on every one.
+  const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
+  for (const command of all(sut))
+    command.exitOverride().configureOutput({ writeOut: (s) => (out += s), writeErr: (s) => (out += s) });
   try {
     sut.parse(['node', 'verilay', ...args]);
     return { out };
@@ -27,5 +29,15 @@ describe(createProgram.name, () => {
       expect(out).toBe(`${version}\n`);
       expect(error?.code).toBe('commander.version');
     }
+  });
+
+  it('claim submit --help documents the file forms, the verifier option and how refusals read', () => {
+    const { out, error } = runCli(['claim', 'submit', '--help']);
+    expect(error?.code).toBe('commander.helpDisplayed');
+    expect(out).toContain('Usage: verilay claim submit [options] <file>');
+    expect(out.replace(/\s+/g, ' ')).toContain(
+      `--verifier <url> the verifier's base URL (default: "http://127.0.0.1:8080", env: VERILAY_VERIFIER_URL)`,
+    );
+    expect(out).toContain('refused the claims: 422 UNKNOWN_MODEL');
   });
 });

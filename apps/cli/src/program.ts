@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { apiKeyMint } from './commands/api-key.command';
+import { claimSubmit } from './commands/claim-submit.command';
 import { runDemo } from './commands/demo.command';
 import { generate } from './commands/generate.command';
 import { modelImport } from './commands/model-import.command';
@@ -127,7 +128,7 @@ export function createProgram(): Command {
     .addOption(
       new Option(
         '--api-key <key>',
-        'with --verifier: also register the model with that verifier (a key with models:write)',
+        "with --verifier: also register the model with that verifier (a key with models:write; a development verifier writes one to <VERIFIER_DB>.api-key). Without it the verifier's API does not know the model; run again with it to register it there only",
       ).env('VERIFIER_API_KEY'),
     )
     .addOption(cacheDirOption())
@@ -151,6 +152,38 @@ export function createProgram(): Command {
     .requiredOption('--id <id>', 'a short name for the key (lowercase letters, digits, -)')
     .option('--scopes <list>', 'comma-separated: models:write, proofs:write', 'models:write,proofs:write')
     .action((opts) => apiKeyMint(opts));
+
+  program
+    .command('claim')
+    .description('Claims of an operator')
+    .command('submit <file>')
+    .description(
+      "Submit signed claims to a verifier (POST /v1/claims) and print each claim's id and status. <file> ('-': standard input) holds one signed claim, an array of them, { \"claims\": [...] }, or the output of verilay generate --operator-key",
+    )
+    .addOption(
+      new Option('--verifier <url>', "the verifier's base URL")
+        .env('VERILAY_VERIFIER_URL')
+        .default('http://127.0.0.1:8080'),
+    )
+    .option(
+      '--per-request <n>',
+      "claims per request, at most the verifier's VERIFIER_MAX_CLAIMS_PER_REQUEST",
+      integer(1, 10_000),
+      1000,
+    )
+    .option('--timeout-ms <ms>', 'how long to wait for each answer', integer(1000, 3_600_000), 30_000)
+    .addHelpText(
+      'after',
+      `
+A refusal is printed with the verifier's error code and message, e.g.
+  verilay: the verifier at http://127.0.0.1:8080 refused the claims: 422 UNKNOWN_MODEL: …
+Exit status: 0 when every claim was accepted, 1 otherwise.
+
+Example:
+  verilay generate model.json --prompt "And God said" --operator-key 0x… > claim.json
+  verilay claim submit claim.json --verifier http://127.0.0.1:8080`,
+    )
+    .action((file: string, opts) => claimSubmit(file, opts));
 
   program
     .command('run <model-file>')
