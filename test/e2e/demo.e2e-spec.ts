@@ -25,7 +25,23 @@ describe('verilay demo (the README main job)', () => {
     expect(stdout).toMatch(/\[WRONG\] challenged -> slashed \(dispute 1 by validity proof\)/);
     expect(stdout).toMatch(/all 3 claims settled: 2 final, 1 slashed/);
     expect(stdout).toMatch(/operator bond 1 -> 0.9 ETH \(slashed 0.1\)/);
-    expect(stdout).toMatch(/verifier gas: postBatch \d/);
+    // The lie explained, the window counted down, who disputed and proved, gas from receipts.
+    expect(stdout).toMatch(/claim 3 states output \[\d\], but the model computes \[\d\] on its input: WRONG/);
+    expect(stdout).toMatch(/batch \d+: challenge window open, \d+ s left/);
+    expect(stdout).toMatch(/batch \d+: challenge window closed/);
+    expect(stdout).toMatch(
+      /dispute 1 over claim 3: opened by the challenger \(watcher\) 0x[0-9a-fA-F]{8}… \(openDispute, [\d,]+ gas/,
+    );
+    expect(stdout).toMatch(
+      /dispute 1: ended by a Groth16 proof of the whole inference sent by .+ \(submitValidityProof, [\d,]+ gas/,
+    );
+    expect(stdout).toMatch(/challenger balance change, after its gas: 0\.\d{1,4} ETH\n/);
+    expect(stdout).toMatch(
+      /gas \(mined receipts\) of the verifier's sequencer 0x[0-9a-fA-F]{8}…: (.+, )?postBatch [\d,]+/,
+    );
+    // Monotonic stamps: no line earlier than the one before it.
+    const stamps = [...stdout.matchAll(/^\[ *([\d.]+)s\]/gm)].map((m) => Number(m[1]));
+    expect(stamps).toEqual([...stamps].sort((a, b) => a - b));
   }, 300_000);
 
   it('--llm: greedy generation claims; the wrong token is bisected to its step, built lazily, proven and slashed', async () => {

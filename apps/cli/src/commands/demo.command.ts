@@ -1,6 +1,6 @@
 import { buildClaim } from '@verilay/client';
 import { createTensorCommitter, toHex32 } from '@verilay/commitments';
-import { modelToJson, randomInput, randomModel, type Model } from '@verilay/inference';
+import { modelToJson, randomInput, randomModel, run, type Model } from '@verilay/inference';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DemoNetwork, narrator, quietly } from './demo/demo-network';
@@ -67,6 +67,17 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
     const { claims } = await client.submitClaims(submissions);
     const labels = submissions.map((_, i) => (i >= opts.claims - opts.wrong ? 'WRONG' : 'honest'));
     say(`operator ${operator.address} submitted ${claims.length} signed claims: ${labels.join(', ')}`);
+    // What each claim states, and for a wrong one what the model really gives: the watcher finds
+    // the difference by replaying it.
+    submissions.forEach((submission, i) => {
+      const truth = Array.from(run(model, submission.input!.data).output.data);
+      const stated = JSON.stringify(submission.output);
+      say(
+        labels[i] === 'WRONG'
+          ? `claim ${i + 1} states output ${stated}, but the model computes ${JSON.stringify(truth)} on its input: WRONG`
+          : `claim ${i + 1} states output ${stated}, what the model computes`,
+      );
+    });
     await network.settle(claims, labels, opts.windowMs + 180_000);
     await network.report(before);
   } finally {

@@ -7,14 +7,20 @@ import type { ClaimStatus } from '@verilay/protocol';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { formatEther, type LocalAccount } from 'viem';
+import { getAddress, type LocalAccount } from 'viem';
+import { formatEth } from './format-eth';
+import { minedCalls, type MinedCall } from './mined-calls';
+import { WindowCountdown } from './window-countdown';
 
 export const REPO_ROOT = resolve(__dirname, '../../../../../..');
 
-/** The demo's narration: every line with the seconds since it started. */
-export function narrator(): (line: string) => void {
-  const started = Date.now();
-  return (line) => console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${line}`);
+/**
+ * The demo's narration: every line with the seconds since it started, on the monotonic clock: the
+ * wall clock (Date.now) can be stepped back under a busy circuit build, and the lines with it.
+ */
+export function narrator(clock: () => number = () => performance.now()): (line: string) => void {
+  const started = clock();
+  return (line) => console.log(`[${((clock() - started) / 1000).toFixed(1).padStart(5)}s] ${line}`);
 }
 
 /**
@@ -123,7 +129,7 @@ export class DemoNetwork {
       BigInt(Math.max(10, claims)) * 10n ** 17n,
     );
     const bond = await this.bond();
-    this.say(`operator ${this.operator.address} bonded ${formatEther(bond)} ETH`);
+    this.say(`operator ${this.operator.address} bonded ${formatEth(bond)} ETH`);
     return bond;
   }
 
@@ -131,6 +137,7 @@ export class DemoNetwork {
   async settle(claims: readonly { claimId: `0x${string}` }[], labels: readonly string[], deadlineMs: number) {
     const seen = new Map<string, ClaimStatus>();
     const deadline = Date.now() + deadlineMs;
+    const countdown = new WindowCountdown(this.say);
     const settled = () => [...seen.values()].filter((s) => s === 'final' || s === 'slashed').length;
     let quietSince = 0;
     while (settled() < claims.length) {
@@ -148,6 +155,8 @@ export class DemoNetwork {
           quietSince = Date.now();
           break;
         }
+        if (view.status === 'posted' && view.batch?.chainIndex != null && view.batch.windowEndsAt)
+          countdown.observe(view.batch.chainIndex, Date.parse(view.batch.windowEndsAt), Date.now());
         if (seen.get(claimId) === view.status) continue;
         const detail =
           view.status === 'posted' && view.batch?.chainIndex != null
@@ -159,32 +168,81 @@ export class DemoNetwork {
           `claim ${i + 1} ${claimId.slice(0, 10)}… [${labels[i]}] ${seen.get(claimId) ?? 'new'} -> ${view.status}${detail}`,
         );
         seen.set(claimId, view.status);
+        if (view.status === 'slashed') await this.explainDispute(i, view.reason);
       }
+      countdown.tick(Date.now());
       await sleep(250);
     }
     const count = (status: ClaimStatus) => [...seen.values()].filter((s) => s === status).length;
     this.say(`all ${claims.length} claims settled: ${count('final')} final, ${count('slashed')} slashed`);
   }
 
-  /** The money: the operator's bond, the challenger's gain, the verifier's gas. */
+  /** Who disputed claim `i` and who proved it wrong, with the gas of their mined transactions. */
+  private async explainDispute(i: number, reason: string | null): Promise<void> {
+    const id = /dispute (\d+)/.exec(reason ?? '')?.[1];
+    if (!id) return;
+    const calls = await this.calls();
+    // Disputes are numbered from 1 in the order they were opened.
+    const opened = calls.filter((c) => c.functionName === 'openDispute')[Number(id) - 1];
+    const ended = calls.find(
+      (c) =>
+        ['submitValidityProof', 'submitStepProof', 'timeout'].includes(c.functionName) &&
+        c.args[0] === BigInt(id),
+    );
+    const how: Record<string, string> = {
+      submitValidityProof: 'a Groth16 proof of the whole inference',
+      submitStepProof: 'a Groth16 proof of the one step bisected to',
+      timeout: 'a timeout (the operator did not answer in time)',
+    };
+    if (opened)
+      this.say(
+        `dispute ${id} over claim ${i + 1}: opened by ${this.who(opened.from)} (openDispute, ${gas(opened.gasUsed)} gas, tx ${opened.hash.slice(0, 10)}…)`,
+      );
+    if (ended)
+      this.say(
+        `dispute ${id}: ended by ${how[ended.functionName]} sent by ${this.who(ended.from)} (${ended.functionName}, ${gas(ended.gasUsed)} gas, tx ${ended.hash.slice(0, 10)}…)`,
+      );
+  }
+
+  /** The calls to the claim contract mined so far. */
+  private calls(): Promise<MinedCall[]> {
+    return minedCalls(this.clients().public, this.chain.claims, BigInt(this.chain.deployBlock));
+  }
+
+  /** Who an address is in the story. */
+  private who(address: string): string {
+    const roles: [string, string][] = [
+      [this.operator.address, 'the operator'],
+      [this.challenger, 'the challenger (watcher)'],
+      [this.chain.sequencer, "the verifier's sequencer"],
+      [devAccount(0).address, 'the registrar'],
+    ];
+    const role = roles.find(([a]) => a.toLowerCase() === address.toLowerCase())?.[1];
+    return role ? `${role} ${getAddress(address).slice(0, 10)}…` : getAddress(address);
+  }
+
+  /** The money: the operator's bond, the challenger's gain, and the gas each party's mined transactions used. */
   async report(before: { bond: bigint; challenger: bigint }): Promise<void> {
     const { bond: bondBefore, challenger: challengerBefore } = before;
     await sleep(1500); // the watcher withdraws its winnings
     const bondAfter = await this.bond();
     const challengerAfter = await this.clients().public.getBalance({ address: this.challenger });
     this.say(
-      `operator bond ${formatEther(bondBefore)} -> ${formatEther(bondAfter)} ETH (slashed ${formatEther(bondBefore - bondAfter)})`,
+      `operator bond ${formatEth(bondBefore)} -> ${formatEth(bondAfter)} ETH (slashed ${formatEth(bondBefore - bondAfter)})`,
     );
     this.say(
-      `challenger balance change, after its gas: ${formatEther(challengerAfter - challengerBefore)} ETH`,
+      `challenger balance change, after its gas: ${formatEth(challengerAfter - challengerBefore)} ETH`,
     );
-    const gas = (text: string, name: string) =>
-      [...text.matchAll(new RegExp(`${name}\\{action="(\\w+)"\\} (\\d+)`, 'g'))].map(
-        (m) => `${m[1]} ${Number(m[2]).toLocaleString('en-US')}`,
+    const bySender = new Map<string, Map<string, bigint>>();
+    for (const call of await this.calls()) {
+      const spent = bySender.get(call.from.toLowerCase()) ?? new Map<string, bigint>();
+      spent.set(call.functionName, (spent.get(call.functionName) ?? 0n) + call.gasUsed);
+      bySender.set(call.from.toLowerCase(), spent);
+    }
+    for (const [from, spent] of bySender)
+      this.say(
+        `gas (mined receipts) of ${this.who(from)}: ${[...spent].map(([f, g]) => `${f} ${gas(g)}`).join(', ')}`,
       );
-    this.say(
-      `verifier gas: ${gas(await (await fetch(`${this.verifier.url}/metrics`)).text(), 'verilay_chain_gas_used_total').join(', ') || 'none'}`,
-    );
     this.say(`Databases kept in ${this.dir}`);
   }
 
@@ -195,6 +253,8 @@ export class DemoNetwork {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const gas = (n: bigint) => n.toLocaleString('en-US');
 
 /**
  * Runs `f` with the console silenced: modelRegister prints its JSON summary and its own progress
