@@ -180,7 +180,8 @@ A refusal is printed with the verifier's error code and message, e.g.
 Exit status: 0 when every claim was accepted, 1 otherwise.
 
 Example:
-  verilay generate model.json --prompt "And God said" --operator-key 0x… > claim.json
+  # sign for the verifier's chain: its claim contract, from GET /v1/chain
+  verilay generate model.json --prompt "And God said" --operator-key 0x… --claims-contract 0x… > claim.json
   verilay claim submit claim.json --verifier http://127.0.0.1:8080`,
     )
     .action((file: string, opts) => claimSubmit(file, opts));
