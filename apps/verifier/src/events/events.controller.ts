@@ -1,4 +1,13 @@
-import { BadRequestException, Controller, Get, Headers, Query, Req, Res } from '@nestjs/common';
+import {
+  BadRequestException,
+  Controller,
+  Get,
+  Headers,
+  Query,
+  Req,
+  Res,
+  type BeforeApplicationShutdown,
+} from '@nestjs/common';
 import {
   ApiHeader,
   ApiOkResponse,
@@ -68,14 +77,20 @@ function parseFilter(types?: string, operator?: string, modelId?: string): Event
 
 @ApiTags('events')
 @Controller('v1/events')
-export class EventsController {
+export class EventsController implements BeforeApplicationShutdown {
   private open = 0;
+  private readonly closers = new Set<() => void>();
 
   constructor(
     private readonly events: EventRepository,
     private readonly feed: EventFeed,
     private readonly config: VerifierConfig,
   ) {}
+
+  /** Ends every open stream, so shutdown does not wait for readers (they reconnect elsewhere). */
+  beforeApplicationShutdown(): void {
+    for (const close of [...this.closers]) close();
+  }
 
   @Get()
   @ApiOperation({
@@ -127,10 +142,15 @@ export class EventsController {
       closed = true;
       this.open--;
       unlisten();
+      this.closers.delete(close);
       clearInterval(heartbeat);
       res.end();
     };
-    req.on('close', close);
+    // The server allows half-open sockets (hostile-transport.ts): a reader that leaves sends a
+    // FIN, seen as the socket's 'end', and 'close' would wait for the next failed write.
+    res.on('close', close);
+    req.socket.once('end', close);
+    this.closers.add(close);
     res.status(200).set({
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',

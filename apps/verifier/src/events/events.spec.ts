@@ -1,0 +1,193 @@
+import type { INestApplication } from '@nestjs/common';
+import { buildClaim, VerifierClient } from '@verilay/client';
+import { createTensorCommitter, toHex32, type TensorCommitter } from '@verilay/commitments';
+import { modelToJson, randomInput, randomModel, type Model } from '@verilay/inference';
+import { claimDomain } from '@verilay/protocol';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { privateKeyToAccount } from 'viem/accounts';
+import { loadVerifierConfig } from '../config/verifier.config';
+import { createVerifierApp } from '../verifier-app';
+import { until } from '../webhooks/webhook-receiver.spec-helper';
+
+const operator = privateKeyToAccount('0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d');
+const domain = claimDomain(31337, '0x0000000000000000000000000000000000000000');
+
+interface Frame {
+  id: string;
+  event: string;
+  data: { id: string; type: string; data: { claimId: string; status: string } };
+}
+
+/** An open `GET /v1/events` read frame by frame (a minimal text/event-stream parser). */
+class Stream {
+  readonly frames: Frame[] = [];
+  comments = 0;
+  private readonly abort = new AbortController();
+  status = 0;
+  errorBody: unknown;
+
+  static async open(url: string, headers: Record<string, string> = {}): Promise<Stream> {
+    const s = new Stream();
+    const res = await fetch(url, { headers, signal: s.abort.signal });
+    s.status = res.status;
+    if (res.status !== 200) {
+      s.errorBody = await res.json();
+      return s;
+    }
+    void s.read(res.body!.getReader());
+    return s;
+  }
+
+  private async read(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
+    const decoder = new TextDecoder();
+    let buffer = '';
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        buffer += decoder.decode(value, { stream: true });
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const fields = Object.fromEntries(
+            block
+              .split('\n')
+              .filter((l) => !l.startsWith(':') && l.includes(':'))
+              .map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trimStart()]),
+          );
+          if (fields.data)
+            this.frames.push({ id: fields.id, event: fields.event, data: JSON.parse(fields.data) });
+          else if (block.startsWith(':')) this.comments++;
+        }
+      }
+    } catch {
+      // aborted
+    }
+  }
+
+  close(): void {
+    this.abort.abort();
+  }
+}
+
+describe('GET /v1/events (Server-Sent Events)', () => {
+  let dir: string;
+  let app: INestApplication;
+  let url: string;
+  let client: VerifierClient;
+  let committer: TensorCommitter;
+  let model: Model;
+  let task = 0;
+  const streams: Stream[] = [];
+
+  const open = async (query = '', headers: Record<string, string> = {}) => {
+    const s = await Stream.open(`${url}/v1/events${query}`, headers);
+    streams.push(s);
+    return s;
+  };
+  const submit = async () => {
+    const claim = await buildClaim({
+      model,
+      input: randomInput(model, ++task),
+      taskId: toHex32(BigInt(task)),
+      account: operator,
+      domain,
+      committer,
+    });
+    return (await client.submitClaims([claim])).claims[0].claimId;
+  };
+
+  beforeAll(async () => {
+    committer = await createTensorCommitter();
+    model = randomModel({ seed: 23, kind: 'mlp', sizes: [8, 4], argmax: true });
+  });
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'verilay-events-'));
+    const config = loadVerifierConfig({
+      VERIFIER_DB: join(dir, 'verifier.sqlite'),
+      VERIFIER_CHAIN: 'off',
+      VERIFIER_CHALLENGE_WINDOW_MS: '1000',
+      VERIFIER_BATCH_INTERVAL_MS: '50',
+      VERIFIER_EVENT_POLL_MS: '20',
+      VERIFIER_EVENT_STREAMS_MAX: '3',
+    });
+    app = await createVerifierApp(config, { logger: false });
+    await app.listen(0, '127.0.0.1');
+    url = await app.getUrl();
+    client = new VerifierClient(url);
+    const key = (await import('node:fs'))
+      .readFileSync(`${join(dir, 'verifier.sqlite')}.api-key`, 'utf8')
+      .trim();
+    await new VerifierClient(url, { apiKey: key }).registerModel(modelToJson(model));
+  });
+
+  afterEach(async () => {
+    streams.splice(0).forEach((s) => s.close());
+    await app.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('replays from ?after=0, then streams live events as they happen', async () => {
+    const first = await submit();
+    await new Promise((r) => setTimeout(r, 100));
+    const s = await open('?after=0');
+    await until(() => s.frames.some((f) => f.event === 'claim.final'));
+    const second = await submit();
+    await until(() => s.frames.some((f) => f.event === 'claim.final' && f.data.data.claimId === second));
+    const seen = s.frames.map((f) => [f.event, f.data.data.claimId]);
+    expect(seen).toEqual([
+      ['claim.submitted', first],
+      ['claim.posted', first],
+      ['claim.final', first],
+      ['claim.submitted', second],
+      ['claim.posted', second],
+      ['claim.final', second],
+    ]);
+    expect(s.frames.map((f) => Number(f.id))).toEqual(s.frames.map((f) => Number(f.data.id)));
+    expect(new Set(s.frames.map((f) => f.id)).size).toBe(6);
+  });
+
+  it('resumes after Last-Event-ID, without a repeat or a gap; with no cursor it starts now', async () => {
+    const a = await submit();
+    const all = await open('?after=0');
+    await until(() => all.frames.length === 3);
+    const resumed = await open('', { 'last-event-id': all.frames[0].id });
+    const fresh = await open('');
+    await until(() => resumed.frames.length === 2);
+    const b = await submit();
+    await until(() => resumed.frames.length === 5 && fresh.frames.length === 3);
+    expect(resumed.frames.map((f) => f.data.data.claimId)).toEqual([a, a, b, b, b]);
+    // The same events, with the same ids, as the stream that saw them all.
+    await until(() => all.frames.length === 6);
+    expect(resumed.frames.map((f) => f.id)).toEqual(all.frames.slice(1).map((f) => f.id));
+    expect(fresh.frames.map((f) => f.data.data.claimId)).toEqual([b, b, b]);
+  });
+
+  it('filters by type', async () => {
+    const s = await open('?after=0&types=claim.final');
+    const id = await submit();
+    await until(() => s.frames.length === 1);
+    expect(s.frames[0]).toMatchObject({
+      event: 'claim.final',
+      data: { data: { claimId: id, status: 'final' } },
+    });
+  });
+
+  it('refuses bad cursors and filters with 400, and streams past the limit with 503', async () => {
+    for (const query of ['?after=-1', '?after=abc', '?types=claim.eaten', '?operator=0x12', '?modelId=0xzz'])
+      expect((await open(query)).errorBody).toMatchObject({ error: { code: 'VALIDATION_FAILED' } });
+    expect((await open('', { 'last-event-id': '1e3' })).status).toBe(400);
+    const one = await open();
+    await open();
+    await open();
+    const third = await open();
+    expect(third.status).toBe(503);
+    expect(third.errorBody).toMatchObject({ error: { code: 'EVENT_STREAMS_BUSY' } });
+    one.close();
+    expect(await until(async () => ((await open()).status === 200 ? 'ok' : undefined))).toBe('ok');
+  });
+});
