@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { privateKeyToAccount } from 'viem/accounts';
+// eslint-disable-next-line no-restricted-imports -- the unit specs' receiver (a spec helper, no lib's API)
 import { until, WebhookReceiver } from '../../apps/verifier/src/webhooks/webhook-receiver.spec-helper';
 import { VERIFIER_ENTRY } from './support/e2e';
 
