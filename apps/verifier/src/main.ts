@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { loadVerifierConfig } from './config/verifier.config';
-import { createVerifierApp } from './verifier-app';
+import { createVerifierApp, OPENAPI_JSON_PATH } from './verifier-app';
 
 async function main() {
   const config = loadVerifierConfig(process.env);
@@ -11,6 +11,7 @@ async function main() {
     url: await app.getUrl(),
     db: config.dbPath,
     openapi: '/docs',
+    openapiJson: OPENAPI_JSON_PATH,
   });
 }
 

@@ -202,6 +202,37 @@ describe('verifier HTTP API', () => {
       expect(await storedClaims()).toBe(5);
     });
 
+    it('answers 413 TOO_MANY_CLAIMS before validating the claims, and names the configured limit', async () => {
+      const six = await post('/v1/claims', JSON.stringify({ claims: Array.from({ length: 6 }, () => ({})) }));
+      expect(six).toMatchObject({
+        status: 413,
+        body: { error: { code: 'TOO_MANY_CLAIMS', meta: { count: 6, limit: 5 } } },
+      });
+      for (const body of ['{}', '{"claims": {}}', '{"claims": []}']) {
+        const res = await post('/v1/claims', body);
+        expect(res).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED' } } });
+        expect(res.body.error.message).toBe('claims: claims must be an array of 1 to 5 claims');
+      }
+    });
+
+    it('answers 415 UNSUPPORTED_MEDIA_TYPE for a body of another type, even an empty one', async () => {
+      const good = JSON.stringify({ claims: [await claim()] });
+      for (const [body, type] of [
+        [good, 'text/plain'],
+        ['', 'text/plain'],
+        ['', 'application/x-www-form-urlencoded'],
+      ])
+        expect(await post('/v1/claims', body, type)).toMatchObject({
+          status: 415,
+          body: { error: { code: 'UNSUPPORTED_MEDIA_TYPE' } },
+        });
+      expect(await post('/v1/claims', '', 'application/json')).toMatchObject({
+        status: 400,
+        body: { error: { code: 'VALIDATION_FAILED' } },
+      });
+      expect(await storedClaims()).toBe(0);
+    });
+
     it('answers 400 for a missing signature and 422 INVALID_SIGNATURE for a wrong signer', async () => {
       const good = await claim();
       const { signature: _drop, ...unsigned } = good;
@@ -368,6 +399,39 @@ describe('verifier HTTP API', () => {
         ]),
       );
       expect((await fetch(`${url}/docs`)).status).toBe(200);
+      expect(await fetch(`${url}/v1/nothing-here`).then(async (r) => [r.status, await r.json()])).toEqual([
+        404,
+        { error: { code: 'NOT_FOUND', message: 'Cannot GET /v1/nothing-here' } },
+      ]);
+    });
+
+    it('counts every request under the status it was answered with, by route pattern', async () => {
+      const count = async (method: string, route: string, status: number) => {
+        const text = await fetch(`${url}/metrics`).then((r) => r.text());
+        const line = `verilay_http_request_duration_seconds_count{method="${method}",route="${route}",status="${status}"} `;
+        return Number(
+          text
+            .split('\n')
+            .find((l) => l.startsWith(line))
+            ?.slice(line.length) ?? 0,
+        );
+      };
+      await sut.submitClaims([await claim()]);
+      await post('/v1/claims', JSON.stringify({ claims: [{ modelId: 42 }] })); // the filter's 400
+      await post('/v1/claims', '{"claims": ['); // body parsing's 400, before any route
+      await post('/v1/claims', 'x', 'text/plain'); // 415
+      const id = (await sut.submitClaims([await claim()])).claims[0].claimId;
+      await sut.getClaim(id);
+      await fetch(`${url}/v1/claims/${toHex32(1n)}`); // 404 CLAIM_NOT_FOUND
+      for (const path of ['/nope', `/nope/${Math.random()}`]) await fetch(`${url}${path}`);
+      expect(await count('POST', '/v1/claims', 201)).toBe(2);
+      expect(await count('POST', '/v1/claims', 400)).toBe(2);
+      expect(await count('POST', '/v1/claims', 415)).toBe(1);
+      expect(await count('GET', '/v1/claims/:claimId', 200)).toBe(1);
+      expect(await count('GET', '/v1/claims/:claimId', 404)).toBe(1);
+      expect(await count('GET', 'unmatched', 404)).toBe(2);
+      const routes = (await fetch(`${url}/metrics`).then((r) => r.text())).match(/route="[^"]*"/g) ?? [];
+      expect(routes.some((r) => r.includes('nope') || r.includes('0x'))).toBe(false);
     });
   });
 });

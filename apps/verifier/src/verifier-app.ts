@@ -1,11 +1,5 @@
 import 'reflect-metadata';
-import {
-  BadRequestException,
-  ConsoleLogger,
-  Logger,
-  ValidationPipe,
-  type INestApplication,
-} from '@nestjs/common';
+import { BadRequestException, Logger, ValidationPipe, type INestApplication } from '@nestjs/common';
 import type { ValidationError } from 'class-validator';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -16,7 +10,13 @@ import type { VerifierConfig } from './config/verifier.config';
 import { useJsonBodies } from './http/body-parsing';
 import { withDevApiKey } from './http/dev-api-key';
 import { answerHostileTransport } from './http/hostile-transport';
+import { httpMetrics } from './metrics/http-metrics.middleware';
+import { MetricsService } from './metrics/metrics.service';
+import { createVerifierLogger } from './verifier-logger';
 import { VerifierModule } from './verifier.module';
+
+/** Where the OpenAPI document is served (JSON), beside its browsable page at `/docs`. */
+export const OPENAPI_JSON_PATH = '/docs/openapi.json';
 
 /**
  * Builds the verifier HTTP app (not yet listening): used by main.ts and by the tests. Connects
@@ -27,18 +27,12 @@ export async function createVerifierApp(
   config: VerifierConfig,
   options: { clock?: Clock; logger?: false } = {},
 ): Promise<INestApplication> {
-  const logger =
-    options.logger === false
-      ? false
-      : new ConsoleLogger({ json: config.logFormat === 'json', prefix: 'verifier' });
+  const logger = options.logger === false ? false : createVerifierLogger(config.logFormat);
   // VERILAY_NATIVE=on without a usable native core stops the boot here, before anything starts.
   const native = checkNativeAtBoot(config.native);
   if (logger) logger.log(describeNative(native), 'native');
   const connected = await connectChain(config, logger === false ? silentLogger() : undefined);
-  const keyed = withDevApiKey(
-    connected.config,
-    logger === false ? silentLogger() : (logger as ConsoleLogger),
-  );
+  const keyed = withDevApiKey(connected.config, logger === false ? silentLogger() : logger);
   let app: INestApplication;
   try {
     app = await NestFactory.create(VerifierModule.forRoot(keyed, options.clock, connected.chain), {
@@ -53,6 +47,17 @@ export async function createVerifierApp(
     throw error;
   }
   answerHostileTransport(app.getHttpServer());
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('verilay verifier')
+      .setDescription('Submit signed inference claims, follow them to final, fetch task data to replay them.')
+      .setVersion('1')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key (verilay api-key mint)' })
+      .build(),
+  );
+  // First, so that requests answered by body parsing are counted too.
+  app.use(httpMetrics(app.get(MetricsService), Object.keys(document.paths)));
   useJsonBodies(app, config.bodyLimit);
   app.useGlobalPipes(
     new ValidationPipe({
@@ -67,16 +72,7 @@ export async function createVerifierApp(
     }),
   );
   app.enableShutdownHooks();
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('verilay verifier')
-      .setDescription('Submit signed inference claims, follow them to final, fetch task data to replay them.')
-      .setVersion('1')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key (verilay api-key mint)' })
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: OPENAPI_JSON_PATH.slice(1) });
   return app;
 }
 

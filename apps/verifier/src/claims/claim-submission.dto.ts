@@ -129,11 +129,12 @@ export class ClaimSubmissionDto {
 export class SubmitClaimsDto {
   @ApiProperty({
     type: [ClaimSubmissionDto],
-    description: 'One or many claims; stored all together or not at all',
+    description:
+      'One or many claims (at most VERIFIER_MAX_CLAIMS_PER_REQUEST, default 1000); stored all together or not at all',
   })
+  // The count (1 to VERIFIER_MAX_CLAIMS_PER_REQUEST) is checked before these, by ClaimCountInterceptor.
   @IsArray()
   @ArrayMinSize(1)
-  @ArrayMaxSize(10000)
   // SAFETY: ValidateNested walks into nested arrays, so `[[claim]]` passed it; each must be an object.
   @IsObject({ each: true })
   @ValidateNested({ each: true })

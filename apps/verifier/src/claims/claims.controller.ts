@@ -1,15 +1,18 @@
-import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, UseInterceptors } from '@nestjs/common';
 import {
+  ApiBadRequestResponse,
   ApiConflictResponse,
   ApiCreatedResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiPayloadTooLargeResponse,
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import type { ClaimStatus } from '@verilay/protocol';
 import type { ClaimRecord } from '@verilay/storage';
 import { Hex32Param } from '../http/hex32.pipe';
+import { ClaimCountInterceptor } from './claim-count.interceptor';
 import { SubmitClaimsDto } from './claim-submission.dto';
 import { ClaimsService } from './claims.service';
 
@@ -64,6 +67,12 @@ export class ClaimsController {
       'UNKNOWN_MODEL, INVALID_SIGNATURE, INPUT/OUTPUT_COMMITMENT_MISMATCH, INVALID_INPUT; generation claims: NOT_A_LANGUAGE_MODEL, CONTEXT_EXCEEDED, INVALID_GENERATION, COMPLETION_NOT_GREEDY; on a chain also TASK_INPUT_REQUIRED, MODEL_NOT_ON_CHAIN, OPERATOR_BOND_SHORT (meta.index names the claim)',
   })
   @ApiConflictResponse({ description: 'DUPLICATE_CLAIM' })
+  @ApiBadRequestResponse({ description: 'MALFORMED_JSON, VALIDATION_FAILED' })
+  @ApiPayloadTooLargeResponse({
+    description:
+      'PAYLOAD_TOO_LARGE (VERIFIER_BODY_LIMIT), TOO_MANY_CLAIMS (VERIFIER_MAX_CLAIMS_PER_REQUEST, checked before the fields), TOO_MANY_VALUES (VERIFIER_MAX_VALUES_PER_REQUEST)',
+  })
+  @UseInterceptors(ClaimCountInterceptor)
   async submit(@Body() body: SubmitClaimsDto) {
     return { claims: await this.claims.submit(body.claims) };
   }

@@ -66,12 +66,17 @@ function refuseOtherCharsets(req: Request, res: Response, next: NextFunction): v
 
 /**
  * A body of another content type is left unread by the JSON parser: answer 415 rather than let the
- * handler see an empty body (and answer as if nothing had been sent).
+ * handler see an empty body (and answer as if nothing had been sent). An empty POST, PUT or PATCH
+ * that names another type is refused too: its sender meant to send that type, and VALIDATION_FAILED
+ * would hide why nothing was read.
  */
 function refuseUnreadBodies(req: Request, res: Response, next: NextFunction): void {
   const announced =
     req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
-  if (!announced || req.is('application/json') || isModelUpload(req)) return next();
+  const readable = announced
+    ? req.is('application/json') || isModelUpload(req)
+    : !BODY_METHODS.has(req.method) || isReadableType(req.headers['content-type']);
+  if (readable) return next();
   res.status(415).json({
     error: {
       code: 'UNSUPPORTED_MEDIA_TYPE',
@@ -79,6 +84,15 @@ function refuseUnreadBodies(req: Request, res: Response, next: NextFunction): vo
     },
   } satisfies ErrorBody);
   req.resume(); // drain what the client sends, so the answer is read
+}
+
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+
+/** No content type, JSON, or the model type (`req.is` answers null for a request without a body). */
+function isReadableType(contentType: string | undefined): boolean {
+  if (contentType === undefined) return true;
+  const media = contentType.split(';')[0].trim().toLowerCase();
+  return media === 'application/json' || media === MODEL_MEDIA_TYPE;
 }
 
 /**

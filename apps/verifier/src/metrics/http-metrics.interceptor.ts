@@ -1,20 +1,14 @@
 import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
-import type { Request, Response } from 'express';
-import { finalize, type Observable } from 'rxjs';
-import { MetricsService } from './metrics.service';
+import type { Observable } from 'rxjs';
 
-/** Times every routed request; labels by route pattern (not raw path, to bound cardinality). */
+/**
+ * Records nothing: HTTP metrics are recorded by the `httpMetrics` middleware (http-metrics.middleware.ts)
+ * when the answer is sent, with the status the client got. Kept only while verifier.module.ts
+ * still registers it; remove both together.
+ */
 @Injectable()
 export class HttpMetricsInterceptor implements NestInterceptor {
-  constructor(private readonly metrics: MetricsService) {}
-
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const req = context.switchToHttp().getRequest<Request>();
-    const res = context.switchToHttp().getResponse<Response>();
-    const end = this.metrics.httpDuration.startTimer({
-      method: req.method,
-      route: (req.route as { path?: string })?.path ?? 'unknown',
-    });
-    return next.handle().pipe(finalize(() => end({ status: String(res.statusCode) })));
+  intercept(_context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    return next.handle();
   }
 }
