@@ -12,7 +12,7 @@ import {
   type VerilayDeployment,
 } from '@verilay/chain';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import type { VerifierConfig } from '../config/verifier.config';
+import { embeddedDeploymentFile, type VerifierConfig } from '../config/verifier.config';
 
 /** `ClaimState.Validated` in the contract's `LeafRecord`. */
 const LEAF_VALIDATED = 4;
@@ -130,7 +130,7 @@ export async function connectChain(
   try {
     const connection = { rpcUrl: anvil.rpcUrl, chainId: anvil.chainId };
     const sequencer = createChainClients(connection, config.sequencerKey ?? devPrivateKey(SEQUENCER_INDEX));
-    const deploymentFile = `${config.anvilStateFile}.deployment.json`;
+    const deploymentFile = embeddedDeploymentFile(config.anvilStateFile);
     let deployment = existsSync(deploymentFile) ? readDeployment(deploymentFile) : null;
     if (deployment && !(await hasCode(sequencer, deployment))) {
       throw new Error(

@@ -80,6 +80,9 @@ export interface WebhookSettings {
 
 const DAY = 24 * 3600 * 1000;
 
+/** Where the embedded chain's deployment is remembered: beside its state file (`<state>.deployment.json`). */
+export const embeddedDeploymentFile = (stateFile: string): string => `${stateFile}.deployment.json`;
+
 /** Bounds keep a typo from making a window of 0 s or a batch of a million claims. */
 export const VERIFIER_ENV_SCHEMA = Joi.object({
   VERIFIER_PORT: Joi.number().port().default(8080),
