@@ -9,6 +9,7 @@ import {
   ClaimRepository,
   DisputeRepository,
   EventRepository,
+  Listings,
   MetaRepository,
   ModelRepository,
   ProofJobRepository,
@@ -20,6 +21,7 @@ import { DataSource } from 'typeorm';
 import { BatchingService } from './batching/batching.service';
 import { BatchesController } from './chain/batches.controller';
 import { ChainController } from './chain/chain.controller';
+import { DisputesController } from './chain/disputes.controller';
 import { ChainContext } from './chain/chain-context';
 import { ChainSequencerService } from './chain/chain-sequencer.service';
 import { DisputeDefender } from './chain/dispute-defender.service';
@@ -41,12 +43,14 @@ import { HttpMetricsInterceptor } from './metrics/http-metrics.interceptor';
 import { MetricsController } from './metrics/metrics.controller';
 import { MetricsService } from './metrics/metrics.service';
 import { KeysController } from './keys/keys.controller';
+import { ListingsController } from './listings/listings.controller';
 import { KeysService } from './keys/keys.service';
 import { ModelsController } from './models/models.controller';
 import { ModelsService } from './models/models.service';
 import { ProofsController } from './proofs/proofs.controller';
 import { ProofsService } from './proofs/proofs.service';
 import { TasksController } from './tasks/tasks.controller';
+import { VerifierUi } from './ui/verifier-ui';
 import { WebhookDispatcher } from './webhooks/webhook-dispatcher.service';
 import { WebhooksController } from './webhooks/webhooks.controller';
 import { WebhooksService } from './webhooks/webhooks.service';
@@ -95,7 +99,8 @@ export class VerifierModule {
         MetricsController,
         EventsController,
         WebhooksController,
-        ...(chain ? [ChainController, BatchesController] : []),
+        ListingsController,
+        ...(chain ? [ChainController, BatchesController, DisputesController] : []),
       ],
       providers: [
         { provide: VerifierConfig, useValue: config },
@@ -106,6 +111,7 @@ export class VerifierModule {
         repository(ProofJobRepository),
         repository(EventRepository),
         repository(WebhookRepository),
+        repository(Listings),
         { provide: TENSOR_COMMITTER, useFactory: createTensorCommitter },
         { provide: IntakeThreads, useFactory: () => IntakeThreads.shared() },
         { provide: ClaimSignerRecovery, useFactory: () => createClaimSignerRecovery() },
@@ -123,6 +129,7 @@ export class VerifierModule {
         EventFeed,
         WebhooksService,
         WebhookDispatcher,
+        VerifierUi,
         ...onChain,
       ],
     };

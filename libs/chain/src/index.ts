@@ -58,6 +58,7 @@ export { claimTimeout } from './actions/claim-timeout';
 export { proveClaim } from './actions/prove-claim';
 export { finalizeBatch } from './actions/finalize-batch';
 export { DISPUTE_PHASES, readDispute, spentClock, type DisputePhaseName } from './actions/read-dispute';
+export { readDisputeMoves, type DisputeMove } from './actions/read-dispute-moves';
 export {
   CLAIM_STATUSES_ON_CHAIN,
   readClaimStatus,

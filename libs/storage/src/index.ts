@@ -38,3 +38,10 @@ export {
   type DueDelivery,
   type NewSubscription,
 } from './webhook.repository';
+export {
+  Listings,
+  type ClaimCursor,
+  type ClaimListFilter,
+  type ClaimSummary,
+  type ModelSummary,
+} from './listings';

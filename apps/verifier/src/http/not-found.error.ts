@@ -9,7 +9,8 @@ export class NotFoundError extends BaseError {
       | 'TASK_INPUT_UNAVAILABLE'
       | 'PROOF_NOT_FOUND'
       | 'BATCH_NOT_FOUND'
-      | 'WEBHOOK_NOT_FOUND',
+      | 'WEBHOOK_NOT_FOUND'
+      | 'DISPUTE_NOT_FOUND',
     message: string,
   ) {
     super(message);

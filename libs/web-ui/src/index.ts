@@ -1,0 +1,1 @@
+export { mountUi, UI_CONTENT_SECURITY_POLICY, vendorModule, type MountUiOptions } from './mount-ui';
