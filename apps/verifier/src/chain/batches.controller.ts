@@ -2,6 +2,7 @@ import { Controller, Get, Param, ParseIntPipe } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ClaimRepository } from '@verilay/storage';
 import { NotFoundError } from '../http/not-found.error';
+import { BatchViewDto } from './chain-view.dto';
 
 /**
  * The data behind an on-chain batch: every claim with its operator's signature, so anyone can
@@ -14,7 +15,7 @@ export class BatchesController {
 
   @Get(':chainIndex')
   @ApiOperation({ summary: 'The claims (with signatures) of the batch at this index of the claim contract' })
-  @ApiOkResponse({ description: 'chainIndex, root, count, postTx, claims' })
+  @ApiOkResponse({ type: BatchViewDto, description: 'chainIndex, root, count, postTx, claims' })
   @ApiNotFoundResponse({ description: 'BATCH_NOT_FOUND' })
   async get(@Param('chainIndex', ParseIntPipe) chainIndex: number) {
     const batch = await this.claims.findBatchByChainIndex(chainIndex);

@@ -3,6 +3,7 @@ import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { claimDomain } from '@verilay/protocol';
 import { VerifierConfig } from '../config/verifier.config';
 import { ChainContext } from './chain-context';
+import { ChainViewDto } from './chain-view.dto';
 
 /** Where the verifier's claims go on chain, and the EIP-712 domain operators must sign for. */
 @ApiTags('chain')
@@ -15,7 +16,10 @@ export class ChainController {
 
   @Get()
   @ApiOperation({ summary: 'The chain, the contracts and the claims EIP-712 domain' })
-  @ApiOkResponse({ description: 'chainId, rpcUrl (embedded chains only), contracts, sequencer, domain' })
+  @ApiOkResponse({
+    type: ChainViewDto,
+    description: 'chainId, rpcUrl (embedded chains only), contracts, sequencer, domain',
+  })
   info() {
     const { deployment, sequencer } = this.chain;
     return {

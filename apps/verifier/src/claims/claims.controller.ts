@@ -13,6 +13,7 @@ import type { ClaimStatus } from '@verilay/protocol';
 import type { ClaimRecord } from '@verilay/storage';
 import { Hex32Param } from '../http/hex32.pipe';
 import { ClaimCountInterceptor } from './claim-count.interceptor';
+import { ClaimViewDto, SubmitClaimsResultDto } from './claim-view.dto';
 import { SubmitClaimsDto } from './claim-submission.dto';
 import { ClaimsService } from './claims.service';
 
@@ -61,7 +62,10 @@ export class ClaimsController {
   @ApiOperation({
     summary: 'Submit one or many signed claims; all are stored durably before the answer, or none',
   })
-  @ApiCreatedResponse({ description: 'The claim ids (claim leaves), in request order' })
+  @ApiCreatedResponse({
+    type: SubmitClaimsResultDto,
+    description: 'The claim ids (claim leaves), in request order',
+  })
   @ApiUnprocessableEntityResponse({
     description:
       'UNKNOWN_MODEL, INVALID_SIGNATURE, INPUT/OUTPUT_COMMITMENT_MISMATCH, INVALID_INPUT; generation claims: NOT_A_LANGUAGE_MODEL, CONTEXT_EXCEEDED, INVALID_GENERATION, COMPLETION_NOT_GREEDY; on a chain also TASK_INPUT_REQUIRED, MODEL_NOT_ON_CHAIN, OPERATOR_BOND_SHORT (meta.index names the claim)',
@@ -82,7 +86,7 @@ export class ClaimsController {
     summary:
       'A claim: status (submitted, posted, challenged, final, slashed), timestamps, reason (a held claim waits as submitted with a "held: …" reason), batch',
   })
-  @ApiOkResponse({ description: 'The claim and its history' })
+  @ApiOkResponse({ type: ClaimViewDto, description: 'The claim and its history' })
   async get(@Param('claimId', Hex32Param) claimId: string) {
     return view(await this.claims.get(claimId));
   }

@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, HttpException, Param, Post, Query, Req
 import {
   ApiBearerAuth,
   ApiBody,
+  ApiConsumes,
   ApiCreatedResponse,
   ApiForbiddenResponse,
   ApiTooManyRequestsResponse,
@@ -21,6 +22,7 @@ import { VerifierConfig } from '../config/verifier.config';
 import { RequireScope } from '../http/api-key.guard';
 import { Hex32Param } from '../http/hex32.pipe';
 import { readModelBody } from './model-body';
+import { ModelViewDto, RegisteredModelDto } from './model-view.dto';
 import { ModelsService } from './models.service';
 
 /**
@@ -71,8 +73,10 @@ export class ModelsController {
   @ApiForbiddenResponse({ description: 'INSUFFICIENT_SCOPE: the key lacks models:write' })
   @ApiTooManyRequestsResponse({ description: 'RATE_LIMITED (Retry-After)' })
   @ApiServiceUnavailableResponse({ description: 'MODEL_UPLOADS_BUSY: MAX_MODEL_UPLOADS model bodies are being read (Retry-After)' })
+  @ApiConsumes('application/json', MODEL_MEDIA_TYPE)
   @ApiBody({ schema: { type: 'object', description: 'verilay.model.v1 or v2 document, or canonical bytes' } })
-  @ApiCreatedResponse({ description: 'Registered; 200 when it was already registered' })
+  @ApiCreatedResponse({ type: RegisteredModelDto, description: 'Registered' })
+  @ApiOkResponse({ type: RegisteredModelDto, description: 'Already registered (created: false)' })
   @ApiUnprocessableEntityResponse({ description: 'INVALID_MODEL, with meta.path naming the field' })
   async register(
     @Body() document: unknown,
@@ -113,7 +117,7 @@ export class ModelsController {
       'Accept: application/vnd.verilay.model, its canonical bytes (keccak256 = modelId)',
   })
   @ApiProduces('application/json', MODEL_MEDIA_TYPE)
-  @ApiOkResponse({ description: 'The model' })
+  @ApiOkResponse({ type: ModelViewDto, description: 'The model' })
   async get(
     @Param('modelId', Hex32Param) modelId: string,
     @Req() req: Request,

@@ -17,6 +17,7 @@ import type { ProofJobEntity } from '@verilay/storage';
 import { Matches } from 'class-validator';
 import type { Response } from 'express';
 import { RequireScope } from '../http/api-key.guard';
+import { ProofViewDto } from './proof-view.dto';
 import { ProofsService } from './proofs.service';
 
 export class RequestProofDto {
@@ -59,7 +60,8 @@ export class ProofsController {
     description:
       'PROOF_QUEUE_FULL: VERIFIER_MAX_OPEN_PROOFS jobs are queued or proving (circuit builds run one at a time)',
   })
-  @ApiAcceptedResponse({ description: 'Queued; poll GET /v1/proofs/:proofId' })
+  @ApiAcceptedResponse({ type: ProofViewDto, description: 'Queued; poll GET /v1/proofs/:proofId' })
+  @ApiOkResponse({ type: ProofViewDto, description: 'The open or proven job of this claim' })
   @ApiNotFoundResponse({ description: 'CLAIM_NOT_FOUND, TASK_INPUT_UNAVAILABLE' })
   async request(@Body() body: RequestProofDto, @Res({ passthrough: true }) res: Response) {
     const { job, created } = await this.proofs.request(body.claimId.toLowerCase());
@@ -69,7 +71,7 @@ export class ProofsController {
 
   @Get(':proofId')
   @ApiOperation({ summary: 'A proof job: queued, proving, proven (with verdict and proof) or failed' })
-  @ApiOkResponse({ description: 'The job' })
+  @ApiOkResponse({ type: ProofViewDto, description: 'The job' })
   async get(@Param('proofId', ParseIntPipe) id: number) {
     return view(await this.proofs.get(id));
   }

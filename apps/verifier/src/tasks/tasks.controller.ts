@@ -5,6 +5,7 @@ import { ClaimsService } from '../claims/claims.service';
 import { Hex32Param } from '../http/hex32.pipe';
 import { NotFoundError } from '../http/not-found.error';
 import { ModelsService } from '../models/models.service';
+import { TaskInputViewDto } from './task-input-view.dto';
 
 @ApiTags('tasks')
 @Controller('v1/tasks')
@@ -19,7 +20,7 @@ export class TasksController {
   @ApiOperation({
     summary: "The task data a watcher needs to replay a claim (check it against the claim's inputCommitment)",
   })
-  @ApiOkResponse({ description: 'Input values, salt, shape and dtype' })
+  @ApiOkResponse({ type: TaskInputViewDto, description: 'Input values, salt, shape and dtype' })
   @ApiNotFoundResponse({
     description: 'CLAIM_NOT_FOUND, or TASK_INPUT_UNAVAILABLE when the operator sent only the commitment',
   })
