@@ -69,7 +69,10 @@ export function mountUi(server: Express, options: MountUiOptions): void {
     });
     next();
   };
-  server.get(base, (_req, res) => res.redirect(301, `${base}/`));
+  // Express matches `base` with and without the slash: redirect only the bare one.
+  server.get(base, (req, res, next) =>
+    req.originalUrl.split('?')[0] === base ? res.redirect(301, `${base}/`) : next(),
+  );
   server.use(`${base}/vendor`, secure, (req, res, next) => {
     const body = vendored.get(req.path.slice(1));
     if (!body) return next();
