@@ -63,6 +63,13 @@ describe('verilay demo (the README main job)', () => {
     );
     expect(stdout).toContain(`bisected to one step, ${steps - 1} (argmax)`);
     expect(stdout).toMatch(/\[WRONG\] challenged -> slashed \(dispute 1 by step proof\)/);
+    expect(stdout).toMatch(/dispute 1: ended by a Groth16 proof of the one step bisected to sent by /);
+    // One chooseHalf a halving, each counted in the challenger's gas line.
+    expect(stdout).toMatch(
+      new RegExp(
+        `challenger \\(watcher\\) 0x[0-9a-fA-F]{8}…: openDispute [\\d,]+, chooseHalf [\\d,]+ \\(${Math.ceil(Math.log2(steps))} calls\\)`,
+      ),
+    );
     expect(stdout).toMatch(/all 2 claims settled: 1 final, 1 slashed/);
     expect(stdout).toMatch(/operator bond 1 -> 0.9 ETH \(slashed 0.1\)/);
   }, 960_000);

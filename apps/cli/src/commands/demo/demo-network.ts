@@ -233,16 +233,21 @@ export class DemoNetwork {
     this.say(
       `challenger balance change, after its gas: ${formatEth(challengerAfter - challengerBefore)} ETH`,
     );
-    const bySender = new Map<string, Map<string, bigint>>();
+    // Per sender and function: the gas of its mined calls, summed, and how many there were.
+    const bySender = new Map<string, Map<string, { gas: bigint; calls: number }>>();
     for (const call of await this.calls()) {
-      const spent = bySender.get(call.from.toLowerCase()) ?? new Map<string, bigint>();
-      spent.set(call.functionName, (spent.get(call.functionName) ?? 0n) + call.gasUsed);
+      const spent =
+        bySender.get(call.from.toLowerCase()) ?? new Map<string, { gas: bigint; calls: number }>();
+      const sum = spent.get(call.functionName) ?? { gas: 0n, calls: 0 };
+      spent.set(call.functionName, { gas: sum.gas + call.gasUsed, calls: sum.calls + 1 });
       bySender.set(call.from.toLowerCase(), spent);
     }
-    for (const [from, spent] of bySender)
-      this.say(
-        `gas (mined receipts) of ${this.who(from)}: ${[...spent].map(([f, g]) => `${f} ${gas(g)}`).join(', ')}`,
+    for (const [from, spent] of bySender) {
+      const items = [...spent].map(
+        ([f, s]) => `${f} ${gas(s.gas)}${s.calls > 1 ? ` (${s.calls} calls)` : ''}`,
       );
+      this.say(`gas (mined receipts) of ${this.who(from)}: ${items.join(', ')}`);
+    }
     this.say(`Databases kept in ${this.dir}`);
   }
 
