@@ -1,5 +1,6 @@
 // @ts-check
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 // Pure libs compute; they never touch a framework, a chain client or a database.
@@ -39,12 +40,19 @@ export default tseslint.config(
       'coverage/**',
       'circuits/**',
       '**/*.js',
+      '!apps/*/ui/**/*.js',
+      '!libs/web-ui/browser/**/*.js',
       '**/*.cjs',
       '**/.venv/**',
     ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  {
+    // The dashboards: plain ES modules run by the browser as written (libs/web-ui).
+    files: ['apps/*/ui/**/*.js', 'libs/web-ui/browser/**/*.js'],
+    languageOptions: { sourceType: 'module', globals: globals.browser },
+  },
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
