@@ -18,15 +18,25 @@ export const systemResolve: Resolve = (host) =>
     ),
   );
 
+/** IPv6 global unicast; ipaddr.js calls everything it has no name for 'unicast'. */
+const GLOBAL_UNICAST_V6 = ipaddr.parseCIDR('2000::/3');
+/** `::a.b.c.d` (RFC 4291's deprecated IPv4-compatible form): some stacks route it as IPv4. */
+const IPV4_COMPATIBLE = ipaddr.parseCIDR('::/96');
+
 /**
  * Why an address is not a public unicast address (loopback, private, link-local, unique-local,
  * carrier-grade NAT, multicast, reserved, unspecified, ...), or null when it is. An IPv4 address
- * mapped into IPv6 is judged as the IPv4 address it carries.
+ * mapped into IPv6 is judged as the IPv4 address it carries; any other IPv6 address must be
+ * global unicast (2000::/3), so IPv4-compatible and unallocated addresses are refused.
  */
 export function nonPublicRange(address: string): string | null {
   let parsed = ipaddr.parse(address);
-  if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress())
-    parsed = (parsed as ipaddr.IPv6).toIPv4Address();
+  if (parsed.kind() === 'ipv6') {
+    const v6 = parsed as ipaddr.IPv6;
+    if (v6.isIPv4MappedAddress()) parsed = v6.toIPv4Address();
+    else if (v6.range() === 'unicast' && !v6.match(GLOBAL_UNICAST_V6))
+      return v6.match(IPV4_COMPATIBLE) ? 'ipv4Compatible' : 'notGlobalUnicast';
+  }
   const range = parsed.range();
   return range === 'unicast' ? null : range;
 }

@@ -1,0 +1,87 @@
+import type { LookupAddress } from 'node:dns';
+import { sendWebhook } from './webhook-sender';
+import { checkWebhookUrl, nonPublicRange, type Resolve } from './webhook-target';
+
+/** A resolver that answers every name with `addresses` (an attacker's DNS). */
+const answering =
+  (...addresses: string[]): Resolve =>
+  async () =>
+    addresses.map((address): LookupAddress => ({ address, family: address.includes(':') ? 6 : 4 }));
+
+const publicDns = answering('93.184.215.14');
+
+describe('webhook targets under attack (SSRF)', () => {
+  describe('checkWebhookUrl', () => {
+    // WHATWG URL parsing turns every IPv4 spelling into dotted quads before the rule sees them.
+    it.each([
+      'http://0x7f.1/',
+      'http://2130706433/',
+      'http://017700000001/',
+      'http://127.1/',
+      'http://0/',
+      'http://①②⑦.0.0.1/',
+      'http://[::ffff:7f00:1]/',
+      'http://[::ffff:a9fe:a9fe]/',
+    ])('refuses the IPv4 shorthand, octal, hex or mapped literal %s', async (raw) => {
+      await expect(checkWebhookUrl(raw, false, publicDns)).rejects.toMatchObject({
+        code: 'WEBHOOK_URL_REFUSED',
+      });
+    });
+
+    it.each([
+      ['IPv4-compatible loopback', '::7f00:1'],
+      ['IPv4-compatible private', '::a00:1'],
+      ['IPv4-compatible metadata', '::a9fe:a9fe'],
+      ['NAT64 of loopback', '64:ff9b::7f00:1'],
+      ['local-use NAT64 of a private address', '64:ff9b:1::a00:1'],
+      ['6to4 of loopback', '2002:7f00:1::1'],
+      ['Teredo', '2001:0:4136:e378:8000:63bf:3fff:fdd2'],
+      ['site-local', 'fec0::1'],
+      ['discard-only', '100::1'],
+      ['unallocated, outside 2000::/3', '4000::1'],
+    ])('refuses an IPv6 literal that is not global unicast: %s (%s)', async (_what, address) => {
+      expect(nonPublicRange(address)).not.toBeNull();
+      await expect(checkWebhookUrl(`http://[${address}]/`, false, publicDns)).rejects.toMatchObject({
+        code: 'WEBHOOK_URL_REFUSED',
+      });
+      // The same address as a DNS answer for an innocent-looking name.
+      await expect(
+        checkWebhookUrl('https://hooks.example/', false, answering(address)),
+      ).rejects.toMatchObject({
+        code: 'WEBHOOK_URL_REFUSED',
+      });
+    });
+
+    it('accepts global unicast IPv6 and public IPv4', async () => {
+      expect(nonPublicRange('2606:4700:4700::1111')).toBeNull();
+      expect(nonPublicRange('93.184.215.14')).toBeNull();
+      await expect(
+        checkWebhookUrl('https://[2606:4700:4700::1111]/h', false, publicDns),
+      ).resolves.toBeTruthy();
+    });
+
+    it('refuses a name whose answer mixes a public and a private address, in either order', async () => {
+      for (const dns of [answering('93.184.215.14', '10.0.0.1'), answering('::a00:1', '93.184.215.14')])
+        await expect(checkWebhookUrl('https://mixed.example/', false, dns)).rejects.toMatchObject({
+          code: 'WEBHOOK_URL_REFUSED',
+        });
+    });
+  });
+
+  describe('sendWebhook', () => {
+    const send = (url: string, resolve: Resolve) =>
+      sendWebhook(new URL(url), '{}', {}, { timeoutMs: 1000, allowPrivate: false, resolve });
+
+    it('never connects to an IPv4-compatible literal stored before the rule (judged again per attempt)', async () => {
+      const result = await send('http://[::7f00:1]:9/', publicDns);
+      expect(result).toMatchObject({ ok: false, statusCode: null });
+      expect(result.error).toMatch(/not a public address/);
+    });
+
+    it('refuses, on connect, a name that resolves to an IPv4-compatible address', async () => {
+      const result = await send('http://rebind.example:9/', answering('::7f00:1'));
+      expect(result).toMatchObject({ ok: false, statusCode: null });
+      expect(result.error).toMatch(/resolves to ::7f00:1/);
+    });
+  });
+});
