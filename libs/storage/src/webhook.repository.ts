@@ -119,14 +119,23 @@ export class WebhookRepository {
     });
   }
 
-  /** Pending deliveries of active subscriptions due at `now`, oldest due first, skipping `busy`. */
-  due(now: number, limit: number, busy: readonly number[] = []): Promise<DueDelivery[]> {
+  /**
+   * Pending deliveries of active subscriptions due at `now`, oldest due first, skipping the
+   * deliveries `busy` and the subscriptions `full` (those with all their slots in flight).
+   */
+  due(
+    now: number,
+    limit: number,
+    busy: readonly number[] = [],
+    full: readonly number[] = [],
+  ): Promise<DueDelivery[]> {
     return serially(this.db, async () => {
       const where: FindOptionsWhere<WebhookDeliveryEntity> = {
         status: 'pending',
         nextAttemptAt: LessThanOrEqual(now),
       };
       if (busy.length) where.id = Not(In([...busy]));
+      if (full.length) where.subscriptionId = Not(In([...full]));
       const deliveries = await this.db.manager.find(WebhookDeliveryEntity, {
         where,
         order: { nextAttemptAt: 'ASC', id: 'ASC' },

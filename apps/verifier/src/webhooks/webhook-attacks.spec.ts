@@ -1,4 +1,15 @@
+import 'reflect-metadata';
+import { EventEntity, verifierDataSourceOptions, WebhookRepository } from '@verilay/storage';
 import type { LookupAddress } from 'node:dns';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DataSource } from 'typeorm';
+import { SystemClock } from '../clock';
+import type { VerifierConfig, WebhookSettings } from '../config/verifier.config';
+import type { EventFeed } from '../events/event-feed.service';
+import { WebhookDispatcher } from './webhook-dispatcher.service';
+import { until, WebhookReceiver } from './webhook-receiver.spec-helper';
 import { sendWebhook } from './webhook-sender';
 import { checkWebhookUrl, nonPublicRange, type Resolve } from './webhook-target';
 
@@ -83,5 +94,70 @@ describe('webhook targets under attack (SSRF)', () => {
       expect(result).toMatchObject({ ok: false, statusCode: null });
       expect(result.error).toMatch(/resolves to ::7f00:1/);
     });
+  });
+});
+
+describe(`${WebhookDispatcher.name} under a hanging receiver`, () => {
+  let dir: string;
+  let db: DataSource;
+  let sut: WebhookDispatcher;
+  const receivers: WebhookReceiver[] = [];
+  const settings: WebhookSettings = {
+    allowPrivate: true,
+    timeoutMs: 1000,
+    maxAttempts: 3,
+    retryBaseMs: 60_000,
+    retryMaxMs: 60_000,
+    concurrency: 4,
+    perSubscription: 2,
+    pollMs: 20,
+    maxStreams: 10,
+  };
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'verilay-hook-attacks-'));
+    db = await new DataSource(verifierDataSourceOptions(join(dir, 'verifier.sqlite'))).initialize();
+  });
+  afterEach(async () => {
+    await sut.beforeApplicationShutdown();
+    await Promise.all(receivers.splice(0).map((r) => r.stop()));
+    await db.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('still delivers to a healthy receiver while another hangs on a backlog larger than the due window', async () => {
+    const hooks = new WebhookRepository(db);
+    const subscribe = async (answer: WebhookReceiver['answer']) => {
+      const r = new WebhookReceiver();
+      r.answer = answer;
+      receivers.push(r);
+      const url = await r.start();
+      await hooks.create({ url, secret: 'whsec_AAAA', types: null, operator: null, modelId: null }, 0);
+      return r;
+    };
+    const hanging = await subscribe(() => 'hang');
+    const healthy = await subscribe(() => 204);
+    // 40 events: the hanging receiver's 40 deliveries come first in due order (same time, lower ids).
+    await db.manager.insert(
+      EventEntity,
+      Array.from({ length: 40 }, (_, i) => ({
+        type: 'claim.final' as const,
+        claimId: `0x${(i + 1).toString(16).padStart(64, '0')}`,
+        operator: `0x${'1'.repeat(40)}`,
+        modelId: `0x${'2'.repeat(64)}`,
+        status: 'final' as const,
+        batchId: 1,
+        reason: null,
+        data: null,
+        at: 0,
+      })),
+    );
+    const feed = { listen: () => () => undefined } as unknown as EventFeed;
+    sut = new WebhookDispatcher(hooks, feed, new SystemClock(), { webhooks: settings } as VerifierConfig);
+    sut.onApplicationBootstrap();
+    await until(() => hanging.received.length === 2);
+    // Two slots hang for timeoutMs; the other two must serve the healthy receiver meanwhile.
+    await until(() => healthy.received.length >= 4, 800);
+    expect(hanging.received.length).toBe(2);
   });
 });

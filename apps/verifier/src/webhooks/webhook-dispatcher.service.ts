@@ -80,19 +80,30 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     if (this.stopping) return;
     const { concurrency, perSubscription } = this.config.webhooks;
     await this.webhooks.fanOut(this.clock.now());
-    const free = concurrency - this.inFlight.size;
-    if (free <= 0) return;
-    const due = await this.webhooks.due(this.clock.now(), free * 4, [...this.inFlight.keys()]);
-    for (const item of due) {
-      if (this.inFlight.size >= concurrency) break;
-      const subId = item.subscription.id;
-      if ((this.perSubscription.get(subId) ?? 0) >= perSubscription) continue;
-      this.perSubscription.set(subId, (this.perSubscription.get(subId) ?? 0) + 1);
-      const attempt = this.attempt(item).finally(() => {
-        this.inFlight.delete(item.delivery.id);
-        this.perSubscription.set(subId, this.perSubscription.get(subId)! - 1);
-      });
-      this.inFlight.set(item.delivery.id, attempt);
+    // INVARIANT: a subscription at its limit is left out of the read, so its backlog (a receiver
+    // that hangs, with thousands due) can never fill the window and starve the others. A read
+    // whose rows were skipped because a subscription filled up during it is made again.
+    for (;;) {
+      const free = concurrency - this.inFlight.size;
+      if (free <= 0) return;
+      const full = [...this.perSubscription].filter(([, n]) => n >= perSubscription).map(([id]) => id);
+      const due = await this.webhooks.due(this.clock.now(), free * 4, [...this.inFlight.keys()], full);
+      let skipped = false;
+      for (const item of due) {
+        if (this.inFlight.size >= concurrency) return;
+        const subId = item.subscription.id;
+        if ((this.perSubscription.get(subId) ?? 0) >= perSubscription) {
+          skipped = true;
+          continue;
+        }
+        this.perSubscription.set(subId, (this.perSubscription.get(subId) ?? 0) + 1);
+        const attempt = this.attempt(item).finally(() => {
+          this.inFlight.delete(item.delivery.id);
+          this.perSubscription.set(subId, this.perSubscription.get(subId)! - 1);
+        });
+        this.inFlight.set(item.delivery.id, attempt);
+      }
+      if (!skipped || this.stopping) return;
     }
   }
 
