@@ -37,7 +37,8 @@ describe('webhooks across a crash', () => {
     const env = {
       VERIFIER_DB: join(dir, 'verifier.sqlite'),
       VERIFIER_CHAIN: 'off',
-      VERIFIER_BATCH_INTERVAL_MS: '3600000',
+      VERIFIER_BATCH_INTERVAL_MS: '200',
+      VERIFIER_CHALLENGE_WINDOW_MS: '3600000',
       VERIFIER_WEBHOOK_ALLOW_PRIVATE: 'true',
       VERIFIER_WEBHOOK_TIMEOUT_MS: '60000',
       VERIFIER_WEBHOOK_RETRY_BASE_MS: '100',
@@ -52,7 +53,7 @@ describe('webhooks across a crash', () => {
     const created = await fetch(`${verifier.url}/v1/webhooks`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-      body: JSON.stringify({ url: hook, types: ['claim.submitted'] }),
+      body: JSON.stringify({ url: hook, types: ['claim.posted'] }),
     });
     expect(created.status).toBe(201);
     const { id, secret } = (await created.json()) as { id: number; secret: string };

@@ -9,14 +9,7 @@ import { Models } from './models.js';
 import { Webhooks } from './webhooks.js';
 
 const TABS = ['claims', 'batches', 'disputes', 'models', 'webhooks'];
-const EVENT_TYPES = [
-  'claim.submitted',
-  'claim.posted',
-  'claim.challenged',
-  'claim.final',
-  'claim.slashed',
-  'claim.proven',
-];
+const EVENT_TYPES = ['claim.posted', 'claim.challenged', 'claim.final', 'claim.slashed', 'claim.proven'];
 const VIEWS = { claims: Claims, batches: Batches, disputes: Disputes, models: Models, webhooks: Webhooks };
 
 const tabOf = () => {

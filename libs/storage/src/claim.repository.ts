@@ -316,20 +316,22 @@ export class ClaimRepository {
           ClaimTransitionEntity,
           moved.map((claimId) => ({ claimId, fromStatus: from, toStatus: to, reason, at: now })),
         );
-        await recordEvents(
-          m,
-          rows.map((r) => ({
-            type: `claim.${to}` as const,
-            claimId: r.claimId,
-            operator: r.operator,
-            modelId: r.modelId,
-            status: to,
-            batchId: extra.batchId ?? r.batchId,
-            reason,
-            data: null,
-            at: now,
-          })),
-        );
+        // No lifecycle event leads back to submitted; intake writes no event (event.entity.ts).
+        if (to !== 'submitted')
+          await recordEvents(
+            m,
+            rows.map((r) => ({
+              type: `claim.${to}` as const,
+              claimId: r.claimId,
+              operator: r.operator,
+              modelId: r.modelId,
+              status: to,
+              batchId: extra.batchId ?? r.batchId,
+              reason,
+              data: null,
+              at: now,
+            })),
+          );
       }
     }
     // A claim in no accepting status cannot take the event: roll back the whole transaction.

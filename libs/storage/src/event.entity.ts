@@ -1,9 +1,12 @@
 import type { ClaimStatus } from '@verilay/protocol';
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
-/** What an event says happened: a claim entered a status, or a validity proof of it finished. */
+/**
+ * What an event says happened: a claim entered a status after intake, or a validity proof of it
+ * finished. Intake writes none: the submitter has its answer, and an outbox row per claim there
+ * cost ~25% of intake's database time (a measured 0.80 against 0.64 ms per claim).
+ */
 export const EVENT_TYPES = [
-  'claim.submitted',
   'claim.posted',
   'claim.challenged',
   'claim.final',

@@ -55,28 +55,27 @@ describe('event outbox and webhook deliveries', () => {
     await claims.finalizeDueBatches(9000);
     const all = await events.after(0, 100);
     expect(all.map((e) => [e.type, e.claimId, e.status, e.at])).toEqual([
-      ['claim.submitted', hex(10), 'submitted', 1000],
-      ['claim.submitted', hex(11), 'submitted', 1000],
       ['claim.posted', hex(10), 'posted', 2000],
       ['claim.posted', hex(11), 'posted', 2000],
       ['claim.challenged', hex(10), 'challenged', 3000],
       ['claim.final', hex(11), 'final', 9000],
     ]);
-    expect(all[2].batchId).toBe(batch!.id);
-    expect(all[4].reason).toBe('dispute 1');
+    expect(all[0].batchId).toBe(batch!.id);
+    expect(all[2].reason).toBe('dispute 1');
     expect(all.every((e) => e.operator === '0x' + 'ab'.repeat(20))).toBe(true);
-    expect(await events.after(all[2].id, 100, { modelId: hex(2) })).toHaveLength(2);
+    expect(await events.after(all[0].id, 100, { modelId: hex(2) })).toHaveLength(2);
     expect(
       (await events.after(0, 100, { types: ['claim.final', 'claim.challenged'] })).map((e) => e.type),
     ).toEqual(['claim.challenged', 'claim.final']);
-    expect(await events.lastId()).toBe(all[5].id);
+    expect(await events.lastId()).toBe(all[3].id);
   });
 
-  it('writes no event for a change that is rolled back', async () => {
+  it('writes no event at intake, nor for a change that is rolled back', async () => {
     await claims.insertSubmissions([newClaim(10)], 1000);
-    await expect(claims.insertSubmissions([newClaim(12), newClaim(10)], 2000)).rejects.toThrow();
+    expect(await events.after(0, 100)).toEqual([]);
+    await claims.postBatch(10, 9000, 2000, () => hex(99));
     await expect(claims.applyEvent(hex(10), 'fraudProven', null, 3000)).rejects.toThrow();
-    expect((await events.after(0, 100)).map((e) => e.claimId)).toEqual([hex(10)]);
+    expect((await events.after(0, 100)).map((e) => [e.type, e.claimId])).toEqual([['claim.posted', hex(10)]]);
   });
 
   it('writes claim.proven with the verdict when a proof job completes, once', async () => {
@@ -93,11 +92,12 @@ describe('event outbox and webhook deliveries', () => {
 
   it('fans events out once per matching subscription, from the subscription’s creation on', async () => {
     await claims.insertSubmissions([newClaim(10)], 1000);
+    await claims.postBatch(10, 9000, 1500, () => hex(97)); // before any subscription
     const everything = await sub();
     const model2 = await sub({ modelId: hex(2), types: ['claim.posted'] });
     await claims.insertSubmissions([newClaim(11), newClaim(12, hex(2))], 2000);
     await claims.postBatch(10, 9000, 3000, () => hex(99));
-    expect(await hooks.fanOut(4000)).toBe(4 + 1 + 1); // 2 submitted + 3 posted (all), 1 posted (model 2)
+    expect(await hooks.fanOut(4000)).toBe(2 + 1); // 2 posted (all), 1 posted (model 2)
     expect(await hooks.fanOut(4000)).toBe(0);
     // A restart (new DataSource on the same file) repeats nothing.
     await db.destroy();
@@ -107,13 +107,14 @@ describe('event outbox and webhook deliveries', () => {
     expect(
       due.filter((d) => d.subscription.id === model2.id).map((d) => [d.event.type, d.event.claimId]),
     ).toEqual([['claim.posted', hex(12)]]);
-    expect(due.filter((d) => d.subscription.id === everything.id)).toHaveLength(5);
-    expect(await hooks.counts(everything.id)).toEqual({ pending: 5, delivered: 0, failed: 0 });
+    expect(due.filter((d) => d.subscription.id === everything.id)).toHaveLength(2);
+    expect(await hooks.counts(everything.id)).toEqual({ pending: 2, delivered: 0, failed: 0 });
   });
 
   it('records attempts: retry later, give up, delivered; a deleted subscription stops', async () => {
     const s = await sub();
     await claims.insertSubmissions([newClaim(10), newClaim(11), newClaim(12)], 1000);
+    await claims.postBatch(10, 9000, 1000, () => hex(99));
     await hooks.fanOut(1000);
     const [a, b, c] = (await hooks.due(1000, 10)).map((d) => d.delivery.id);
     await hooks.recordAttempt(
@@ -143,6 +144,7 @@ describe('event outbox and webhook deliveries', () => {
     await hooks.recordAttempt(a, { delivered: true, statusCode: 200 }, 4100);
     expect(await hooks.counts(s.id)).toEqual({ pending: 0, delivered: 1, failed: 2 });
     await claims.insertSubmissions([newClaim(13)], 6000);
+    await claims.postBatch(10, 9000, 6000, () => hex(98));
     expect(await hooks.fanOut(6000)).toBe(0);
   });
 });

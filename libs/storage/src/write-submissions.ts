@@ -1,6 +1,5 @@
 import { In, type EntityManager } from 'typeorm';
 import { ClaimTransitionEntity } from './claim-transition.entity';
-import { recordEvents } from './event.repository';
 import { ClaimEntity } from './claim.entity';
 import { DuplicateClaimError } from './errors';
 import { GroupItemError } from './group-commit';
@@ -106,20 +105,6 @@ async function insertRows(m: EntityManager, submissions: readonly Submission[]):
         fromStatus: null,
         toStatus: 'submitted' as const,
         reason: null,
-        at: c.now,
-      })),
-    );
-    await recordEvents(
-      m,
-      part.map((c) => ({
-        type: 'claim.submitted' as const,
-        claimId: c.claim.claimId,
-        operator: c.claim.operator,
-        modelId: c.claim.modelId,
-        status: 'submitted' as const,
-        batchId: null,
-        reason: null,
-        data: null,
         at: c.now,
       })),
     );

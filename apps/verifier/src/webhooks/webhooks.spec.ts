@@ -97,10 +97,10 @@ describe('webhooks (real receivers on loopback)', () => {
     const claimId = await submit();
     await until(() => r.types().includes('claim.final'));
     expect(r.received.every((x) => x.verified)).toBe(true);
-    expect(r.types()).toEqual(['claim.submitted', 'claim.posted', 'claim.final']);
+    expect(r.types()).toEqual(['claim.posted', 'claim.final']);
     const bodies = r.received.map((x) => x.verified!);
-    expect(bodies.map((b) => b.data.claimId)).toEqual([claimId, claimId, claimId]);
-    expect(bodies[2].data).toMatchObject({ status: 'final', operator: operator.address.toLowerCase() });
+    expect(bodies.map((b) => b.data.claimId)).toEqual([claimId, claimId]);
+    expect(bodies[1].data).toMatchObject({ status: 'final', operator: operator.address.toLowerCase() });
     // webhook-id is the event id, increasing: the receiver's idempotency key.
     const ids = r.received.map((x) => Number(x.headers['webhook-id']));
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
@@ -109,11 +109,10 @@ describe('webhooks (real receivers on loopback)', () => {
     expect(deliveries.body.deliveries.map((d: any) => [d.status, d.attempts, d.lastStatusCode])).toEqual([
       ['delivered', 1, 204],
       ['delivered', 1, 204],
-      ['delivered', 1, 204],
     ]);
     expect((await api('GET', `/v1/webhooks/${sub.id}`)).body).toMatchObject({
       active: true,
-      deliveries: { delivered: 3, pending: 0, failed: 0 },
+      deliveries: { delivered: 2, pending: 0, failed: 0 },
     });
     expect((await api('GET', '/v1/webhooks')).body.webhooks[0]).not.toHaveProperty('secret');
   });
@@ -121,14 +120,14 @@ describe('webhooks (real receivers on loopback)', () => {
   it('retries after the receiver fails, with the same webhook-id, until it answers 2xx', async () => {
     const { r, url: hook } = await receiver();
     r.answer = (n) => (n <= 2 ? 500 : 200);
-    const sub = await subscribe(r, hook, { types: ['claim.submitted'] });
+    const sub = await subscribe(r, hook, { types: ['claim.posted'] });
     await submit();
     await until(() => r.received.length === 3);
     expect(new Set(r.received.map((x) => x.headers['webhook-id'])).size).toBe(1);
     expect(r.received.every((x) => x.verified)).toBe(true);
     const d = await until(async () => {
       const [row] = (await api('GET', `/v1/webhooks/${sub.id}/deliveries`)).body.deliveries;
-      return row.status === 'delivered' && row;
+      return row?.status === 'delivered' && row;
     });
     expect(d).toMatchObject({ attempts: 3, lastStatusCode: 200, lastError: null });
   });
@@ -136,7 +135,7 @@ describe('webhooks (real receivers on loopback)', () => {
   it('marks a delivery failed after the last attempt, with the reason', async () => {
     const { r, url: hook } = await receiver();
     r.answer = () => 503;
-    const sub = await subscribe(r, hook, { types: ['claim.submitted'] });
+    const sub = await subscribe(r, hook, { types: ['claim.posted'] });
     await submit();
     await until(() => r.received.length === 4);
     const failed = await until(async () => {
@@ -154,8 +153,8 @@ describe('webhooks (real receivers on loopback)', () => {
     const slow = await receiver();
     slow.r.answer = () => 'hang';
     const fast = await receiver();
-    const slowSub = await subscribe(slow.r, slow.url, { types: ['claim.submitted'] });
-    await subscribe(fast.r, fast.url, { types: ['claim.submitted'] });
+    const slowSub = await subscribe(slow.r, slow.url, { types: ['claim.posted'] });
+    await subscribe(fast.r, fast.url, { types: ['claim.posted'] });
     for (let i = 0; i < 5; i++) await submit();
     await until(() => fast.r.received.length === 5, 5000);
     // Meanwhile the hanging receiver held at most 2 attempts (its per-subscription slots).
@@ -173,14 +172,14 @@ describe('webhooks (real receivers on loopback)', () => {
     const theirs = await receiver();
     await subscribe(mine.r, mine.url, {
       operator: operator.address,
-      types: ['claim.submitted', 'claim.posted'],
+      types: ['claim.posted', 'claim.final'],
     });
     await subscribe(theirs.r, theirs.url, { operator: other.address, modelId: toHex32(5n) });
     await submit(operator);
     await submit(other);
-    await until(() => mine.r.types().filter((t) => t === 'claim.posted').length === 1);
+    await until(() => mine.r.types().includes('claim.final'));
     await new Promise((res) => setTimeout(res, 300));
-    expect(mine.r.types().sort()).toEqual(['claim.posted', 'claim.submitted']);
+    expect(mine.r.types().sort()).toEqual(['claim.final', 'claim.posted']);
     expect(mine.r.received.every((x) => x.verified!.data.operator === operator.address.toLowerCase())).toBe(
       true,
     );
@@ -191,13 +190,14 @@ describe('webhooks (real receivers on loopback)', () => {
     const target = await receiver();
     const { r, url: hook } = await receiver();
     r.answer = () => ({ redirect: target.url });
-    const sub = await subscribe(r, hook, { types: ['claim.submitted'] });
+    const sub = await subscribe(r, hook, { types: ['claim.posted'] });
     await submit();
     const d = await until(async () => {
       const [row] = (await api('GET', `/v1/webhooks/${sub.id}/deliveries`)).body.deliveries;
-      return row.attempts > 0 && row;
+      return row?.attempts > 0 && row;
     });
-    expect(d).toMatchObject({ status: 'pending', lastStatusCode: 302 });
+    expect(d.lastStatusCode).toBe(302);
+    expect(['pending', 'failed']).toContain(d.status); // retried, maybe already given up
     expect(d.lastError).toContain('redirects are not followed');
     await new Promise((res) => setTimeout(res, 200));
     expect(target.r.received).toEqual([]);
@@ -220,7 +220,7 @@ describe('webhooks (real receivers on loopback)', () => {
 
   it('stops delivering when the subscription is deleted', async () => {
     const { r, url: hook } = await receiver();
-    const sub = await subscribe(r, hook, { types: ['claim.submitted'] });
+    const sub = await subscribe(r, hook, { types: ['claim.posted'] });
     await submit();
     await until(() => r.received.length === 1);
     expect((await api('DELETE', `/v1/webhooks/${sub.id}`)).status).toBe(204);

@@ -200,7 +200,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Server-Sent Events of claims (claim.submitted, .posted, .challenged, .final, .slashed, .proven), in outbox order; resume with Last-Event-ID (or ?after=), from the start with ?after=0 */
+        /** Server-Sent Events of claims (claim.posted, .challenged, .final, .slashed, .proven), in outbox order; resume with Last-Event-ID (or ?after=), from the start with ?after=0 */
         get: operations["EventsController_stream"];
         put?: never;
         post?: never;
@@ -525,7 +525,7 @@ export interface components {
              */
             url: string;
             /** @description Event types to receive (default: all) */
-            types?: ("claim.submitted" | "claim.posted" | "claim.challenged" | "claim.final" | "claim.slashed" | "claim.proven")[];
+            types?: ("claim.posted" | "claim.challenged" | "claim.final" | "claim.slashed" | "claim.proven")[];
             /** @description Only this operator's claims */
             operator?: string;
             /** @description Only this model's claims */
