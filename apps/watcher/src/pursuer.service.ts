@@ -10,6 +10,7 @@ import {
 } from '@verilay/chain';
 import { errorMessage } from '@verilay/errors';
 import { WatcherRepository, type PostingOutcome, type WrongPosting } from '@verilay/storage';
+import { bondBudget } from './bond-budget';
 import { decodePosting, type PostingData } from './posting-data';
 import { WatcherChain } from './watcher-chain';
 import { WatcherConfig } from './watcher.config';
@@ -131,7 +132,7 @@ export class PursuerService {
   private async dispute(p: WrongPosting, data: PostingData, deadline: number): Promise<void> {
     const { clients, deployment, challengerBond } = this.chain;
     const open = (await this.repository.disputes('open')).length;
-    if (BigInt(open + 1) * challengerBond > this.config.bondBudget) {
+    if (bondBudget(this.config.bondBudget, challengerBond, open).canOpen === 0) {
       const key = `budget:${p.batchIndex}:${p.claimId}:${open}`;
       if (!this.reported.has(key)) {
         this.reported.add(key);

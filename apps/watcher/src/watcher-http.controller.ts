@@ -4,6 +4,7 @@ import { WatcherRepository } from '@verilay/storage';
 import { WatcherChain } from './watcher-chain';
 import { WatcherLoop } from './watcher-loop.service';
 import { WatcherMetrics } from './watcher-metrics.service';
+import { WatcherStatusService } from './watcher-status.service';
 
 @Controller()
 export class WatcherHttpController {
@@ -12,6 +13,7 @@ export class WatcherHttpController {
     private readonly repository: WatcherRepository,
     private readonly loop: WatcherLoop,
     private readonly metrics: WatcherMetrics,
+    private readonly statusService: WatcherStatusService,
   ) {}
 
   /** ok once a full pass has run; with the cursor, the open disputes and what runs the native ports. */
@@ -25,6 +27,12 @@ export class WatcherHttpController {
       openDisputes: (await this.repository.disputes('open')).length,
       native: nativeStatus(),
     };
+  }
+
+  /** What the page at /ui shows: chain lag, batches checked, disputes played, bond budget (docs/watcher.md). */
+  @Get('v1/status')
+  status() {
+    return this.statusService.status();
   }
 
   @Get('metrics')

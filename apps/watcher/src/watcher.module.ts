@@ -10,6 +10,8 @@ import { WatcherChain } from './watcher-chain';
 import { WatcherHttpController } from './watcher-http.controller';
 import { WatcherLoop } from './watcher-loop.service';
 import { WatcherMetrics } from './watcher-metrics.service';
+import { WatcherStatusService } from './watcher-status.service';
+import { WatcherUi } from './watcher-ui';
 import { WatcherConfig } from './watcher.config';
 
 /** Closes the watcher's database after every service has stopped. */
@@ -47,6 +49,8 @@ export class WatcherModule {
         PursuerService,
         PlayerService,
         WatcherLoop,
+        WatcherStatusService,
+        WatcherUi,
       ],
     };
   }

@@ -21,6 +21,7 @@ export {
   WatcherRepository,
   watcherDataSourceOptions,
   type ClaimVerdict,
+  type CheckedBatch,
   type WatchedBatch,
   type WatchedBatchStatus,
   type PostingOutcome,

@@ -73,4 +73,32 @@ describe(WatcherRepository.name, () => {
     expect(await sut.wrongPosting('0x01')).toMatch(/"claim":/);
     expect(await sut.wrongPosting('0x02')).toBeNull();
   });
+
+  it('counts batches, verdicts and disputes, and lists the newest batches with their verdicts', async () => {
+    await sut.commitRange(10n, '0xa', [batch(0, 9), batch(1, 10), batch(2, 10)], []);
+    await sut.recordVerdict(1, '0x01', 'correct');
+    await sut.recordVerdict(1, '0x02', 'correct');
+    await sut.recordWrong(1, '0x03', '{}');
+    await sut.recordVerdict(2, '0x04', 'skipped');
+    await sut.setBatchStatus(1, 'checked');
+    await sut.setBatchStatus(0, 'unavailable', 'no data');
+    await sut.recordDispute({ disputeId: 4, claimId: '0x03', batchIndex: 1, blockNumber: 11, openTx: '0xt' });
+    await sut.recordDispute({ disputeId: 5, claimId: '0x05', batchIndex: 2, blockNumber: 12, openTx: '0xu' });
+    await sut.setDisputeStatus(4, 'withdrawn', 'won');
+    expect(await sut.counts()).toEqual({
+      batches: { pending: 1, checked: 1, unavailable: 1 },
+      verdicts: { correct: 2, wrong: 1, skipped: 1 },
+      disputes: { open: 1, withdrawn: 1 },
+    });
+    const recent = await sut.recentBatches(2);
+    expect(recent.map((b) => [b.batchIndex, b.status, b.verdicts])).toEqual([
+      [2, 'pending', { skipped: 1 }],
+      [1, 'checked', { correct: 2, wrong: 1 }],
+    ]);
+    expect((await sut.recentBatches(5))[2]).toMatchObject({ batchIndex: 0, note: 'no data', verdicts: {} });
+    expect((await sut.recentDisputes(5)).map((d) => [d.disputeId, d.status, d.note])).toEqual([
+      [5, 'open', null],
+      [4, 'withdrawn', 'won'],
+    ]);
+  });
 });

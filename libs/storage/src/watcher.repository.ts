@@ -44,6 +44,13 @@ export interface WatcherDispute {
   readonly openTx: string;
 }
 
+/** A batch as the watcher's page shows it: its status, why (if not checked) and its verdicts. */
+export interface CheckedBatch extends WatchedBatch {
+  readonly note: string | null;
+  /** Verdicts recorded for its claims, by verdict. */
+  readonly verdicts: Partial<Record<ClaimVerdict, number>>;
+}
+
 /** The watcher's database: a sqlite file of its own (schema by migrations, WAL, synchronous FULL). */
 export function watcherDataSourceOptions(database: string): DataSourceOptions {
   return {
@@ -233,6 +240,51 @@ export class WatcherRepository {
       note,
       disputeId,
     ]);
+  }
+
+  /** Batches by status and claims by verdict, over everything the watcher has seen. */
+  async counts(): Promise<{
+    batches: Partial<Record<WatchedBatchStatus, number>>;
+    verdicts: Partial<Record<ClaimVerdict, number>>;
+    disputes: Partial<Record<WatcherDisputeStatus, number>>;
+  }> {
+    const tally = async (table: string, column: string) =>
+      Object.fromEntries(
+        (
+          await this.query<{ key: string; n: number }>(
+            `SELECT "${column}" AS "key", COUNT(*) AS "n" FROM "${table}" GROUP BY "${column}"`,
+          )
+        ).map((r) => [r.key, Number(r.n)]),
+      );
+    return {
+      batches: await tally('watcher_batches', 'status'),
+      verdicts: await tally('watcher_claims', 'verdict'),
+      disputes: await tally('watcher_disputes', 'status'),
+    };
+  }
+
+  /** The newest batches (by index) with their verdict counts. */
+  async recentBatches(limit: number): Promise<CheckedBatch[]> {
+    const batches = await this.query<WatchedBatch & { note: string | null }>(
+      `SELECT * FROM "watcher_batches" ORDER BY "batchIndex" DESC LIMIT ?`,
+      [limit],
+    );
+    if (!batches.length) return [];
+    const rows = await this.query<{ batchIndex: number; verdict: ClaimVerdict; n: number }>(
+      `SELECT "batchIndex", "verdict", COUNT(*) AS "n" FROM "watcher_claims" WHERE "batchIndex" >= ? GROUP BY "batchIndex", "verdict"`,
+      [batches[batches.length - 1].batchIndex],
+    );
+    return batches.map((b) => ({
+      ...b,
+      verdicts: Object.fromEntries(
+        rows.filter((r) => r.batchIndex === b.batchIndex).map((r) => [r.verdict, Number(r.n)]),
+      ),
+    }));
+  }
+
+  /** The newest disputes (by id) with their note (a withdrawn one's outcome before it). */
+  recentDisputes(limit: number): Promise<(WatcherDispute & { note: string | null })[]> {
+    return this.query(`SELECT * FROM "watcher_disputes" ORDER BY "disputeId" DESC LIMIT ?`, [limit]);
   }
 
   private query<T>(sql: string, params: unknown[] = []): Promise<T[]> {

@@ -27,3 +27,6 @@ export function eth(wei) {
   const frac = ((v % 10n ** 18n) * 10000n) / 10n ** 18n;
   return frac ? `${whole}.${String(frac).padStart(4, '0').replace(/0+$/, '')} ETH` : `${whole} ETH`;
 }
+
+/** "1 dispute", "3 disputes". */
+export const plural = (n, what) => `${n} ${what}${n === 1 ? '' : 's'}`;

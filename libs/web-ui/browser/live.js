@@ -1,5 +1,7 @@
-// Live updates from the app's Server-Sent Events stream. EventSource reconnects by itself and
-// resumes with Last-Event-ID, so no event is missed across a dropped connection.
+// Live updates: from the app's Server-Sent Events stream (EventSource reconnects by itself and
+// resumes with Last-Event-ID, so no event is missed across a dropped connection), or by polling
+// where an app has no stream.
+import { getJson } from './api.js';
 import { useEffect, useRef, useState } from './html.js';
 
 /**
@@ -29,4 +31,31 @@ export function useNow(ms = 1000) {
     return () => clearInterval(timer);
   }, [ms]);
   return now;
+}
+
+/**
+ * For apps without an event stream: GETs `path` now and every `ms` after the last answer (never
+ * two at once), and returns { data, error, at } (`at`: when the last good answer came).
+ */
+export function usePolling(path, ms = 2000) {
+  const [state, setState] = useState({ data: null, error: null, at: null });
+  useEffect(() => {
+    let timer;
+    let stopped = false;
+    const poll = () =>
+      getJson(path)
+        .then(
+          (data) => setState({ data, error: null, at: Date.now() }),
+          (error) => setState((s) => ({ ...s, error })),
+        )
+        .finally(() => {
+          if (!stopped) timer = setTimeout(poll, ms);
+        });
+    poll();
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
+  }, [path, ms]);
+  return state;
 }

@@ -1,5 +1,11 @@
-import { createChainClients, depositBond, devAccount, registerModel } from '@verilay/chain';
-import { chainDeployment, type ClaimView, type VerifierClient, type VerifierProcess } from '@verilay/client';
+import { createChainClients, depositBond, devAccount, devPrivateKey, registerModel } from '@verilay/chain';
+import {
+  chainDeployment,
+  type ChainView,
+  type ClaimView,
+  type VerifierClient,
+  type VerifierProcess,
+} from '@verilay/client';
 import { computeModelId, modelToJson, type Model } from '@verilay/inference';
 import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -31,6 +37,31 @@ export const CLI_ENTRY = join(ROOT, 'dist/apps/cli/src/main.js');
 
 /** The circuit cache the contract specs, the e2e tests and their CLI calls share. */
 export const TEST_CACHE = join(ROOT, '.verilay/test-cache');
+
+/**
+ * A watcher on a verifier's dev chain, polling every 300 ms on one replay thread. Its chain is its
+ * own configuration (here the test's view of the dev chain), never the verifier's GET /v1/chain.
+ */
+export function watcherEnv(
+  chain: ChainView,
+  verifierUrl: string,
+  db: string,
+  key = devPrivateKey(3),
+): Record<string, string> {
+  return {
+    WATCHER_RPC_URL: chain.rpcUrl!,
+    WATCHER_CHAIN_ID: String(chain.chainId),
+    WATCHER_CLAIMS_CONTRACT: chain.claims,
+    WATCHER_REGISTRY_CONTRACT: chain.registry,
+    WATCHER_DEPLOY_BLOCK: chain.deployBlock,
+    WATCHER_VERIFIER_URL: verifierUrl,
+    WATCHER_KEY: key,
+    WATCHER_DB: db,
+    WATCHER_POLL_MS: '300',
+    WATCHER_THREADS: '1',
+    VERILAY_CACHE_DIR: TEST_CACHE,
+  };
+}
 
 /**
  * `verilay model register` on a verifier's embedded chain, as its deployer: writes the model to
