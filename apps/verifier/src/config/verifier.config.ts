@@ -76,6 +76,8 @@ export interface WebhookSettings {
   readonly pollMs: number;
   /** Open `GET /v1/events` streams; one more is refused with 503 EVENT_STREAMS_BUSY. */
   readonly maxStreams: number;
+  /** Of those, how many one client address may hold (one client cannot lock the others out). */
+  readonly maxStreamsPerClient: number;
 }
 
 const DAY = 24 * 3600 * 1000;
@@ -143,6 +145,7 @@ export const VERIFIER_ENV_SCHEMA = Joi.object({
   VERIFIER_WEBHOOK_CONCURRENCY: Joi.number().integer().min(1).max(256).default(16),
   VERIFIER_EVENT_POLL_MS: Joi.number().integer().min(10).max(60_000).default(250),
   VERIFIER_EVENT_STREAMS_MAX: Joi.number().integer().min(1).max(10_000).default(100),
+  VERIFIER_EVENT_STREAMS_PER_CLIENT: Joi.number().integer().min(1).max(10_000).default(10),
   VERILAY_NATIVE: Joi.string()
     .trim()
     .lowercase()
@@ -209,6 +212,7 @@ export function loadVerifierConfig(env: Record<string, string | undefined>): Ver
       perSubscription: 2,
       pollMs: value.VERIFIER_EVENT_POLL_MS,
       maxStreams: value.VERIFIER_EVENT_STREAMS_MAX,
+      maxStreamsPerClient: value.VERIFIER_EVENT_STREAMS_PER_CLIENT,
     },
   });
 }

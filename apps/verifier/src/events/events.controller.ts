@@ -79,6 +79,8 @@ function parseFilter(types?: string, operator?: string, modelId?: string): Event
 @Controller('v1/events')
 export class EventsController implements BeforeApplicationShutdown {
   private open = 0;
+  /** Open streams per client address. */
+  private readonly openBy = new Map<string, number>();
   private readonly closers = new Set<() => void>();
 
   constructor(
@@ -95,7 +97,7 @@ export class EventsController implements BeforeApplicationShutdown {
   @Get()
   @ApiOperation({
     summary:
-      'Server-Sent Events of claims (claim.submitted, .posted, .challenged, .final, .slashed, .proven), in outbox order; resume with Last-Event-ID (or ?after=), from the start with ?after=0',
+      'Server-Sent Events of claims (claim.posted, .challenged, .final, .slashed, .proven), in outbox order; resume with Last-Event-ID (or ?after=), from the start with ?after=0',
   })
   @ApiProduces('text/event-stream')
   @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'Resume after this event id' })
@@ -120,13 +122,24 @@ export class EventsController implements BeforeApplicationShutdown {
   ): Promise<void> {
     const filter = parseFilter(types, operator, modelId);
     const resume = parseCursor(lastEventId, 'Last-Event-ID') ?? parseCursor(after, 'after');
-    if (this.open >= this.config.webhooks.maxStreams)
+    const { maxStreams, maxStreamsPerClient } = this.config.webhooks;
+    if (this.open >= maxStreams)
       throw new EventStreamsBusyError(`${this.open} event streams are open, the most this verifier serves`);
+    const client = req.socket.remoteAddress ?? '';
+    const mine = this.openBy.get(client) ?? 0;
+    if (mine >= maxStreamsPerClient)
+      throw new EventStreamsBusyError(
+        `${mine} event streams are open from your address, the most one client may hold (VERIFIER_EVENT_STREAMS_PER_CLIENT)`,
+      );
     this.open++;
+    this.openBy.set(client, mine + 1);
     let cursor = resume ?? this.feed.position;
     let live = false;
     let closed = false;
-    const early: EventEntity[] = [];
+    // Set when the feed hands events over while the backlog is read: that read may have missed
+    // them, so it is made again. Nothing is buffered: a reader stuck in its backlog (a drain that
+    // never comes) holds no live events, however many are written meanwhile.
+    let handedDuringRead = false;
     const write = (event: EventEntity): void => {
       if (closed || event.id <= cursor || !eventMatches(event, filter)) return;
       cursor = event.id;
@@ -134,13 +147,16 @@ export class EventsController implements BeforeApplicationShutdown {
       res.write(`id: ${view.id}\nevent: ${view.type}\ndata: ${JSON.stringify(view)}\n\n`);
       if (res.writableLength > MAX_UNREAD_BYTES) close();
     };
-    // Listening first: an event the backlog read misses is one the feed hands over after it.
-    const unlisten = this.feed.listen((page) => (live ? page.forEach(write) : early.push(...page)));
+    // Listening first: an event the backlog read misses is one the feed hands over during it.
+    const unlisten = this.feed.listen((page) => (live ? page.forEach(write) : (handedDuringRead = true)));
     const heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);
     const close = () => {
       if (closed) return;
       closed = true;
       this.open--;
+      const left = this.openBy.get(client)! - 1;
+      if (left) this.openBy.set(client, left);
+      else this.openBy.delete(client);
       unlisten();
       this.closers.delete(close);
       clearInterval(heartbeat);
@@ -161,10 +177,14 @@ export class EventsController implements BeforeApplicationShutdown {
     res.write('retry: 2000\n\n');
     try {
       for (;;) {
+        handedDuringRead = false;
         const page = await this.events.after(cursor, PAGE, filter);
         for (const event of page) write(event);
         if (closed) return;
-        if (page.length < PAGE) break;
+        // INVARIANT: every event the feed handed over before now was committed before it was
+        // handed, so a read started after the handing has it; only one handed during the read
+        // may be missing, and then the loop reads again. Going live is synchronous with the check.
+        if (page.length < PAGE && !handedDuringRead) break;
         if (res.writableLength > 0)
           await new Promise((resolve) => {
             res.once('drain', resolve);
@@ -172,8 +192,6 @@ export class EventsController implements BeforeApplicationShutdown {
           });
       }
       live = true;
-      early.forEach(write);
-      early.length = 0;
     } catch {
       close();
     }

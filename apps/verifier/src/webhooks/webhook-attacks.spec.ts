@@ -112,6 +112,7 @@ describe(`${WebhookDispatcher.name} under a hanging receiver`, () => {
     perSubscription: 2,
     pollMs: 20,
     maxStreams: 10,
+    maxStreamsPerClient: 10,
   };
 
   beforeEach(async () => {
