@@ -49,6 +49,16 @@ const CALLS: Record<keyof VerifierClient, (c: VerifierClient) => Promise<unknown
   registerModel: (c) => c.registerModel({ format: 'verilay.model.v1' }),
   registerModelBytes: (c) => c.registerModelBytes(new Uint8Array([1, 2, 3]), 'tiny'),
   getModel: (c) => c.getModel(`0x${'11'.repeat(32)}`),
+  listClaims: (c) =>
+    c.listClaims({
+      status: 'final',
+      operator: `0x${'ab'.repeat(20)}`,
+      modelId: `0x${'11'.repeat(32)}`,
+      limit: 5,
+      before: `1_0x${'22'.repeat(32)}`,
+    }),
+  listBatches: (c) => c.listBatches({ limit: 5, before: 9 }),
+  listModels: (c) => c.listModels(),
   getModelBytes: (c) => c.getModelBytes(`0x${'11'.repeat(32)}`),
   submitClaims: (c) =>
     c.submitClaims([

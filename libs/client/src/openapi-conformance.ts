@@ -53,4 +53,10 @@ export type ClientFieldsServed = [
   None<Undeclared<ChainView, Json<'/v1/chain', 'get', 200>>>,
   None<Undeclared<ChainView['domain'], Schemas['ClaimDomainDto']>>,
   None<Undeclared<Answer<'health'>, Json<'/health', 'get', 200>>>,
+  None<Undeclared<Answer<'listClaims'>, Json<'/v1/claims', 'get', 200>>>,
+  None<Undeclared<Answer<'listClaims'>['claims'][number], Schemas['ClaimSummaryDto']>>,
+  None<Undeclared<Answer<'listBatches'>, Json<'/v1/batches', 'get', 200>>>,
+  None<Undeclared<Answer<'listBatches'>['batches'][number], Schemas['BatchSummaryDto']>>,
+  None<Undeclared<Answer<'listModels'>, Json<'/v1/models', 'get', 200>>>,
+  None<Undeclared<Answer<'listModels'>['models'][number], Schemas['ModelListItemDto']>>,
 ];

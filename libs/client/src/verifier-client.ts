@@ -143,6 +143,52 @@ export interface BatchView {
   })[];
 }
 
+export interface ClaimListQuery {
+  readonly status?: ClaimStatus;
+  readonly operator?: string;
+  readonly modelId?: string;
+  readonly limit?: number;
+  readonly before?: string;
+}
+
+export interface ClaimList {
+  readonly claims: readonly {
+    readonly claimId: `0x${string}`;
+    readonly modelId: `0x${string}`;
+    readonly operator: `0x${string}`;
+    readonly status: ClaimStatus;
+    readonly reason: string | null;
+    readonly batchId: number | null;
+    readonly submittedAt: string;
+    readonly updatedAt: string;
+  }[];
+  readonly next: string | null;
+}
+
+export interface BatchList {
+  readonly now: string;
+  readonly batches: readonly {
+    readonly id: number;
+    readonly root: `0x${string}`;
+    readonly count: number;
+    readonly status: 'open' | 'closed';
+    readonly createdAt: string;
+    readonly windowEndsAt: string | null;
+    readonly closedAt: string | null;
+    readonly chainIndex: number | null;
+    readonly postTx: `0x${string}` | null;
+  }[];
+  readonly next: number | null;
+}
+
+/** `?a=1&b=x` of the defined fields, or '' when none. */
+function queryString(query: object): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== '') q.set(k, String(v));
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
 export interface VerifierClientOptions {
   readonly timeoutMs?: number;
   /** An API key (`verilay api-key mint`), sent as a bearer token; admin calls need one. */
@@ -213,6 +259,23 @@ export class VerifierClient {
     claims: readonly ClaimSubmission[],
   ): Promise<{ claims: { claimId: `0x${string}`; status: ClaimStatus }[] }> {
     return this.request('POST', '/v1/claims', { claims });
+  }
+
+  /** Claims, newest first, filtered; pass the answer's `next` as `before` for the next page. */
+  listClaims(query: ClaimListQuery = {}): Promise<ClaimList> {
+    return this.request('GET', `/v1/claims${queryString(query)}`);
+  }
+
+  /** Batches, newest first, with their windows and the verifier's clock (`now`). */
+  listBatches(query: { limit?: number; before?: number } = {}): Promise<BatchList> {
+    return this.request('GET', `/v1/batches${queryString(query)}`);
+  }
+
+  /** Registered models, newest first. */
+  listModels(): Promise<{
+    models: { modelId: `0x${string}`; name: string; bytes: number; createdAt: string }[];
+  }> {
+    return this.request('GET', '/v1/models');
   }
 
   getClaim(claimId: string): Promise<ClaimView> {

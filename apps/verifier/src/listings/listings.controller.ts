@@ -3,6 +3,7 @@ import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Listings, type BatchEntity } from '@verilay/storage';
 import { Clock } from '../clock';
 import { BatchListQueryDto, ClaimListQueryDto } from './listings.dto';
+import { BatchListDto, ClaimListDto, ModelListDto } from './listings-view.dto';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -21,7 +22,7 @@ export class ListingsController {
 
   @Get('claims')
   @ApiOperation({ summary: 'Claims, newest first; filter by status, operator, model' })
-  @ApiOkResponse({ description: '{ claims: [...], next: cursor | null }' })
+  @ApiOkResponse({ type: ClaimListDto })
   async claims(@Query() query: ClaimListQueryDto) {
     const limit = query.limit ?? 50;
     const [t, id] = query.before?.split('_') ?? [];
@@ -50,7 +51,7 @@ export class ListingsController {
   @ApiOperation({
     summary: 'Batches, newest first, with their challenge window (and the server time, for countdowns)',
   })
-  @ApiOkResponse({ description: '{ batches: [...], now, next }' })
+  @ApiOkResponse({ type: BatchListDto })
   async batches(@Query() query: BatchListQueryDto) {
     const limit = query.limit ?? 50;
     const rows = await this.listings.batches(limit, query.before);
@@ -75,7 +76,7 @@ export class ListingsController {
   @ApiOperation({
     summary: 'Registered models, newest first (GET /v1/models/:id for one, with its circuits and keys)',
   })
-  @ApiOkResponse({ description: '{ models: [{ modelId, name, bytes, createdAt }] }' })
+  @ApiOkResponse({ type: ModelListDto })
   async models() {
     const models = await this.listings.models();
     return { models: models.map((m) => ({ ...m, createdAt: iso(m.createdAt) })) };

@@ -531,6 +531,55 @@ export interface components {
             /** @description Only this model's claims */
             modelId?: string;
         };
+        ClaimSummaryDto: {
+            claimId: string;
+            modelId: string;
+            operator: string;
+            /** @enum {string} */
+            status: "submitted" | "posted" | "challenged" | "final" | "slashed";
+            reason: string | null;
+            batchId: number | null;
+            submittedAt: string;
+            updatedAt: string;
+        };
+        ClaimListDto: {
+            /** @description Newest first */
+            claims: components["schemas"]["ClaimSummaryDto"][];
+            /** @description Pass as `before` for the next page; null on the last */
+            next: string | null;
+        };
+        BatchSummaryDto: {
+            id: number;
+            root: string;
+            count: number;
+            /** @enum {string} */
+            status: "open" | "closed";
+            createdAt: string;
+            /** @description null while an on-chain batch waits to be mined */
+            windowEndsAt: string | null;
+            closedAt: string | null;
+            chainIndex: number | null;
+            postTx: string | null;
+        };
+        BatchListDto: {
+            /** @description The verifier's clock (windows are counted on it) */
+            now: string;
+            /** @description Newest first */
+            batches: components["schemas"]["BatchSummaryDto"][];
+            /** @description Pass as `before` for the next page */
+            next: number | null;
+        };
+        ModelListItemDto: {
+            modelId: string;
+            name: string;
+            /** @description Size of the canonical bytes */
+            bytes: number;
+            createdAt: string;
+        };
+        ModelListDto: {
+            /** @description Newest first */
+            models: components["schemas"]["ModelListItemDto"][];
+        };
         ClaimDomainDto: {
             name: string;
             version: string;
@@ -587,12 +636,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description { models: [{ modelId, name, bytes, createdAt }] } */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ModelListDto"];
+                };
             };
         };
     };
@@ -770,12 +820,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description { claims: [...], next: cursor | null } */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ClaimListDto"];
+                };
             };
         };
     };
@@ -1368,12 +1419,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description { batches: [...], now, next } */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["BatchListDto"];
+                };
             };
         };
     };
