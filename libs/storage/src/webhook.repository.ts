@@ -37,9 +37,22 @@ export class WebhookRepository {
   constructor(private readonly db: DataSource) {}
 
   /** A new active subscription; it receives events from now on (its cursor is the newest event). */
-  create(sub: NewSubscription, now: number): Promise<WebhookSubscriptionEntity> {
-    return inTransaction(this.db, async (m) =>
-      m.save(WebhookSubscriptionEntity, {
+  async create(sub: NewSubscription, now: number): Promise<WebhookSubscriptionEntity> {
+    return (await this.createIfRoom(sub, now, Number.POSITIVE_INFINITY))!;
+  }
+
+  /**
+   * As `create`, unless `maxActive` subscriptions are active already: then null. The count and the
+   * insert share one transaction, so concurrent requests cannot all pass the limit.
+   */
+  createIfRoom(
+    sub: NewSubscription,
+    now: number,
+    maxActive: number,
+  ): Promise<WebhookSubscriptionEntity | null> {
+    return inTransaction(this.db, async (m) => {
+      if ((await m.countBy(WebhookSubscriptionEntity, { active: true })) >= maxActive) return null;
+      return m.save(WebhookSubscriptionEntity, {
         url: sub.url,
         secret: sub.secret,
         types: sub.types ? JSON.stringify(sub.types) : null,
@@ -48,8 +61,8 @@ export class WebhookRepository {
         cursor: await lastEventId(m),
         active: true,
         createdAt: now,
-      }),
-    );
+      });
+    });
   }
 
   list(): Promise<WebhookSubscriptionEntity[]> {

@@ -9,6 +9,7 @@ import { SystemClock } from '../clock';
 import type { VerifierConfig, WebhookSettings } from '../config/verifier.config';
 import type { EventFeed } from '../events/event-feed.service';
 import { WebhookDispatcher } from './webhook-dispatcher.service';
+import { MAX_ACTIVE_WEBHOOKS, WebhooksService } from './webhooks.service';
 import { until, WebhookReceiver } from './webhook-receiver.spec-helper';
 import { sendWebhook } from './webhook-sender';
 import { checkWebhookUrl, nonPublicRange, type Resolve } from './webhook-target';
@@ -160,5 +161,34 @@ describe(`${WebhookDispatcher.name} under a hanging receiver`, () => {
     // Two slots hang for timeoutMs; the other two must serve the healthy receiver meanwhile.
     await until(() => healthy.received.length >= 4, 800);
     expect(hanging.received.length).toBe(2);
+  });
+});
+
+describe(`${WebhooksService.name} under concurrent creates`, () => {
+  let dir: string;
+  let db: DataSource;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'verilay-hook-limit-'));
+    db = await new DataSource(verifierDataSourceOptions(join(dir, 'verifier.sqlite'))).initialize();
+  });
+  afterEach(async () => {
+    await db.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('keeps the active limit when requests race: of 5 at once with one place left, one gets in', async () => {
+    const hooks = new WebhookRepository(db);
+    const config = { webhooks: { allowPrivate: true } } as VerifierConfig;
+    const sut = new WebhooksService(hooks, new SystemClock(), config);
+    for (let i = 1; i < MAX_ACTIVE_WEBHOOKS; i++) await sut.create({ url: `http://127.0.0.1:${i}/` });
+    const results = await Promise.allSettled(
+      Array.from({ length: 5 }, (_, i) => sut.create({ url: `http://127.0.0.1:${1000 + i}/` })),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect(
+      results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason.code),
+    ).toEqual(Array(4).fill('TOO_MANY_WEBHOOKS'));
+    expect((await hooks.list()).filter((s) => s.active)).toHaveLength(MAX_ACTIVE_WEBHOOKS);
   });
 });

@@ -60,13 +60,8 @@ export class WebhooksService {
   /** A new subscription and its secret (shown this once: the verifier never shows it again). */
   async create(body: CreateWebhookDto) {
     const url = await checkWebhookUrl(body.url, this.config.webhooks.allowPrivate);
-    const active = (await this.webhooks.list()).filter((s) => s.active).length;
-    if (active >= MAX_ACTIVE_WEBHOOKS)
-      throw new TooManyWebhooksError(
-        `${active} webhooks are active, the most one verifier keeps; delete one first`,
-      );
     const secret = newWebhookSecret();
-    const sub = await this.webhooks.create(
+    const sub = await this.webhooks.createIfRoom(
       {
         url: url.href,
         secret,
@@ -75,7 +70,12 @@ export class WebhooksService {
         modelId: body.modelId?.toLowerCase() ?? null,
       },
       this.clock.now(),
+      MAX_ACTIVE_WEBHOOKS,
     );
+    if (!sub)
+      throw new TooManyWebhooksError(
+        `${MAX_ACTIVE_WEBHOOKS} webhooks are active, the most one verifier keeps; delete one first`,
+      );
     return { ...subscriptionView(sub), secret };
   }
 
