@@ -3,6 +3,7 @@ import { BadRequestException, Logger, ValidationPipe, type INestApplication } fr
 import type { ValidationError } from 'class-validator';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { createAppLogger } from '@verilay/logging';
 import { checkNativeAtBoot, describeNative } from '@verilay/native';
 import { connectChain } from './chain/chain-context';
 import { Clock } from './clock';
@@ -12,7 +13,6 @@ import { withDevApiKey } from './http/dev-api-key';
 import { answerHostileTransport } from './http/hostile-transport';
 import { httpMetrics } from './metrics/http-metrics.middleware';
 import { MetricsService } from './metrics/metrics.service';
-import { createVerifierLogger } from './verifier-logger';
 import { VerifierModule } from './verifier.module';
 
 /** Where the OpenAPI document is served (JSON), beside its browsable page at `/docs`. */
@@ -27,7 +27,7 @@ export async function createVerifierApp(
   config: VerifierConfig,
   options: { clock?: Clock; logger?: false } = {},
 ): Promise<INestApplication> {
-  const logger = options.logger === false ? false : createVerifierLogger(config.logFormat);
+  const logger = options.logger === false ? false : createAppLogger('verifier', config.logFormat);
   // VERILAY_NATIVE=on without a usable native core stops the boot here, before anything starts.
   const native = checkNativeAtBoot(config.native);
   if (logger) logger.log(describeNative(native), 'native');

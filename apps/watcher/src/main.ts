@@ -1,6 +1,7 @@
 import 'reflect-metadata';
-import { ConsoleLogger, Logger } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { createAppLogger } from '@verilay/logging';
 import { checkNativeAtBoot, describeNative } from '@verilay/native';
 import { connectWatcherChain } from './watcher-chain';
 import { loadWatcherConfig } from './watcher.config';
@@ -8,7 +9,7 @@ import { WatcherModule } from './watcher.module';
 
 async function main() {
   const config = loadWatcherConfig(process.env);
-  const logger = new ConsoleLogger({ json: config.logFormat === 'json', prefix: 'watcher' });
+  const logger = createAppLogger('watcher', config.logFormat);
   // VERILAY_NATIVE=on without a usable native core stops the boot here, before anything starts.
   logger.log(describeNative(checkNativeAtBoot(config.native)), 'native');
   const chain = await connectWatcherChain(config);

@@ -33,15 +33,16 @@ export class LineLogger extends ConsoleLogger {
 const oneLine = (text: string) => text.replace(/\r?\n/g, '\\n');
 
 /**
- * The verifier's logger: `VERIFIER_LOG_FORMAT=json` gives JSON lines; text on a terminal keeps
- * Nest's colours and pretty objects; text anywhere else (a pipe, a file, a container log) is
- * `LineLogger`'s one uncoloured line per entry.
+ * An app's logger (`prefix`: verifier, watcher): format `json` gives JSON lines; text on a
+ * terminal keeps Nest's colours and pretty objects; text anywhere else (a pipe, a file, a
+ * container log) is `LineLogger`'s one uncoloured line per entry.
  */
-export function createVerifierLogger(
+export function createAppLogger(
+  prefix: string,
   format: 'text' | 'json',
   tty = process.stdout.isTTY === true,
 ): ConsoleLogger {
-  if (format === 'json') return new ConsoleLogger({ json: true, prefix: 'verifier' });
-  if (tty) return new ConsoleLogger({ prefix: 'verifier' });
-  return new LineLogger({ prefix: 'verifier', colors: false, compact: true });
+  if (format === 'json') return new ConsoleLogger({ json: true, prefix });
+  if (tty) return new ConsoleLogger({ prefix });
+  return new LineLogger({ prefix, colors: false, compact: true });
 }

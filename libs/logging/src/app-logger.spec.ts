@@ -1,7 +1,7 @@
 import { ConsoleLogger } from '@nestjs/common';
-import { createVerifierLogger, LineLogger } from './verifier-logger';
+import { createAppLogger, LineLogger } from './app-logger';
 
-describe(createVerifierLogger.name, () => {
+describe(createAppLogger.name, () => {
   const written = (logger: ConsoleLogger, log: (l: ConsoleLogger) => void) => {
     const out: string[] = [];
     const stdout = jest
@@ -26,7 +26,7 @@ describe(createVerifierLogger.name, () => {
     });
 
   it('writes one uncoloured line per entry when stdout is not a terminal', () => {
-    const sut = createVerifierLogger('text', false);
+    const sut = createAppLogger('verifier', 'text', false);
     expect(sut).toBeInstanceOf(LineLogger);
     const text = entries(sut);
     expect(text).not.toMatch(/\x1b\[/); // eslint-disable-line no-control-regex
@@ -40,9 +40,11 @@ describe(createVerifierLogger.name, () => {
   });
 
   it('keeps colours on a terminal, and JSON lines with VERIFIER_LOG_FORMAT=json', () => {
-    const colourful = entries(createVerifierLogger('text', true));
+    const colourful = entries(createAppLogger('verifier', 'text', true));
     if (!process.env.NO_COLOR) expect(colourful).toMatch(/\x1b\[/); // eslint-disable-line no-control-regex
-    const json = entries(createVerifierLogger('json', false)).split('\n').filter(Boolean);
+    const json = entries(createAppLogger('verifier', 'json', false))
+      .split('\n')
+      .filter(Boolean);
     expect(json.map((l) => (JSON.parse(l) as { level: string }).level)).toEqual(['log', 'warn', 'error']);
   });
 });

@@ -1,0 +1,1 @@
+export { createAppLogger, LineLogger } from './app-logger';
