@@ -2,10 +2,18 @@ import { Controller, Get, Param, ParseIntPipe, Query } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { readDispute, readDisputeMoves, spentClock } from '@verilay/chain';
 import { DisputeRepository, Listings, type DisputeEntity } from '@verilay/storage';
+import { Clock } from '../clock';
 import { NotFoundError } from '../http/not-found.error';
 import { ChainContext } from './chain-context';
 
 const iso = (ms: number) => new Date(ms).toISOString();
+
+/**
+ * How long a dispute's game, as read from the chain, is served again. One read is seven RPC
+ * calls, five of them log scans from the deployment block; without it every unauthenticated GET
+ * (thousands a minute per client under the rate limit) multiplied into the RPC provider.
+ */
+export const GAME_VIEW_TTL_MS = 1000;
 
 const row = (d: DisputeEntity) => ({
   disputeId: d.disputeId,
@@ -26,10 +34,14 @@ const plain = (args: Record<string, unknown>) =>
 @ApiTags('disputes')
 @Controller('v1/disputes')
 export class DisputesController {
+  /** Chain reads by dispute id: one in flight or fresh serves every request for it. */
+  private readonly games = new Map<number, { readonly at: number; readonly view: Promise<GameView> }>();
+
   constructor(
     private readonly disputes: DisputeRepository,
     private readonly listings: Listings,
     private readonly chain: ChainContext,
+    private readonly clock: Clock,
   ) {}
 
   @Get()
@@ -50,6 +62,22 @@ export class DisputesController {
     const record = await this.disputes.find(disputeId);
     if (!record)
       throw new NotFoundError('DISPUTE_NOT_FOUND', `No dispute ${disputeId} against this verifier's claims`);
+    return { ...row(record), ...(await this.game(disputeId)) };
+  }
+
+  private game(disputeId: number): Promise<GameView> {
+    const now = this.clock.now();
+    const fresh = this.games.get(disputeId);
+    if (fresh && now - fresh.at < GAME_VIEW_TTL_MS) return fresh.view;
+    for (const [id, entry] of this.games) if (now - entry.at >= GAME_VIEW_TTL_MS) this.games.delete(id);
+    const view = this.readGame(disputeId);
+    this.games.set(disputeId, { at: now, view });
+    // A failed read is not served again.
+    view.catch(() => this.games.get(disputeId)?.view === view && this.games.delete(disputeId));
+    return view;
+  }
+
+  private async readGame(disputeId: number) {
     const { sequencer: clients, deployment } = this.chain;
     const [game, moves, block] = await Promise.all([
       readDispute(clients, deployment, BigInt(disputeId)),
@@ -59,7 +87,6 @@ export class DisputesController {
     const open = game.phaseName !== 'resolved';
     const onMove = game.phaseName === 'await-choice' ? 'challenger' : 'defender';
     return {
-      ...row(record),
       game: {
         phase: game.phaseName,
         bisection: game.bisection,
@@ -84,3 +111,5 @@ export class DisputesController {
     };
   }
 }
+
+type GameView = Awaited<ReturnType<DisputesController['readGame']>>;
