@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { EventEntity, verifierDataSourceOptions, WebhookRepository } from '@verilay/storage';
 import type { LookupAddress } from 'node:dns';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer as createNetServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
@@ -190,5 +191,80 @@ describe(`${WebhooksService.name} under concurrent creates`, () => {
       results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason.code),
     ).toEqual(Array(4).fill('TOO_MANY_WEBHOOKS'));
     expect((await hooks.list()).filter((s) => s.active)).toHaveLength(MAX_ACTIVE_WEBHOOKS);
+  });
+});
+
+describe('sendWebhook against hostile receivers', () => {
+  const servers: Server[] = [];
+  const sockets: Socket[] = [];
+  /** A raw TCP receiver that answers every connection with `script` (it owns the socket). */
+  const hostile = async (script: (socket: Socket) => void) => {
+    const server = createNetServer((socket) => {
+      sockets.push(socket);
+      socket.on('error', () => undefined);
+      script(socket);
+    });
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`);
+  };
+  const send = (url: URL) => sendWebhook(url, '{}', {}, { timeoutMs: 500, allowPrivate: true });
+  const timed = async (url: URL) => {
+    const start = Date.now();
+    const result = await send(url);
+    return { result, ms: Date.now() - start };
+  };
+  afterEach(async () => {
+    sockets.splice(0).forEach((c) => c.destroy());
+    await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
+  });
+
+  it('gives up on a receiver that drips its headers a byte at a time (slow loris) at the time limit', async () => {
+    const url = await hostile((socket) => {
+      socket.write('HTTP/1.1 200 OK\r\n');
+      const drip = setInterval(() => socket.destroyed || socket.write('x'), 20);
+      socket.on('close', () => clearInterval(drip));
+    });
+    const { result, ms } = await timed(url);
+    expect(result).toMatchObject({ ok: false, statusCode: null });
+    expect(ms).toBeLessThan(1500);
+  });
+
+  it('refuses enormous headers without holding them', async () => {
+    const url = await hostile((socket) => {
+      socket.write(`HTTP/1.1 200 OK\r\nx-big: ${'a'.repeat(1 << 20)}\r\n\r\n`);
+    });
+    const { result, ms } = await timed(url);
+    expect(result.ok).toBe(false);
+    expect(ms).toBeLessThan(1500);
+  });
+
+  it('reads at most 1 KiB of an endless answer and keeps 200 characters of it', async () => {
+    const url = await hostile((socket) => {
+      socket.write('HTTP/1.1 500 Oops\r\ntransfer-encoding: chunked\r\n\r\n');
+      const flood = setInterval(
+        () => socket.destroyed || socket.write(`4000\r\n${'e'.repeat(0x4000)}\r\n`),
+        1,
+      );
+      socket.on('close', () => clearInterval(flood));
+    });
+    const { result, ms } = await timed(url);
+    expect(result).toMatchObject({ ok: false, statusCode: 500 });
+    expect(result.error!.length).toBeLessThan(260);
+    expect(ms).toBeLessThan(500);
+  });
+
+  it('does not count 101 Switching Protocols or a 1xx as delivered', async () => {
+    for (const head of [
+      'HTTP/1.1 101 Switching Protocols\r\nupgrade: x\r\nconnection: upgrade\r\n\r\n',
+      'HTTP/1.1 102 Processing\r\n\r\n',
+    ]) {
+      const url = await hostile((socket) => {
+        socket.write(head);
+      });
+      const { result, ms } = await timed(url);
+      expect(result.ok).toBe(false);
+      expect(ms).toBeLessThan(1500);
+    }
   });
 });
