@@ -1,18 +1,5 @@
-import type { INestApplication } from '@nestjs/common';
-import { buildClaim, VerifierClient } from '@verilay/client';
-import { createTensorCommitter, toHex32, type TensorCommitter } from '@verilay/commitments';
-import { modelToJson, randomInput, randomModel, type Model } from '@verilay/inference';
-import { claimDomain } from '@verilay/protocol';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { privateKeyToAccount } from 'viem/accounts';
-import { loadVerifierConfig } from '../config/verifier.config';
-import { createVerifierApp } from '../verifier-app';
+import { startTestVerifier, type TestVerifier } from '../test-verifier.spec-helper';
 import { until } from '../webhooks/webhook-receiver.spec-helper';
-
-const operator = privateKeyToAccount('0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d');
-const domain = claimDomain(31337, '0x0000000000000000000000000000000000000000');
 
 interface Frame {
   id: string;
@@ -74,13 +61,8 @@ class Stream {
 }
 
 describe('GET /v1/events (Server-Sent Events)', () => {
-  let dir: string;
-  let app: INestApplication;
+  let verifier: TestVerifier;
   let url: string;
-  let client: VerifierClient;
-  let committer: TensorCommitter;
-  let model: Model;
-  let task = 0;
   const streams: Stream[] = [];
 
   const open = async (query = '', headers: Record<string, string> = {}) => {
@@ -88,47 +70,24 @@ describe('GET /v1/events (Server-Sent Events)', () => {
     streams.push(s);
     return s;
   };
-  const submit = async () => {
-    const claim = await buildClaim({
-      model,
-      input: randomInput(model, ++task),
-      taskId: toHex32(BigInt(task)),
-      account: operator,
-      domain,
-      committer,
-    });
-    return (await client.submitClaims([claim])).claims[0].claimId;
-  };
-
-  beforeAll(async () => {
-    committer = await createTensorCommitter();
-    model = randomModel({ seed: 23, kind: 'mlp', sizes: [8, 4], argmax: true });
-  });
+  const submit = () => verifier.submit();
 
   beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'verilay-events-'));
-    const config = loadVerifierConfig({
-      VERIFIER_DB: join(dir, 'verifier.sqlite'),
-      VERIFIER_CHAIN: 'off',
-      VERIFIER_CHALLENGE_WINDOW_MS: '1000',
-      VERIFIER_BATCH_INTERVAL_MS: '50',
-      VERIFIER_EVENT_POLL_MS: '20',
-      VERIFIER_EVENT_STREAMS_MAX: '3',
-    });
-    app = await createVerifierApp(config, { logger: false });
-    await app.listen(0, '127.0.0.1');
-    url = await app.getUrl();
-    client = new VerifierClient(url);
-    const key = (await import('node:fs'))
-      .readFileSync(`${join(dir, 'verifier.sqlite')}.api-key`, 'utf8')
-      .trim();
-    await new VerifierClient(url, { apiKey: key }).registerModel(modelToJson(model));
+    verifier = await startTestVerifier(
+      {
+        VERIFIER_CHALLENGE_WINDOW_MS: '1000',
+        VERIFIER_BATCH_INTERVAL_MS: '50',
+        VERIFIER_EVENT_POLL_MS: '20',
+        VERIFIER_EVENT_STREAMS_MAX: '3',
+      },
+      { seed: 23 },
+    );
+    url = verifier.url;
   });
 
   afterEach(async () => {
     streams.splice(0).forEach((s) => s.close());
-    await app.close();
-    rmSync(dir, { recursive: true, force: true });
+    await verifier.close();
   });
 
   it('replays from ?after=0, then streams live events as they happen', async () => {

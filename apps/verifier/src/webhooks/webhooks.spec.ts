@@ -1,31 +1,20 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- HTTP answers are checked by shape */
-import type { INestApplication } from '@nestjs/common';
-import { buildClaim, mintApiKey, VerifierClient } from '@verilay/client';
-import { createTensorCommitter, toHex32, type TensorCommitter } from '@verilay/commitments';
-import { modelToJson, randomInput, randomModel, type Model } from '@verilay/inference';
-import { claimDomain } from '@verilay/protocol';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { privateKeyToAccount } from 'viem/accounts';
-import { loadVerifierConfig } from '../config/verifier.config';
-import { createVerifierApp } from '../verifier-app';
+import { mintApiKey } from '@verilay/client';
+import { toHex32 } from '@verilay/commitments';
+import {
+  OPERATOR as operator,
+  OTHER_OPERATOR as other,
+  startTestVerifier,
+  type TestVerifier,
+} from '../test-verifier.spec-helper';
 import { until, WebhookReceiver } from './webhook-receiver.spec-helper';
 
-const operator = privateKeyToAccount('0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d');
-const other = privateKeyToAccount('0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a');
-const domain = claimDomain(31337, '0x0000000000000000000000000000000000000000');
 const admin = mintApiKey('hooks', ['models:write', 'webhooks:write']);
 const modelsOnly = mintApiKey('models', ['models:write']);
 
 describe('webhooks (real receivers on loopback)', () => {
-  let dir: string;
-  let app: INestApplication;
+  let verifier: TestVerifier;
   let url: string;
-  let client: VerifierClient;
-  let committer: TensorCommitter;
-  let model: Model;
-  let task = 0;
   const receivers: WebhookReceiver[] = [];
 
   const api = (method: string, path: string, body?: unknown, token = admin.token) =>
@@ -46,48 +35,28 @@ describe('webhooks (real receivers on loopback)', () => {
     r.secret = answer.body.secret;
     return answer.body as { id: number; secret: string };
   };
-  const submit = async (account = operator) => {
-    const claim = await buildClaim({
-      model,
-      input: randomInput(model, ++task),
-      taskId: toHex32(BigInt(task)),
-      account,
-      domain,
-      committer,
-    });
-    return (await client.submitClaims([claim])).claims[0].claimId;
-  };
-
-  beforeAll(async () => {
-    committer = await createTensorCommitter();
-    model = randomModel({ seed: 21, kind: 'mlp', sizes: [8, 4], argmax: true });
-  });
+  const submit = (account = operator) => verifier.submit(account);
 
   beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'verilay-hooks-'));
-    const config = loadVerifierConfig({
-      VERIFIER_DB: join(dir, 'verifier.sqlite'),
-      VERIFIER_CHAIN: 'off',
-      VERIFIER_CHALLENGE_WINDOW_MS: '1000',
-      VERIFIER_BATCH_INTERVAL_MS: '50',
-      VERIFIER_API_KEYS: `${admin.entry};${modelsOnly.entry}`,
-      VERIFIER_WEBHOOK_ALLOW_PRIVATE: 'true',
-      VERIFIER_WEBHOOK_TIMEOUT_MS: '400',
-      VERIFIER_WEBHOOK_RETRY_BASE_MS: '50',
-      VERIFIER_WEBHOOK_MAX_ATTEMPTS: '4',
-      VERIFIER_EVENT_POLL_MS: '20',
-    });
-    app = await createVerifierApp(config, { logger: false });
-    await app.listen(0, '127.0.0.1');
-    url = await app.getUrl();
-    client = new VerifierClient(url, { apiKey: admin.token });
-    await client.registerModel(modelToJson(model));
+    verifier = await startTestVerifier(
+      {
+        VERIFIER_CHALLENGE_WINDOW_MS: '1000',
+        VERIFIER_BATCH_INTERVAL_MS: '50',
+        VERIFIER_API_KEYS: `${admin.entry};${modelsOnly.entry}`,
+        VERIFIER_WEBHOOK_ALLOW_PRIVATE: 'true',
+        VERIFIER_WEBHOOK_TIMEOUT_MS: '400',
+        VERIFIER_WEBHOOK_RETRY_BASE_MS: '50',
+        VERIFIER_WEBHOOK_MAX_ATTEMPTS: '4',
+        VERIFIER_EVENT_POLL_MS: '20',
+      },
+      { apiKey: admin.token },
+    );
+    url = verifier.url;
   });
 
   afterEach(async () => {
-    await app.close();
+    await verifier.close();
     await Promise.all(receivers.splice(0).map((r) => r.stop()));
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('delivers a claim’s events, signed, in order, each once, and shows them delivered', async () => {
