@@ -7,7 +7,6 @@ import {
   createChainClients,
   depositBond,
   devAccount,
-  devPrivateKey,
   provideSignature,
   readDispute,
   revealMidpoint,
@@ -36,6 +35,7 @@ import {
   TEST_CACHE as CACHE,
   VERIFIER_ENTRY,
   WATCHER_ENTRY,
+  watcherEnv,
 } from './support/e2e';
 
 const SHOTS = process.env.VERILAY_SCREENSHOTS;
@@ -79,19 +79,10 @@ const SHOTS = process.env.VERILAY_SCREENSHOTS;
     await page.goto(`${verifier.url}/ui/#disputes`);
     await page.waitForSelector('text=No disputes against this verifier');
 
-    watcher = await WatcherProcess.start(WATCHER_ENTRY, {
-      WATCHER_RPC_URL: chain.rpcUrl!,
-      WATCHER_CHAIN_ID: String(chain.chainId),
-      WATCHER_CLAIMS_CONTRACT: chain.claims,
-      WATCHER_REGISTRY_CONTRACT: chain.registry,
-      WATCHER_DEPLOY_BLOCK: chain.deployBlock,
-      WATCHER_VERIFIER_URL: verifier.url,
-      WATCHER_KEY: devPrivateKey(3),
-      WATCHER_DB: join(dir, 'watcher.sqlite'),
-      WATCHER_POLL_MS: '300',
-      WATCHER_THREADS: '1',
-      VERILAY_CACHE_DIR: CACHE,
-    });
+    watcher = await WatcherProcess.start(
+      WATCHER_ENTRY,
+      watcherEnv(chain, verifier.url, join(dir, 'watcher.sqlite')),
+    );
     const committer = await createTensorCommitter();
     const input = randomInput(model, 9);
     const claim = await buildClaim({
