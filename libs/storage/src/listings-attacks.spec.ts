@@ -1,0 +1,92 @@
+import 'reflect-metadata';
+import { CLAIM_STATUSES } from '@verilay/protocol';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DataSource, type Logger } from 'typeorm';
+import { verifierDataSourceOptions } from './data-source-options';
+import { Listings, type ClaimCursor, type ClaimListFilter } from './listings';
+import { ModelRepository } from './model.repository';
+import { hex } from './new-claim.spec-helper';
+
+/** Claims 1..N: operator i % 7, status i % 5, many sharing a submittedAt (keyset ties). */
+const N = 3000;
+
+describe(`${Listings.name} under attack`, () => {
+  let dir: string;
+  let db: DataSource;
+  let sut: Listings;
+  let statements: { sql: string; params: unknown[] }[];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'verilay-listings-'));
+    db = await new DataSource(verifierDataSourceOptions(join(dir, 'verifier.sqlite'))).initialize();
+    await new ModelRepository(db).register(hex(1), 'm', Uint8Array.of(1), 0);
+    const statuses = CLAIM_STATUSES.map((s) => `'${s}'`).join(', ');
+    await db.query(
+      `WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < ${N})
+       INSERT INTO claims SELECT printf('0x%064x', i), '${hex(1)}', printf('0x%064x', i),
+         printf('0x%040x', i % 7), printf('0x%064x', i), printf('0x%064x', i), printf('0x%064x', i),
+         printf('0x%0130x', i), NULL, json_extract(json_array(${statuses}), '$[' || (i % 5) || ']'),
+         NULL, NULL, i / 3, i / 3, NULL FROM s`,
+    );
+    const logger: Logger = {
+      logQuery: (sql, params) => void statements?.push({ sql, params: params ?? [] }),
+      logQueryError: () => undefined,
+      logQuerySlow: () => undefined,
+      logSchemaBuild: () => undefined,
+      logMigration: () => undefined,
+      log: () => undefined,
+    };
+    Object.assign(db, { logger });
+    sut = new Listings(db);
+  });
+  afterAll(async () => {
+    await db.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  beforeEach(() => (statements = []));
+
+  /** Every claim matching `filter`, newest first, straight from SQL (the reference). */
+  const everything = async (filter: ClaimListFilter) =>
+    (
+      (await db.query(
+        `SELECT claimId FROM claims WHERE (? IS NULL OR status = ?) AND (? IS NULL OR operator = ?)
+         ORDER BY submittedAt DESC, claimId DESC`,
+        [filter.status ?? null, filter.status ?? null, filter.operator ?? null, filter.operator ?? null],
+      )) as { claimId: string }[]
+    ).map((r) => r.claimId);
+
+  const walk = async (filter: ClaimListFilter, limit: number) => {
+    const seen: string[] = [];
+    let before: ClaimCursor | undefined;
+    for (;;) {
+      const page = await sut.claims(filter, limit, before);
+      seen.push(...page.map((c) => c.claimId));
+      if (page.length < limit) return seen;
+      before = page[page.length - 1];
+    }
+  };
+
+  it.each<[string, ClaimListFilter]>([
+    ['no filter', {}],
+    ['a status', { status: 'final' }],
+    ['an operator', { operator: `0x${'3'.padStart(40, '0')}` }],
+  ])('pages through every claim once, newest first, with %s', async (_what, filter) => {
+    expect(await walk(filter, 37)).toEqual(await everything(filter));
+  });
+
+  it('never scans and sorts the whole claims table for a page (no filter, or a status)', async () => {
+    await sut.claims({}, 50);
+    await sut.claims({}, 50, { submittedAt: 500, claimId: hex(0) });
+    await sut.claims({ status: 'posted' }, 50);
+    const reads = statements.filter((s) => /FROM "claims"/.test(s.sql));
+    expect(reads.length).toBeGreaterThan(0);
+    for (const { sql, params } of reads) {
+      const plan = ((await db.query(`EXPLAIN QUERY PLAN ${sql}`, params)) as { detail: string }[]).map(
+        (p) => p.detail,
+      );
+      expect(plan.join('; ')).not.toMatch(/^SCAN c(?! USING)|; SCAN c(?! USING)|TEMP B-TREE FOR ORDER BY/);
+    }
+  });
+});
