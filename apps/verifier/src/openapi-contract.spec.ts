@@ -59,6 +59,30 @@ const CALLS: Record<keyof VerifierClient, (c: VerifierClient) => Promise<unknown
     }),
   listBatches: (c) => c.listBatches({ limit: 5, before: 9 }),
   listModels: (c) => c.listModels(),
+  events: async (c) => {
+    // The stream's first request is what the document must declare (the stub's JSON answer is
+    // no event stream: the client refuses it and the call ends there).
+    const signal = AbortSignal.timeout(2_000);
+    for await (const e of c.events({
+      after: 0,
+      types: ['claim.final'],
+      operator: `0x${'ab'.repeat(20)}`,
+      modelId: `0x${'11'.repeat(32)}`,
+      signal,
+    }))
+      return e;
+  },
+  createWebhook: (c) =>
+    c.createWebhook({
+      url: 'https://example.com/hook',
+      types: ['claim.final'],
+      operator: `0x${'ab'.repeat(20)}`,
+      modelId: `0x${'11'.repeat(32)}`,
+    }),
+  listWebhooks: (c) => c.listWebhooks(),
+  getWebhook: (c) => c.getWebhook(1),
+  deleteWebhook: (c) => c.deleteWebhook(1),
+  webhookDeliveries: (c) => c.webhookDeliveries(1, { status: 'failed', before: 9, limit: 5 }),
   getModelBytes: (c) => c.getModelBytes(`0x${'11'.repeat(32)}`),
   submitClaims: (c) =>
     c.submitClaims([

@@ -9,6 +9,9 @@ export {
   type VerifierClientOptions,
   type ReadOptions,
   type BatchList,
+  type WebhookDelivery,
+  type WebhookSubscription,
+  type WebhookView,
   type BatchView,
   type ClaimList,
   type ClaimListQuery,
@@ -20,3 +23,4 @@ export {
 export { AppProcess, freePort } from './app-process';
 export { VerifierProcess } from './verifier-process';
 export { WatcherProcess, type WatcherHealth } from './watcher-process';
+export { readEventStream, type EventStreamOptions, type VerilayEvent } from './event-stream';

@@ -7,6 +7,7 @@ import type {
   ProofView,
   TaskInputView,
   VerifierClient,
+  WebhookSubscription,
 } from './verifier-client';
 
 // Type-level checks that VerifierClient sends and reads only fields that the verifier's OpenAPI
@@ -59,4 +60,12 @@ export type ClientFieldsServed = [
   None<Undeclared<Answer<'listBatches'>['batches'][number], Schemas['BatchSummaryDto']>>,
   None<Undeclared<Answer<'listModels'>, Json<'/v1/models', 'get', 200>>>,
   None<Undeclared<Answer<'listModels'>['models'][number], Schemas['ModelListItemDto']>>,
+  None<Undeclared<Answer<'createWebhook'>, Json<'/v1/webhooks', 'post', 201>>>,
+  None<Undeclared<Answer<'listWebhooks'>, Json<'/v1/webhooks', 'get', 200>>>,
+  None<Undeclared<Answer<'listWebhooks'>['webhooks'][number], Schemas['WebhookViewDto']>>,
+  None<Undeclared<Answer<'getWebhook'>, Json<'/v1/webhooks/{id}', 'get', 200>>>,
+  None<Undeclared<NonNullable<Answer<'getWebhook'>['deliveries']>, Schemas['DeliveryCountsDto']>>,
+  None<Undeclared<Answer<'webhookDeliveries'>, Json<'/v1/webhooks/{id}/deliveries', 'get', 200>>>,
+  None<Undeclared<Answer<'webhookDeliveries'>['deliveries'][number], Schemas['DeliveryViewDto']>>,
+  None<Undeclared<WebhookSubscription, Schemas['CreateWebhookDto']>>,
 ];

@@ -2,6 +2,7 @@ import type { VerilayDeployment } from '@verilay/chain';
 import { BaseError } from '@verilay/errors';
 import type { ClaimFields, ClaimStatus, ClaimSubmission, GenerationSpan } from '@verilay/protocol';
 import { MODEL_MEDIA_TYPE } from '@verilay/inference';
+import { readEventStream, type EventStreamOptions, type VerilayEvent } from './event-stream';
 import { MalformedResponseError, readCappedBytes, readCappedJson } from './read-capped-json';
 
 const KiB = 1024;
@@ -189,6 +190,36 @@ function queryString(query: object): string {
   return s ? `?${s}` : '';
 }
 
+export interface WebhookSubscription {
+  readonly url: string;
+  readonly types?: readonly VerilayEvent['type'][];
+  readonly operator?: string;
+  readonly modelId?: string;
+}
+
+export interface WebhookView {
+  readonly id: number;
+  readonly url: string;
+  readonly types: readonly VerilayEvent['type'][] | null;
+  readonly operator: string | null;
+  readonly modelId: string | null;
+  readonly active: boolean;
+  readonly createdAt: string;
+  readonly deliveries?: { readonly pending: number; readonly delivered: number; readonly failed: number };
+}
+
+export interface WebhookDelivery {
+  readonly id: number;
+  readonly eventId: string;
+  readonly status: 'pending' | 'delivered' | 'failed';
+  readonly attempts: number;
+  readonly nextAttemptAt: string | null;
+  readonly lastAttemptAt: string | null;
+  readonly lastStatusCode: number | null;
+  readonly lastError: string | null;
+  readonly deliveredAt: string | null;
+}
+
 export interface VerifierClientOptions {
   readonly timeoutMs?: number;
   /** An API key (`verilay api-key mint`), sent as a bearer token; admin calls need one. */
@@ -276,6 +307,45 @@ export class VerifierClient {
     models: { modelId: `0x${string}`; name: string; bytes: number; createdAt: string }[];
   }> {
     return this.request('GET', '/v1/models');
+  }
+
+  /**
+   * The verifier's events as they happen (`GET /v1/events`), resumed after a dropped connection
+   * without a gap or a repeat: `for await (const e of client.events({ after: 0 })) …`.
+   */
+  events(options: EventStreamOptions = {}): AsyncGenerator<VerilayEvent> {
+    return readEventStream(this.baseUrl, options);
+  }
+
+  /** Admin (webhooks:write): subscribes a URL; the answer's `secret` is shown this once. */
+  createWebhook(subscription: WebhookSubscription): Promise<WebhookView & { secret: string }> {
+    return this.request('POST', '/v1/webhooks', subscription);
+  }
+
+  /** Admin (webhooks:write). */
+  listWebhooks(): Promise<{ webhooks: WebhookView[] }> {
+    return this.request('GET', '/v1/webhooks');
+  }
+
+  /** Admin (webhooks:write): a subscription with its delivery counts. */
+  getWebhook(id: number): Promise<WebhookView> {
+    return this.request('GET', `/v1/webhooks/${id}`);
+  }
+
+  /** Admin (webhooks:write): stops a subscription; its pending deliveries become failed. */
+  async deleteWebhook(id: number): Promise<void> {
+    const path = `/v1/webhooks/${id}`;
+    const response = await this.send('DELETE', path, undefined);
+    if (!response.ok) throw await this.apiError(response, path, this.maxBytes);
+    await response.body?.cancel().catch(() => undefined);
+  }
+
+  /** Admin (webhooks:write): deliveries, newest first; pass `next` as `before` for the next page. */
+  webhookDeliveries(
+    id: number,
+    query: { status?: 'pending' | 'delivered' | 'failed'; before?: number; limit?: number } = {},
+  ): Promise<{ deliveries: WebhookDelivery[]; next: number | null }> {
+    return this.request('GET', `/v1/webhooks/${id}/deliveries${queryString(query)}`);
   }
 
   getClaim(claimId: string): Promise<ClaimView> {

@@ -124,6 +124,18 @@ describe('GET /v1/events (Server-Sent Events)', () => {
     expect(fresh.frames.map((f) => f.data.data.claimId)).toEqual([b, b]);
   });
 
+  it('reads through libs/client: events() yields them in order and stops on its signal', async () => {
+    const id = await submit();
+    const stop = new AbortController();
+    const seen: string[] = [];
+    for await (const event of verifier.client.events({ after: 0, signal: stop.signal })) {
+      expect(event.data.claimId).toBe(id);
+      seen.push(event.type);
+      if (event.type === 'claim.final') stop.abort();
+    }
+    expect(seen).toEqual(['claim.posted', 'claim.final']);
+  });
+
   it('filters by type', async () => {
     const s = await open('?after=0&types=claim.final');
     const id = await submit();

@@ -14,6 +14,7 @@ import {
 } from '@nestjs/swagger';
 import { RequireScope } from '../http/api-key.guard';
 import { CreateWebhookDto, DeliveriesQueryDto } from './webhook.dto';
+import { CreatedWebhookDto, DeliveryListDto, WebhookListDto, WebhookViewDto } from './webhook-view.dto';
 import { WebhooksService } from './webhooks.service';
 
 @ApiTags('webhooks')
@@ -31,7 +32,7 @@ export class WebhooksController {
     summary:
       'Subscribe to claim events (filter by types, operator, model); deliveries are signed (Standard Webhooks) with the secret returned here, once',
   })
-  @ApiCreatedResponse({ description: 'The subscription with its secret (whsec_…)' })
+  @ApiCreatedResponse({ type: CreatedWebhookDto, description: 'The subscription with its secret (whsec_…)' })
   @ApiUnprocessableEntityResponse({
     description: 'WEBHOOK_URL_REFUSED: not http(s), credentials in it, or a non-public address',
   })
@@ -42,13 +43,14 @@ export class WebhooksController {
 
   @Get()
   @ApiOperation({ summary: 'Every subscription, with its delivery counts (no secrets)' })
+  @ApiOkResponse({ type: WebhookListDto })
   async list() {
     return { webhooks: await this.webhooks.list() };
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'One subscription and its delivery counts' })
-  @ApiOkResponse({ description: 'The subscription' })
+  @ApiOkResponse({ type: WebhookViewDto, description: 'The subscription' })
   @ApiNotFoundResponse({ description: 'WEBHOOK_NOT_FOUND' })
   get(@Param('id', ParseIntPipe) id: number) {
     return this.webhooks.get(id);
@@ -68,6 +70,7 @@ export class WebhooksController {
     summary:
       "A subscription's deliveries, newest first: status (pending, delivered, failed), attempts, last answer or error, next attempt",
   })
+  @ApiOkResponse({ type: DeliveryListDto })
   @ApiNotFoundResponse({ description: 'WEBHOOK_NOT_FOUND' })
   deliveries(@Param('id', ParseIntPipe) id: number, @Query() query: DeliveriesQueryDto) {
     return this.webhooks.deliveries(id, query);

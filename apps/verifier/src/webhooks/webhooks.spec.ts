@@ -172,6 +172,23 @@ describe('webhooks (real receivers on loopback)', () => {
     expect(target.r.received).toEqual([]);
   });
 
+  it('works through libs/client: create, read, deliveries, delete', async () => {
+    const { r, url: hook } = await receiver();
+    const created = await verifier.client.createWebhook({ url: hook, types: ['claim.final'] });
+    r.secret = created.secret;
+    await submit();
+    await until(() => r.types().includes('claim.final'));
+    const delivered = await until(async () => {
+      const page = await verifier.client.webhookDeliveries(created.id, { status: 'delivered' });
+      return page.deliveries.length === 1 && page;
+    });
+    expect(delivered.deliveries[0]).toMatchObject({ attempts: 1, lastStatusCode: 204 });
+    expect((await verifier.client.listWebhooks()).webhooks.map((w) => w.id)).toEqual([created.id]);
+    await verifier.client.deleteWebhook(created.id);
+    expect(await verifier.client.getWebhook(created.id)).toMatchObject({ active: false });
+    await expect(verifier.client.getWebhook(999)).rejects.toMatchObject({ code: 'WEBHOOK_NOT_FOUND' });
+  });
+
   it('needs a key with webhooks:write, and validates the subscription', async () => {
     expect((await api('POST', '/v1/webhooks', { url: 'https://example.com' }, '')).status).toBe(401);
     expect((await api('GET', '/v1/webhooks', undefined, modelsOnly.token)).body.error.code).toBe(

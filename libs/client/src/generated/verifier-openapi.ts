@@ -531,6 +531,59 @@ export interface components {
             /** @description Only this model's claims */
             modelId?: string;
         };
+        DeliveryCountsDto: {
+            pending: number;
+            delivered: number;
+            failed: number;
+        };
+        CreatedWebhookDto: {
+            id: number;
+            url: string;
+            /** @description null: every type */
+            types: ("claim.posted" | "claim.challenged" | "claim.final" | "claim.slashed" | "claim.proven")[] | null;
+            operator: string | null;
+            modelId: string | null;
+            active: boolean;
+            createdAt: string;
+            /** @description Not in the creation answer */
+            deliveries?: components["schemas"]["DeliveryCountsDto"];
+            /** @description The signing secret (whsec_…), shown this once */
+            secret: string;
+        };
+        WebhookViewDto: {
+            id: number;
+            url: string;
+            /** @description null: every type */
+            types: ("claim.posted" | "claim.challenged" | "claim.final" | "claim.slashed" | "claim.proven")[] | null;
+            operator: string | null;
+            modelId: string | null;
+            active: boolean;
+            createdAt: string;
+            /** @description Not in the creation answer */
+            deliveries?: components["schemas"]["DeliveryCountsDto"];
+        };
+        WebhookListDto: {
+            webhooks: components["schemas"]["WebhookViewDto"][];
+        };
+        DeliveryViewDto: {
+            id: number;
+            /** @description The event id (the webhook-id header) */
+            eventId: string;
+            /** @enum {string} */
+            status: "pending" | "delivered" | "failed";
+            attempts: number;
+            nextAttemptAt: string | null;
+            lastAttemptAt: string | null;
+            lastStatusCode: number | null;
+            lastError: string | null;
+            deliveredAt: string | null;
+        };
+        DeliveryListDto: {
+            /** @description Newest first */
+            deliveries: components["schemas"]["DeliveryViewDto"][];
+            /** @description Pass as `before` for the next page */
+            next: number | null;
+        };
         ClaimSummaryDto: {
             claimId: string;
             modelId: string;
@@ -1215,7 +1268,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["WebhookListDto"];
+                };
             };
             /** @description UNAUTHENTICATED: no API key, or not a valid one */
             401: {
@@ -1251,7 +1306,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CreatedWebhookDto"];
+                };
             };
             /** @description UNAUTHENTICATED: no API key, or not a valid one */
             401: {
@@ -1299,7 +1356,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["WebhookViewDto"];
+                };
             };
             /** @description UNAUTHENTICATED: no API key, or not a valid one */
             401: {
@@ -1382,6 +1441,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryListDto"];
+                };
+            };
             /** @description UNAUTHENTICATED: no API key, or not a valid one */
             401: {
                 headers: {
