@@ -11,6 +11,7 @@ import { ClaimGeneration1763769600004 } from './migrations/1763769600004-claim-g
 import { DisputeEntity } from './dispute.entity';
 import { EventEntity } from './event.entity';
 import { EventsWebhooks1763769600005 } from './migrations/1763769600005-events-webhooks';
+import { EventsTypeIndex1763769600006 } from './migrations/1763769600006-events-type-index';
 import { WebhookDeliveryEntity, WebhookSubscriptionEntity } from './webhook.entity';
 import { ProofJobEntity } from './proof-job.entity';
 import { ModelEntity } from './model.entity';
@@ -35,6 +36,7 @@ export const VERIFIER_MIGRATIONS = [
   Chain1763769600003,
   ClaimGeneration1763769600004,
   EventsWebhooks1763769600005,
+  EventsTypeIndex1763769600006,
 ];
 
 /**

@@ -23,6 +23,7 @@ export type EventType = (typeof EVENT_TYPES)[number];
 @Entity('events')
 @Index('idx_events_operator', ['operator', 'id'])
 @Index('idx_events_model', ['modelId', 'id'])
+@Index('idx_events_type', ['type', 'id'])
 export class EventEntity {
   @PrimaryGeneratedColumn({ type: 'integer' })
   id!: number;

@@ -16,13 +16,24 @@ export class EventRepository {
 
   /** Up to `limit` events with id > `cursor` that match `filter`. */
   after(cursor: number, limit: number, filter: EventFilter = {}): Promise<EventEntity[]> {
-    const where: FindOptionsWhere<EventEntity> = { id: MoreThan(cursor) };
-    if (filter.types?.length) where.type = In([...filter.types]);
-    if (filter.operator) where.operator = filter.operator;
-    if (filter.modelId) where.modelId = filter.modelId;
-    return serially(this.db, () =>
-      this.db.manager.find(EventEntity, { where, order: { id: 'ASC' }, take: limit }),
-    );
+    const page = (types: readonly EventType[] | undefined) => {
+      const where: FindOptionsWhere<EventEntity> = { id: MoreThan(cursor) };
+      if (types?.length) where.type = types.length === 1 ? types[0] : In([...types]);
+      if (filter.operator) where.operator = filter.operator;
+      if (filter.modelId) where.modelId = filter.modelId;
+      return this.db.manager.find(EventEntity, { where, order: { id: 'ASC' }, take: limit });
+    };
+    return serially(this.db, async () => {
+      // By operator or model, their own index leads. By types alone: one ordered read per type
+      // through idx_events_type, merged, so a rare type never reads the whole outbox (`type IN
+      // (...)` in id order was a scan of every event after the cursor).
+      if (!filter.types?.length || filter.operator || filter.modelId) return page(filter.types);
+      const pages = await Promise.all([...new Set(filter.types)].map((t) => page([t])));
+      return pages
+        .flat()
+        .sort((a, b) => a.id - b.id)
+        .slice(0, limit);
+    });
   }
 
   /** The newest event's id; 0 before the first. */

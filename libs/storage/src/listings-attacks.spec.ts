@@ -5,9 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource, type Logger } from 'typeorm';
 import { verifierDataSourceOptions } from './data-source-options';
+import { EventRepository, eventMatches, type EventFilter } from './event.repository';
 import { Listings, type ClaimCursor, type ClaimListFilter } from './listings';
 import { ModelRepository } from './model.repository';
 import { hex } from './new-claim.spec-helper';
+
+/** A plan that reads a whole table (a SCAN not through an index) or sorts everything it read. */
+const FULL_SCAN_OR_SORT = /(^|; )SCAN \w+(?! USING)|TEMP B-TREE FOR ORDER BY/;
 
 /** Claims 1..N: operator i % 7, status i % 5, many sharing a submittedAt (keyset ties). */
 const N = 3000;
@@ -47,6 +51,11 @@ describe(`${Listings.name} under attack`, () => {
   });
   beforeEach(() => (statements = []));
 
+  const planOf = async ({ sql, params }: { sql: string; params: unknown[] }) =>
+    ((await db.query(`EXPLAIN QUERY PLAN ${sql}`, params)) as { detail: string }[])
+      .map((p) => p.detail)
+      .join('; ');
+
   /** Every claim matching `filter`, newest first, straight from SQL (the reference). */
   const everything = async (filter: ClaimListFilter) =>
     (
@@ -82,11 +91,52 @@ describe(`${Listings.name} under attack`, () => {
     await sut.claims({ status: 'posted' }, 50);
     const reads = statements.filter((s) => /FROM "claims"/.test(s.sql));
     expect(reads.length).toBeGreaterThan(0);
-    for (const { sql, params } of reads) {
-      const plan = ((await db.query(`EXPLAIN QUERY PLAN ${sql}`, params)) as { detail: string }[]).map(
-        (p) => p.detail,
+    for (const read of reads) expect(await planOf(read)).not.toMatch(FULL_SCAN_OR_SORT);
+  });
+  describe('event reads (GET /v1/events, fan-out)', () => {
+    const events = () => new EventRepository(db);
+    beforeAll(async () => {
+      // 4000 events: posted and final alternate; one slashed, early.
+      await db.query(
+        `WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 4000)
+         INSERT INTO events (type, claimId, operator, modelId, status, batchId, reason, data, at)
+         SELECT CASE WHEN i = 7 THEN 'claim.slashed' WHEN i % 2 = 0 THEN 'claim.posted' ELSE 'claim.final' END,
+           printf('0x%064x', i), printf('0x%040x', i % 5), '${hex(1)}', 'final', 1, NULL, NULL, i FROM s`,
       );
-      expect(plan.join('; ')).not.toMatch(/^SCAN c(?! USING)|; SCAN c(?! USING)|TEMP B-TREE FOR ORDER BY/);
-    }
+    });
+
+    it.each<[string, EventFilter, RegExp]>([
+      ['a rare type', { types: ['claim.slashed'] }, /USING INDEX idx_events_type \(type=\? AND id>\?\)/],
+      [
+        'two types',
+        { types: ['claim.slashed', 'claim.posted'] },
+        /USING INDEX idx_events_type \(type=\? AND id>\?\)/,
+      ],
+      [
+        'a type and an operator',
+        { types: ['claim.final'], operator: `0x${'2'.padStart(40, '0')}` },
+        /USING INDEX idx_events_(type|operator) \((type|operator)=\? AND id>\?\)/,
+      ],
+    ])('reads %s through an index, in id order, page after page', async (_what, filter, index) => {
+      const reference = (await events().after(0, 10_000))
+        .filter((e) => eventMatches(e, filter))
+        .map((e) => e.id);
+      const seen: number[] = [];
+      statements = [];
+      for (let cursor = 0; ;) {
+        const page = await events().after(cursor, 300, filter);
+        seen.push(...page.map((e) => e.id));
+        if (page.length < 300) break;
+        cursor = page[page.length - 1].id;
+      }
+      expect(seen).toEqual(reference);
+      const reads = statements.filter((s) => /FROM "events"/.test(s.sql));
+      expect(reads.length).toBeGreaterThan(0);
+      for (const read of reads) {
+        const plan = await planOf(read);
+        expect(plan).toMatch(index);
+        expect(plan).not.toMatch(FULL_SCAN_OR_SORT);
+      }
+    });
   });
 });
