@@ -28,11 +28,27 @@ export class EventRepository {
       // through idx_events_type, merged, so a rare type never reads the whole outbox (`type IN
       // (...)` in id order was a scan of every event after the cursor).
       if (!filter.types?.length || filter.operator || filter.modelId) return page(filter.types);
-      const pages = await Promise.all([...new Set(filter.types)].map((t) => page([t])));
-      return pages
+      // Ids first (the index covers them), rows only for the page kept.
+      const idsByType = await Promise.all(
+        [...new Set(filter.types)].map((type) =>
+          this.db.manager
+            .createQueryBuilder(EventEntity, 'e')
+            .select('e.id', 'id')
+            .where('e.type = :type AND e.id > :cursor', { type, cursor })
+            .orderBy('e.id', 'ASC')
+            .limit(limit)
+            .getRawMany<{ id: number }>(),
+        ),
+      );
+      const ids = idsByType
         .flat()
-        .sort((a, b) => a.id - b.id)
+        .map((r) => Number(r.id))
+        .sort((a, b) => a - b)
         .slice(0, limit);
+      const rows: EventEntity[] = [];
+      for (const part of chunks(ids, 500))
+        rows.push(...(await this.db.manager.findBy(EventEntity, { id: In(part) })));
+      return rows.sort((a, b) => a.id - b.id);
     });
   }
 
