@@ -63,7 +63,7 @@ export class WebhookReceiver {
 /** Polls `check` (sync or async) until it gives a truthy value. */
 export async function until<T>(
   check: () => T | undefined | false | Promise<T | undefined | false>,
-  timeoutMs = 10_000,
+  timeoutMs = 20_000,
 ): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
