@@ -176,7 +176,10 @@ describe('verifier under hostile HTTP (finding 10)', () => {
     expect(answer.status).not.toBeNull();
     const status = answer.status!;
     expect(status).toBeLessThan(500);
-    const readable = (r.method === 'GET' || r.method === 'HEAD') && /^\/(health|metrics|docs)/.test(r.path);
+    // Open reads: the probes, the document, and the lists (`/v1/claims`, `/v1/models`, `/v1/batches`).
+    const readable =
+      (r.method === 'GET' || r.method === 'HEAD') &&
+      (/^\/(health|metrics|docs)/.test(r.path) || /^\/v1\/(claims|models|batches)\/?([?#].*)?$/.test(r.path));
     if (!readable) expect(status).toBeGreaterThanOrEqual(400);
     if (status >= 400 && r.method !== 'HEAD') {
       expect(answer.headers['content-type']).toMatch(/^application\/json/);
