@@ -176,10 +176,12 @@ describe('verifier under hostile HTTP (finding 10)', () => {
     expect(answer.status).not.toBeNull();
     const status = answer.status!;
     expect(status).toBeLessThan(500);
-    // Open reads: the probes, the document, and the lists (`/v1/claims`, `/v1/models`, `/v1/batches`).
+    // Open reads: the probes, the document, and the lists (`/v1/claims`, `/v1/models`, `/v1/batches`);
+    // Express matches paths regardless of case.
     const readable =
       (r.method === 'GET' || r.method === 'HEAD') &&
-      (/^\/(health|metrics|docs)/.test(r.path) || /^\/v1\/(claims|models|batches)\/?([?#].*)?$/.test(r.path));
+      (/^\/(health|metrics|docs)/i.test(r.path) ||
+        /^\/v1\/(claims|models|batches)\/?([?#].*)?$/i.test(r.path));
     if (!readable) expect(status).toBeGreaterThanOrEqual(400);
     if (status >= 400 && r.method !== 'HEAD') {
       expect(answer.headers['content-type']).toMatch(/^application\/json/);
