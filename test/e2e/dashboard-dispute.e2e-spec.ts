@@ -3,15 +3,7 @@
 // replay disagrees), revealing true midpoints, so the game bisects to the last step, which the
 // watcher proves. The page shows the moves arrive (midpoints revealed, halves chosen), the
 // bisection range shrink, and the claim end slashed, without a reload.
-import {
-  createChainClients,
-  depositBond,
-  devAccount,
-  provideSignature,
-  readDispute,
-  revealMidpoint,
-  verilayClaimsAbi,
-} from '@verilay/chain';
+import { createChainClients, depositBond, devAccount } from '@verilay/chain';
 import {
   buildClaim,
   chainDeployment,
@@ -29,13 +21,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import {
-  eventually,
   registerOnChain,
-  sleep,
   TEST_CACHE as CACHE,
   VERIFIER_ENTRY,
   WATCHER_ENTRY,
   watcherEnv,
+  defendWithTrueMidpoints,
+  firstDispute,
 } from './support/e2e';
 
 const SHOTS = process.env.VERILAY_SCREENSHOTS;
@@ -98,32 +90,13 @@ const SHOTS = process.env.VERILAY_SCREENSHOTS;
     const [{ claimId }] = (await verifier.client.submitClaims([claim])).claims;
     const deployment = chainDeployment(chain);
     const operator = createChainClients({ rpcUrl: chain.rpcUrl!, chainId: chain.chainId }, devAccount(2));
-    const disputeId = await eventually(
-      async () => {
-        const count = await operator.public.readContract({
-          address: deployment.claims,
-          abi: verilayClaimsAbi,
-          functionName: 'disputeCount',
-        });
-        return count > 0n ? count : undefined;
-      },
-      120_000,
-      'the watcher to dispute the lie',
-    );
+    const disputeId = await firstDispute(operator, deployment, 120_000, 'the watcher to dispute the lie');
     // The liar defends in the background, a move every ~1.5 s so the page can be seen following.
     const trace = new TraceTree(executeTask(model, input, committer, 5n).traceCommitments);
-    const defence = (async () => {
-      for (let d = await readDispute(operator, deployment, disputeId); d.phaseName !== 'resolved';) {
-        if (d.phaseName === 'await-signature')
-          await provideSignature(operator, deployment, disputeId, claim, claim.signature);
-        else if (d.phaseName === 'await-reveal') {
-          await sleep(1500);
-          const mid = Math.floor((d.lo + d.hi) / 2);
-          await revealMidpoint(operator, deployment, disputeId, trace.commitments[mid], trace.proof(mid));
-        } else await sleep(200);
-        d = await readDispute(operator, deployment, disputeId);
-      }
-    })();
+    const defence = defendWithTrueMidpoints(operator, deployment, disputeId, claim, trace, {
+      timeoutMs: 300_000,
+      moveDelayMs: 1500,
+    });
 
     // The dispute appears in the list (live: the page was opened before it existed).
     const row = await page.waitForSelector('[data-dispute-row]', { timeout: 120_000 });

@@ -13,10 +13,7 @@ import {
   devAccount,
   devPrivateKey,
   modelRegistryAbi,
-  provideSignature,
-  readDispute,
   readStepCircuit,
-  revealMidpoint,
   verilayClaimsAbi,
 } from '@verilay/chain';
 import { buildClaim, chainDeployment, freePort, VerifierProcess, WatcherProcess } from '@verilay/client';
@@ -30,12 +27,13 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import {
   CLI_ENTRY,
-  eventually,
   registerOnChain,
-  sleep,
   TEST_CACHE,
   VERIFIER_ENTRY,
   WATCHER_ENTRY,
+  defendWithTrueMidpoints,
+  eventually,
+  firstDispute,
 } from './support/e2e';
 
 const STEP_PROOF = 2; // Resolution.StepProof
@@ -129,36 +127,17 @@ describe('a lazily registered model: a dispute ends on a step built while it wai
       lie: (out) => out.map((v) => v + 1),
     });
     const [{ claimId }] = (await verifier.client.submitClaims([lie])).claims;
-    const disputeId = await eventually(
-      async () => {
-        const count = await reader.public.readContract({
-          address: deployment.claims,
-          abi: verilayClaimsAbi,
-          functionName: 'disputeCount',
-        });
-        return count > 0n ? count : undefined;
-      },
-      120_000,
-      'the watcher to dispute the lie',
-    ).catch(explain);
+    const disputeId = await firstDispute(reader, deployment, 120_000, 'the watcher to dispute the lie').catch(
+      explain,
+    );
 
     // The liar defends its claim as far as it can: its revealed midpoints are true, so the
     // bisection narrows to the last step, where its claimed output is wrong. (The verifier's
     // defender concedes: its replay gives another output.)
     const trace = new TraceTree(executeTask(model, input, committer, salt).traceCommitments);
-    const end = Date.now() + 300_000;
-    let d = await readDispute(reader, deployment, disputeId);
-    while (d.phaseName !== 'resolved') {
-      if (Date.now() > end)
-        explain(new Error(`dispute ${disputeId} still ${d.phaseName} at [${d.lo}, ${d.hi}]`));
-      if (d.phaseName === 'await-signature')
-        await provideSignature(operator, deployment, disputeId, lie, lie.signature);
-      else if (d.phaseName === 'await-reveal') {
-        const mid = Math.floor((d.lo + d.hi) / 2);
-        await revealMidpoint(operator, deployment, disputeId, trace.commitments[mid], trace.proof(mid));
-      } else await sleep(200);
-      d = await readDispute(reader, deployment, disputeId);
-    }
+    const d = await defendWithTrueMidpoints(operator, deployment, disputeId, lie, trace, {
+      timeoutMs: 300_000,
+    }).catch(explain);
 
     expect(d.challenger).toBe(devAccount(3).address);
     expect([d.lo, d.hi]).toEqual([last, last + 1]);

@@ -1,4 +1,18 @@
-import { createChainClients, depositBond, devAccount, devPrivateKey, registerModel } from '@verilay/chain';
+import {
+  createChainClients,
+  depositBond,
+  devAccount,
+  devPrivateKey,
+  provideSignature,
+  readDispute,
+  registerModel,
+  revealMidpoint,
+  verilayClaimsAbi,
+  type ChainClients,
+  type VerilayDeployment,
+} from '@verilay/chain';
+import type { TraceTree } from '@verilay/commitments';
+import type { ClaimFields } from '@verilay/protocol';
 import {
   chainDeployment,
   type ChainView,
@@ -139,4 +153,55 @@ export async function standInModel(
   const operator = createChainClients(connection, devAccount(options.operator));
   await depositBond(operator, deployment, options.bond);
   return { chain, deployment, connection, operator };
+}
+
+/** The first dispute opened on the claim contract: its id, once there is one. */
+export function firstDispute(
+  clients: Pick<ChainClients, 'public'>,
+  deployment: VerilayDeployment,
+  timeoutMs: number,
+  what: string,
+): Promise<bigint> {
+  return eventually(
+    async () => {
+      const count = await clients.public.readContract({
+        address: deployment.claims,
+        abi: verilayClaimsAbi,
+        functionName: 'disputeCount',
+      });
+      return count > 0n ? count : undefined;
+    },
+    timeoutMs,
+    what,
+  );
+}
+
+/**
+ * A lying operator defends its claim as far as it can: it shows its signature when asked and
+ * reveals true midpoints of `trace` (waiting `moveDelayMs` before each), so the bisection narrows
+ * to the step where its claimed output is wrong. Returns the resolved dispute; throws past
+ * `timeoutMs`, naming where the game stood.
+ */
+export async function defendWithTrueMidpoints(
+  operator: ChainClients,
+  deployment: VerilayDeployment,
+  disputeId: bigint,
+  claim: ClaimFields & { signature: `0x${string}` },
+  trace: TraceTree,
+  options: { timeoutMs: number; moveDelayMs?: number },
+) {
+  const end = Date.now() + options.timeoutMs;
+  let d = await readDispute(operator, deployment, disputeId);
+  while (d.phaseName !== 'resolved') {
+    if (Date.now() > end) throw new Error(`dispute ${disputeId} still ${d.phaseName} at [${d.lo}, ${d.hi}]`);
+    if (d.phaseName === 'await-signature')
+      await provideSignature(operator, deployment, disputeId, claim, claim.signature);
+    else if (d.phaseName === 'await-reveal') {
+      if (options.moveDelayMs) await sleep(options.moveDelayMs);
+      const mid = Math.floor((d.lo + d.hi) / 2);
+      await revealMidpoint(operator, deployment, disputeId, trace.commitments[mid], trace.proof(mid));
+    } else await sleep(200);
+    d = await readDispute(operator, deployment, disputeId);
+  }
+  return d;
 }
