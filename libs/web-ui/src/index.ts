@@ -1,2 +1,2 @@
-export { mountUi, UI_CONTENT_SECURITY_POLICY, vendorModule, type MountUiOptions } from './mount-ui';
+export { mountUi, UI_CONTENT_SECURITY_POLICY, type MountUiOptions } from './mount-ui';
 export { browserAvailable, CHROMIUM_PATH, launchChromium, watchedPage } from './browser-test';

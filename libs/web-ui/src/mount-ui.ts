@@ -28,7 +28,7 @@ const VENDOR: Record<string, () => string> = {
  * A vendor module as served: its bare `preact` import made relative (browsers resolve bare
  * specifiers only through an import map, which would have to be an inline script).
  */
-export function vendorModule(name: string): string | undefined {
+function vendorModule(name: string): string | undefined {
   const file = VENDOR[name]?.();
   if (!file) return undefined;
   return readFileSync(file, 'utf8').replace(/from\s*["']preact["']/g, 'from"./preact.mjs"');

@@ -11,8 +11,8 @@ export type EventListener = (events: readonly EventEntity[]) => void;
 
 /**
  * One reader of the outbox for the whole process: every `pollMs` it reads the events written
- * since its last read and hands them, in id order, to every listener (open streams, the webhook
- * dispatcher). Reading the table rather than hooking the writers keeps it right with several
+ * since its last read and hands them, in id order, to every open stream (the webhook dispatcher
+ * reads the outbox on its own clock, from its subscriptions' cursors). Reading the table rather than hooking the writers keeps it right with several
  * writers (the batcher, intake, the chain sequencer, proofs) and after a restart.
  */
 @Injectable()

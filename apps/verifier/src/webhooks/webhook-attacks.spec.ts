@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { SystemClock } from '../clock';
 import type { VerifierConfig, WebhookSettings } from '../config/verifier.config';
-import type { EventFeed } from '../events/event-feed.service';
 import { WebhookDispatcher } from './webhook-dispatcher.service';
 import { MAX_ACTIVE_WEBHOOKS, WebhooksService } from './webhooks.service';
 import { until, WebhookReceiver } from './webhook-receiver.spec-helper';
@@ -155,8 +154,7 @@ describe(`${WebhookDispatcher.name} under a hanging receiver`, () => {
         at: 0,
       })),
     );
-    const feed = { listen: () => () => undefined } as unknown as EventFeed;
-    sut = new WebhookDispatcher(hooks, feed, new SystemClock(), { webhooks: settings } as VerifierConfig);
+    sut = new WebhookDispatcher(hooks, new SystemClock(), { webhooks: settings } as VerifierConfig);
     sut.onApplicationBootstrap();
     await until(() => hanging.received.length === 2);
     // Two slots hang for timeoutMs; the other two must serve the healthy receiver meanwhile.

@@ -7,7 +7,6 @@ import {
 import { WebhookRepository, type DueDelivery } from '@verilay/storage';
 import { Clock } from '../clock';
 import { VerifierConfig } from '../config/verifier.config';
-import { EventFeed } from '../events/event-feed.service';
 import { eventView } from '../events/event-view';
 import { webhookHeaders } from './webhook-signature';
 import { sendWebhook, type SendResult } from './webhook-sender';
@@ -35,24 +34,20 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
   private running?: Promise<void>;
   private again = false;
   private stopping = false;
-  private unlisten?: () => void;
 
   constructor(
     private readonly webhooks: WebhookRepository,
-    private readonly feed: EventFeed,
     private readonly clock: Clock,
     private readonly config: VerifierConfig,
   ) {}
 
   onApplicationBootstrap(): void {
-    this.unlisten = this.feed.listen(() => void this.tick());
     this.timer = setInterval(() => void this.tick(), this.config.webhooks.pollMs);
     void this.tick();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
-    this.unlisten?.();
     clearInterval(this.timer);
     await this.running;
     await Promise.all(this.inFlight.values());
