@@ -185,7 +185,9 @@ export class EventsController implements BeforeApplicationShutdown {
         // handed, so a read started after the handing has it; only one handed during the read
         // may be missing, and then the loop reads again. Going live is synchronous with the check.
         if (page.length < PAGE && !handedDuringRead) break;
-        if (res.writableLength > 0)
+        // 'drain' follows only a write that returned false (writableNeedDrain); waiting for it
+        // on a merely non-empty buffer hung the stream until the reader left.
+        if (res.writableNeedDrain)
           await new Promise((resolve) => {
             res.once('drain', resolve);
             res.once('close', resolve);

@@ -1,3 +1,5 @@
+import { EventRepository, type EventFilter } from '@verilay/storage';
+import { EventFeed } from './event-feed.service';
 import { startTestVerifier, type TestVerifier } from '../test-verifier.spec-helper';
 import { until } from '../webhooks/webhook-receiver.spec-helper';
 
@@ -106,6 +108,36 @@ describe('GET /v1/events (Server-Sent Events)', () => {
     ]);
     expect(s.frames.map((f) => Number(f.id))).toEqual(s.frames.map((f) => Number(f.data.id)));
     expect(new Set(s.frames.map((f) => f.id)).size).toBe(4);
+  });
+
+  it('sends an event the feed hands over while the backlog is read (the read is made again)', async () => {
+    const first = await submit();
+    await until(async () => (await verifier.client.listClaims({ status: 'final' })).claims.length === 1);
+    // The stream's backlog read (the one with a filter) returns only once the feed has handed a
+    // newer event over, which the read did not see: the stream must read again, not wait.
+    const repo = verifier.app.get(EventRepository);
+    const feed = verifier.app.get(EventFeed);
+    const read = repo.after.bind(repo);
+    let second: string | undefined;
+    jest
+      .spyOn(repo, 'after')
+      .mockImplementation(async (cursor: number, limit: number, filter?: EventFilter) => {
+        const page = await read(cursor, limit, filter);
+        if (filter?.types && !second) {
+          const seen = feed.position;
+          second = await submit();
+          await until(() => feed.position > seen);
+        }
+        return page;
+      });
+    const s = await open('?after=0&types=claim.posted,claim.final');
+    await until(() => s.frames.some((f) => f.data.data.claimId === second && f.event === 'claim.final'));
+    expect(s.frames.map((f) => [f.event, f.data.data.claimId])).toEqual([
+      ['claim.posted', first],
+      ['claim.final', first],
+      ['claim.posted', second],
+      ['claim.final', second],
+    ]);
   });
 
   it('resumes after Last-Event-ID, without a repeat or a gap; with no cursor it starts now', async () => {
