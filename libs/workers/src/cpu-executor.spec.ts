@@ -1,5 +1,7 @@
 import { computeModelId, encodeModel, randomInput, randomModel, type Model } from '@verilay/inference';
 import { CpuExecutor, ReplayTimeoutError } from './cpu-executor';
+import { InlineExecutor } from './inline-executor';
+import { ReplayRejectedError } from './replay-rejected.error';
 import type { ReplayJob } from './replay-job';
 
 const job = (id: string, model: Model): ReplayJob => ({
@@ -26,6 +28,21 @@ describe(CpuExecutor.name, () => {
         expect(new Set(results.map((r) => r.inputCommitment)).size).toBe(20);
       } finally {
         await sut.close();
+      }
+    }, 30_000);
+
+    it('rejects a job that does not replay (model bytes of another model) with ReplayRejectedError', async () => {
+      const model = randomModel({ seed: 3, kind: 'mlp', sizes: [16, 8, 4] });
+      const other = randomModel({ seed: 4, kind: 'mlp', sizes: [16, 8, 4] });
+      const forged = { ...job('forged', model), modelId: computeModelId(other) };
+      for (const sut of [new CpuExecutor({ threads: 1 }), new InlineExecutor()]) {
+        try {
+          // The queues fail such a job at once (libs/queue): replaying it again gives the same answer.
+          await expect(sut.execute(forged)).rejects.toThrow(ReplayRejectedError);
+          await expect(sut.execute(forged)).rejects.toThrow(/do not hash to/);
+        } finally {
+          await sut.close();
+        }
       }
     }, 30_000);
 

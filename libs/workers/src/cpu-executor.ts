@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ReplayExecutor } from './replay-executor';
 import type { ReplayJob, ReplayResult } from './replay-job';
+import { ReplayRejectedError } from './replay-rejected.error';
 
 interface Queued {
   job: ReplayJob;
@@ -96,7 +97,7 @@ export class CpuExecutor extends ReplayExecutor {
       clearTimeout(slot.timer);
       this.startTimer(slot); // the next posted job starts now
       if (m.ok) done.resolve(m.result!);
-      else done.reject(new Error(m.error));
+      else done.reject(new ReplayRejectedError(done.job.id, m.error!));
       this.dispatch();
     });
     worker.on('error', (e) => {

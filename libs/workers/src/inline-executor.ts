@@ -2,6 +2,7 @@ import { createTensorCommitter, type TensorCommitter } from '@verilay/commitment
 import { ReplayExecutor } from './replay-executor';
 import type { ReplayJob, ReplayResult } from './replay-job';
 import { ModelCache, replay } from './replay';
+import { ReplayRejectedError } from './replay-rejected.error';
 
 /** Replays on the calling thread, one job at a time: for small loads, tests and tools. */
 export class InlineExecutor extends ReplayExecutor {
@@ -11,7 +12,12 @@ export class InlineExecutor extends ReplayExecutor {
 
   async execute(job: ReplayJob): Promise<ReplayResult> {
     this.committer ??= createTensorCommitter();
-    return replay(job, this.models, await this.committer);
+    const committer = await this.committer;
+    try {
+      return replay(job, this.models, committer);
+    } catch (error) {
+      throw new ReplayRejectedError(job.id, error instanceof Error ? error.message : String(error));
+    }
   }
 
   async close(): Promise<void> {}

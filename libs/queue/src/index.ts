@@ -1,0 +1,15 @@
+export { MalformedReplayJobError, parseReplayJob } from './replay-job-payload';
+export { RemoteReplayError } from './remote-replay.error';
+export {
+  RedisReplayExecutor,
+  type FailedReplay,
+  type RedisReplayExecutorOptions,
+} from './redis-replay-executor';
+export {
+  listFailedReplays,
+  ReplayWorker,
+  type ReplayWorkerEvent,
+  type ReplayWorkerOptions,
+} from './replay-worker';
+export { bullJobId, DEFAULT_PREFIX, REPLAY_QUEUE, type RedisQueueOptions } from './redis-queue-options';
+export { testRedisUrl } from './test-redis';

@@ -1,0 +1,144 @@
+import { randomArchitecture, randomModel, type Model } from '@verilay/inference';
+import { CpuExecutor, InlineExecutor, ReplayRejectedError, type ReplayJob } from '@verilay/workers';
+import { CountingExecutor, dropQueue, freshQueue, jobOf } from './queue-test.spec-helper';
+import { RemoteReplayError } from './remote-replay.error';
+import { RedisReplayExecutor } from './redis-replay-executor';
+import { MalformedReplayJobError } from './replay-job-payload';
+import { ReplayWorker } from './replay-worker';
+import { testRedisUrl } from './test-redis';
+
+const url = testRedisUrl();
+const mlp = randomModel({ seed: 7, kind: 'mlp', sizes: [12, 8, 3] });
+
+(url ? describe : describe.skip)(RedisReplayExecutor.name, () => {
+  let names: ReturnType<typeof freshQueue>;
+  const open: { close(): Promise<void> }[] = [];
+  const producer = (options: { attempts?: number; backoffMs?: number } = {}) => {
+    const sut = new RedisReplayExecutor({ ...names, ...options });
+    open.push(sut);
+    return sut;
+  };
+  const worker = (executor: CountingExecutor | CpuExecutor) => {
+    const w = new ReplayWorker({ ...names, executor });
+    open.push(w);
+    return w;
+  };
+
+  const retire = (c: { close(): Promise<void> }) => open.splice(open.indexOf(c), 1)[0].close();
+
+  beforeEach(() => {
+    names = freshQueue(url!);
+  });
+  afterEach(async () => {
+    for (const c of open.splice(0).reverse()) await c.close();
+    await dropQueue(names);
+  });
+
+  describe('execute', () => {
+    it('replays an id once, for every submission from every producer, before and after it ran', async () => {
+      const counting = new CountingExecutor(new InlineExecutor());
+      worker(counting);
+      const [a, b] = [producer(), producer()];
+      // The watcher's ids hold ':' (claim:input hash), which BullMQ ids may not.
+      const job = jobOf('0xc1a1:5e3d', mlp);
+      const results = await Promise.all([a.execute(job), a.execute(job), b.execute(job)]);
+      results.push(await b.execute(job));
+      expect(counting.calls).toHaveLength(1);
+      const expected = await new InlineExecutor().execute(job);
+      for (const r of results) expect(r).toEqual(expected);
+      // Another id is another job.
+      await a.execute({ ...job, id: '0xc1a1:0000' });
+      expect(counting.calls.map((c) => c.id)).toEqual(['0xc1a1:5e3d', '0xc1a1:0000']);
+    });
+
+    it('retries a job whose worker failed, with exponential backoff, up to its attempts', async () => {
+      const counting = new CountingExecutor(new InlineExecutor(), 2);
+      const first = worker(counting);
+      const sut = producer({ attempts: 3, backoffMs: 150 });
+      const result = await sut.execute(jobOf('flaky', mlp));
+      expect(result.id).toBe('flaky');
+      const at = counting.calls.map((c) => c.at);
+      expect(at).toHaveLength(3);
+      expect(at[1] - at[0]).toBeGreaterThanOrEqual(150);
+      expect(at[2] - at[1]).toBeGreaterThanOrEqual(300);
+
+      // Failing every attempt: failed for good, with the last reason, and listed.
+      const always = new CountingExecutor(new InlineExecutor(), Infinity);
+      await retire(first);
+      const second = worker(always);
+      const failing = producer({ attempts: 2, backoffMs: 50 });
+      await expect(failing.execute(jobOf('doomed', mlp))).rejects.toThrow(RemoteReplayError);
+      expect(always.calls).toHaveLength(2);
+      expect(await sut.failed()).toEqual([
+        expect.objectContaining({ id: 'doomed', attempts: 2, reason: 'the worker lost its thread' }),
+      ]);
+      // The workers' fault, not the job's: submitted again, it runs again.
+      await retire(second);
+      worker(new CountingExecutor(new InlineExecutor()));
+      await expect(failing.execute(jobOf('doomed', mlp))).resolves.toMatchObject({ id: 'doomed' });
+    });
+
+    it('fails a malformed job at once with its reason, never retried, and lists it', async () => {
+      const counting = new CountingExecutor(new InlineExecutor());
+      worker(counting);
+      const sut = producer({ attempts: 3, backoffMs: 50 });
+      const good = jobOf('good', mlp);
+      const other = randomModel({ seed: 8, kind: 'mlp', sizes: [12, 8, 3] });
+      const cases: [ReplayJob, new (...a: never[]) => Error, RegExp][] = [
+        [
+          { ...good, id: 'no-input', input: 'x' as unknown as number[] },
+          MalformedReplayJobError,
+          /input must be/,
+        ],
+        [{ ...good, id: 'not-a-model', modelBytes: '0xdeadbeef' }, ReplayRejectedError, /./],
+        [
+          { ...good, id: 'wrong-id', modelId: jobOf('', other).modelId },
+          ReplayRejectedError,
+          /do not hash to/,
+        ],
+      ];
+      for (const [job, type, reason] of cases) {
+        const failed = sut.execute(job);
+        await expect(failed).rejects.toThrow(type);
+        await expect(failed).rejects.toThrow(reason);
+      }
+      // The payload that is no job never reached the executor; the others ran once each.
+      expect(counting.calls.map((c) => c.id)).toEqual(['not-a-model', 'wrong-id']);
+      const listed = await sut.failed();
+      expect(listed.map((f) => [f.id, f.attempts]).sort()).toEqual([
+        ['no-input', 1],
+        ['not-a-model', 1],
+        ['wrong-id', 1],
+      ]);
+      expect(listed.find((f) => f.id === 'wrong-id')?.reason).toMatch(
+        /^REPLAY_REJECTED: model bytes do not hash/,
+      );
+      // Submitted again, it fails the same way without running again.
+      await expect(sut.execute(cases[2][0])).rejects.toThrow(ReplayRejectedError);
+      expect(counting.calls).toHaveLength(2);
+    });
+
+    it('gives results bit-identical to the in-process executor on random models', async () => {
+      worker(new CpuExecutor({ threads: 1 }));
+      const sut = producer();
+      const inline = new InlineExecutor();
+      const models: Model[] = [
+        ...Array.from({ length: 16 }, (_, i) =>
+          randomModel({
+            seed: 100 + i,
+            kind: 'mlp',
+            sizes: [4 + i, 3 + (i % 5), 2 + (i % 3)],
+            argmax: i % 2 === 0,
+          }),
+        ),
+        ...Array.from({ length: 4 }, (_, i) =>
+          randomModel({ seed: 200 + i, kind: 'cnn', sizes: [1, 6, 6, 2, 3] }),
+        ),
+        ...Array.from({ length: 12 }, (_, i) => randomArchitecture(300 + i)),
+      ];
+      const jobs = models.map((m, i) => jobOf(`random-${i}`, m, i + 1, `0x${(i * 7919).toString(16)}`));
+      const remote = await Promise.all(jobs.map((j) => sut.execute(j)));
+      for (const [i, job] of jobs.entries()) expect(remote[i]).toEqual(await inline.execute(job));
+    }, 60_000);
+  });
+});

@@ -1,0 +1,104 @@
+import { Queue, QueueEvents, type Job } from 'bullmq';
+import { ReplayExecutor, type ReplayJob, type ReplayResult } from '@verilay/workers';
+import { errorOfFailure, isFinalFailure } from './remote-replay.error';
+import { bullJobId, connectionOf, queueNames, type RedisQueueOptions } from './redis-queue-options';
+
+export interface RedisReplayExecutorOptions extends RedisQueueOptions {
+  /** Tries of a job whose worker failed (a thread died, the worker's own error): default 3. */
+  readonly attempts?: number;
+  /** The first retry waits this long, each next one twice as long (default 1000 ms). */
+  readonly backoffMs?: number;
+  /** Finished jobs kept in Redis, newest first: their results answer a repeated id (default 10 000). */
+  readonly keepFinished?: number;
+  /** Replays the workers run at once, as the callers should assume (default 1). */
+  readonly concurrency?: number;
+}
+
+/** A job that failed for good, as `verilay worker --failed` lists it. */
+export interface FailedReplay {
+  readonly id: string;
+  readonly reason: string;
+  readonly attempts: number;
+  readonly failedAt?: Date;
+}
+
+/**
+ * Replays on remote workers (`verilay worker`) through a BullMQ queue on Redis. A job's BullMQ id
+ * is its own id, so a job is idempotent across producers and restarts: submitting an id again,
+ * while it runs or after it ran, waits for the same job and gets its stored result without a second
+ * replay. A job whose worker failed is retried with exponential backoff; a job that failed for
+ * good stays listed (`failed()`); one of those failed by a worker's error (not the job's own)
+ * runs again when submitted again, as a failed job may be resubmitted to the in-process queue.
+ */
+export class RedisReplayExecutor extends ReplayExecutor {
+  readonly concurrency: number;
+  private readonly queue: Queue;
+  private readonly events: QueueEvents;
+  private readonly attempts: number;
+  private readonly backoffMs: number;
+  private readonly keepFinished: number;
+
+  constructor(options: RedisReplayExecutorOptions) {
+    super();
+    const { prefix, queue } = queueNames(options);
+    const connection = connectionOf(options.url);
+    this.queue = new Queue(queue, { connection, prefix });
+    this.events = new QueueEvents(queue, { connection, prefix });
+    // Errors while Redis restarts are reconnected by ioredis; without a listener they would throw.
+    this.queue.on('error', () => {});
+    this.events.on('error', () => {});
+    // Each waiting call listens for the queue's closing (BullMQ): as many as jobs in flight.
+    this.queue.setMaxListeners(0);
+    this.events.setMaxListeners(0);
+    this.concurrency = options.concurrency ?? 1;
+    this.attempts = options.attempts ?? 3;
+    this.backoffMs = options.backoffMs ?? 1000;
+    this.keepFinished = options.keepFinished ?? 10_000;
+  }
+
+  async execute(job: ReplayJob): Promise<ReplayResult> {
+    // INVARIANT: the events reader listens before the job is added, so no finish is missed.
+    await this.events.waitUntilReady();
+    const added: Job = await this.queue.add('replay', job, {
+      jobId: bullJobId(job.id),
+      attempts: this.attempts,
+      backoff: { type: 'exponential', delay: this.backoffMs },
+      removeOnComplete: { count: this.keepFinished },
+      removeOnFail: { count: this.keepFinished },
+    });
+    // An id seen before: BullMQ added nothing (the job returned is not read back from Redis).
+    if ((await added.getState()) === 'failed') {
+      const stored = await this.queue.getJob(added.id!);
+      // Another producer may have retried it first: then it is waiting again, as wanted.
+      if (stored && !isFinalFailure(stored.failedReason ?? ''))
+        await stored.retry('failed').catch(() => undefined);
+    }
+    try {
+      return (await added.waitUntilFinished(this.events)) as ReplayResult;
+    } catch (error) {
+      throw errorOfFailure(job.id, error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  /** Jobs that failed for good, newest first, with the reason of their last attempt. */
+  failed(limit = 100): Promise<FailedReplay[]> {
+    return listFailed(this.queue, limit);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.queue.close(), this.events.close()]);
+  }
+}
+
+/** The failed jobs of a queue (shared with `verilay worker --failed`). */
+export async function listFailed(queue: Queue, limit: number): Promise<FailedReplay[]> {
+  const jobs = await queue.getFailed(0, limit - 1);
+  return jobs
+    .filter((j): j is Job => j !== undefined)
+    .map((j) => ({
+      id: typeof j.data?.id === 'string' ? j.data.id : String(j.id),
+      reason: j.failedReason,
+      attempts: j.attemptsMade,
+      failedAt: j.finishedOn ? new Date(j.finishedOn) : undefined,
+    }));
+}

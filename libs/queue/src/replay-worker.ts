@@ -1,0 +1,122 @@
+import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import {
+  ReplayRejectedError,
+  ReplayTimeoutError,
+  type ReplayExecutor,
+  type ReplayResult,
+} from '@verilay/workers';
+import { failureReason, isFinalFailure } from './remote-replay.error';
+import { listFailed, type FailedReplay } from './redis-replay-executor';
+import { MalformedReplayJobError, parseReplayJob } from './replay-job-payload';
+import { bullJobId, connectionOf, queueNames, type RedisQueueOptions } from './redis-queue-options';
+
+export interface ReplayWorkerOptions extends RedisQueueOptions {
+  /** Where the replays run (`verilay worker`: a CpuExecutor). Closed with the worker. */
+  readonly executor: ReplayExecutor;
+  /** Jobs taken at once (default: twice the executor's concurrency, so no thread waits for Redis). */
+  readonly concurrency?: number;
+  /**
+   * A taken job is locked this long and the lock renewed at half of it: a worker that dies
+   * (SIGKILL, a lost machine) leaves its job to another after about this (default 30 000 ms).
+   */
+  readonly lockDurationMs?: number;
+  /** How often this worker looks for jobs whose worker died (default: the lock duration). */
+  readonly stalledIntervalMs?: number;
+  /** One event per job, for logs and progress. */
+  readonly onEvent?: (event: ReplayWorkerEvent) => void;
+}
+
+export type ReplayWorkerEvent =
+  | { readonly kind: 'done'; readonly id: string; readonly ms: number }
+  | { readonly kind: 'failed'; readonly id: string; readonly reason: string; readonly final: boolean }
+  | { readonly kind: 'stalled'; readonly id: string }
+  | { readonly kind: 'error'; readonly reason: string };
+
+/**
+ * Takes replay jobs from the Redis queue and runs them on an executor. A payload that is not a
+ * replay job, a job that does not replay and one past its time budget fail at once with their
+ * reason (UnrecoverableError: the same job fails the same way); any other error (a thread died,
+ * the executor closed) is the worker's, and the job is retried with backoff. Results are stored
+ * by BullMQ with the job; a job whose worker died is taken again once its lock runs out.
+ */
+export class ReplayWorker {
+  private readonly worker: Worker<unknown, ReplayResult>;
+  private readonly executor: ReplayExecutor;
+
+  constructor(options: ReplayWorkerOptions) {
+    const { prefix, queue } = queueNames(options);
+    const lockDuration = options.lockDurationMs ?? 30_000;
+    const emit = options.onEvent ?? (() => {});
+    this.executor = options.executor;
+    this.worker = new Worker(queue, (job) => this.process(job), {
+      connection: connectionOf(options.url),
+      prefix,
+      concurrency: options.concurrency ?? 2 * options.executor.concurrency,
+      lockDuration,
+      stalledInterval: options.stalledIntervalMs ?? lockDuration,
+      // Finished jobs stay for their results; the producer bounds how many (removeOn* per job).
+    });
+    this.worker.on('completed', (job) =>
+      emit({ kind: 'done', id: idOf(job), ms: (job.finishedOn ?? 0) - (job.processedOn ?? 0) }),
+    );
+    this.worker.on('failed', (job, error) => {
+      if (!job) return;
+      const reason = job.failedReason ?? error.message;
+      const final = isFinalFailure(reason) || job.attemptsMade >= (job.opts.attempts ?? 1);
+      emit({ kind: 'failed', id: idOf(job), reason, final });
+    });
+    this.worker.on('stalled', (id) => emit({ kind: 'stalled', id }));
+    // ioredis reconnects by itself (a Redis restart): the error is reported, never thrown.
+    this.worker.on('error', (error) => emit({ kind: 'error', reason: error.message }));
+  }
+
+  /** Resolves once connected to Redis. */
+  async ready(): Promise<void> {
+    await this.worker.waitUntilReady();
+  }
+
+  /**
+   * Stops taking jobs. Graceful (default): waits for the running jobs to finish and store their
+   * results. `force`: returns at once; the running jobs' locks lapse and other workers take them.
+   */
+  async close(force = false): Promise<void> {
+    await this.worker.close(force);
+    await this.executor.close();
+  }
+
+  private async process(job: Job<unknown, ReplayResult>): Promise<ReplayResult> {
+    let replay;
+    try {
+      replay = parseReplayJob(job.data);
+      // The result is stored under the BullMQ id: it must be the job's own.
+      if (bullJobId(replay.id) !== job.id)
+        throw new MalformedReplayJobError(`job ${job.id} carries the replay job ${replay.id}`);
+    } catch (error) {
+      throw new UnrecoverableError(failureReason(error as Error));
+    }
+    try {
+      return await this.executor.execute(replay);
+    } catch (error) {
+      if (error instanceof ReplayRejectedError || error instanceof ReplayTimeoutError)
+        throw new UnrecoverableError(failureReason(error));
+      throw error;
+    }
+  }
+}
+
+/** A job's replay id, or its BullMQ id when the payload has none. */
+function idOf(job: Job): string {
+  const id = (job.data as { id?: unknown } | undefined)?.id;
+  return typeof id === 'string' ? id : String(job.id);
+}
+
+/** The failed jobs of a queue, for `verilay worker --failed` (no worker needed). */
+export async function listFailedReplays(options: RedisQueueOptions, limit = 100): Promise<FailedReplay[]> {
+  const { prefix, queue } = queueNames(options);
+  const q = new Queue(queue, { connection: connectionOf(options.url), prefix });
+  try {
+    return await listFailed(q, limit);
+  } finally {
+    await q.close();
+  }
+}
