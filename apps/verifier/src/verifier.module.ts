@@ -27,6 +27,7 @@ import { ChainSequencerService } from './chain/chain-sequencer.service';
 import { DisputeDefender } from './chain/dispute-defender.service';
 import { StepRegistrar } from './chain/step-registrar.service';
 import { ClaimsController } from './claims/claims.controller';
+import { createLeadership, Leadership } from './cluster/leadership';
 import { ClaimSignerRecovery } from './claims/claim-signer-recovery';
 import { ClaimsService, TENSOR_COMMITTER } from './claims/claims.service';
 import { createClaimSignerRecovery } from './claims/create-claim-signer-recovery';
@@ -104,6 +105,19 @@ export class VerifierModule {
       providers: [
         { provide: VerifierConfig, useValue: config },
         { provide: Clock, useValue: clock },
+        // Started before the services that ask it (a factory's promise resolves first).
+        {
+          provide: Leadership,
+          useFactory: async (metrics: MetricsService) => {
+            const leadership = await createLeadership(config);
+            const show = () =>
+              metrics.leader.set({ replica: leadership.replicaId }, leadership.isLeader ? 1 : 0);
+            show();
+            leadership.onChange(show);
+            return leadership;
+          },
+          inject: [MetricsService],
+        },
         repository(ClaimRepository),
         repository(ModelRepository),
         repository(MetaRepository),

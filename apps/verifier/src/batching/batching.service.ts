@@ -10,6 +10,7 @@ import { ClaimRepository } from '@verilay/storage';
 import { Clock } from '../clock';
 import { VerifierConfig } from '../config/verifier.config';
 import { ChainContext } from '../chain/chain-context';
+import { Leadership } from '../cluster/leadership';
 import { MetricsService } from '../metrics/metrics.service';
 import { decidePosting, DISPUTABLE } from './posting-policy';
 
@@ -32,6 +33,7 @@ export class BatchingService implements OnApplicationBootstrap, BeforeApplicatio
     private readonly clock: Clock,
     private readonly config: VerifierConfig,
     private readonly metrics: MetricsService,
+    private readonly leadership: Leadership,
     @Optional() private readonly chain?: ChainContext,
   ) {}
 
@@ -55,6 +57,8 @@ export class BatchingService implements OnApplicationBootstrap, BeforeApplicatio
   }
 
   private async pass(): Promise<void> {
+    // Replicas all take claims; only the leader batches them and closes windows.
+    if (!this.leadership.isLeader) return;
     const eligible = this.chain ? await this.applyPolicy(this.chain) : undefined;
     for (;;) {
       const now = this.clock.now();

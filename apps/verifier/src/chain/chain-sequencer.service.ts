@@ -26,6 +26,7 @@ import {
 import { Clock } from '../clock';
 import { VerifierConfig } from '../config/verifier.config';
 import { MetricsService } from '../metrics/metrics.service';
+import { Leadership } from '../cluster/leadership';
 import { ChainContext } from './chain-context';
 import { DisputeDefender } from './dispute-defender.service';
 
@@ -55,6 +56,7 @@ export class ChainSequencerService implements OnApplicationBootstrap, BeforeAppl
     private readonly clock: Clock,
     private readonly config: VerifierConfig,
     private readonly metrics: MetricsService,
+    private readonly leadership: Leadership,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -76,13 +78,19 @@ export class ChainSequencerService implements OnApplicationBootstrap, BeforeAppl
     return this.running;
   }
 
+  /** Whether this replica may still send transactions (it is asked again before each one). */
+  private get acting(): boolean {
+    return !this.stopped && this.leadership.isLeader;
+  }
+
   private async pass(): Promise<void> {
+    if (!this.acting) return;
     const open = await this.claims.openBatches();
-    for (const batch of open) if (batch.chainIndex === null && !this.stopped) await this.post(batch);
+    for (const batch of open) if (batch.chainIndex === null && this.acting) await this.post(batch);
     await this.followEvents();
-    if (!this.stopped) await this.defender.defendAll();
+    if (this.acting) await this.defender.defendAll();
     for (const batch of await this.claims.openBatches())
-      if (batch.chainIndex !== null && !this.stopped) await this.settle(batch);
+      if (batch.chainIndex !== null && this.acting) await this.settle(batch);
   }
 
   /** Posts a batch, unless a crash after posting left it on chain unrecorded: then adopts it. */
@@ -113,6 +121,9 @@ export class ChainSequencerService implements OnApplicationBootstrap, BeforeAppl
         return;
       }
     }
+    // INVARIANT: a batch is posted once: it is looked for on chain first (above), and only the
+    // leader, asked right before the transaction, sends it (docs/scale-out.md).
+    if (!this.acting) return;
     const posted = await postBatch(sequencer, deployment, {
       root: batch.root as `0x${string}`,
       count: batch.count,

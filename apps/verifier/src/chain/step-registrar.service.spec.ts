@@ -47,6 +47,7 @@ import { MetricsService } from '../metrics/metrics.service';
 import { ModelsService } from '../models/models.service';
 import { ChainContext } from './chain-context';
 import { StepRegistrar } from './step-registrar.service';
+import { SoleLeadership } from '../cluster/leadership';
 
 const ETH = 10n ** 18n;
 const ZERO = '0x0000000000000000000000000000000000000000';
@@ -145,7 +146,7 @@ describe(StepRegistrar.name, () => {
     const config = loadVerifierConfig({ VERILAY_CACHE_DIR: cacheDir, VERILAY_REGISTRAR_KEY: key });
     const chain = new ChainContext(clients.sequencer, deployment, anvil.rpcUrl);
     const metrics = new MetricsService();
-    const sut = new StepRegistrar(chain, models, config, metrics);
+    const sut = new StepRegistrar(chain, models, config, metrics, new SoleLeadership('test'));
     const failures = async (reason: string) =>
       (await metrics.registry.getSingleMetric('verilay_step_circuit_failures_total')!.get()).values.find(
         (v) => v.labels.reason === reason,

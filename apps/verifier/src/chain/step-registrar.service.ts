@@ -22,6 +22,7 @@ import { Counter } from 'prom-client';
 import { VerifierConfig } from '../config/verifier.config';
 import { MetricsService } from '../metrics/metrics.service';
 import { ModelsService } from '../models/models.service';
+import { Leadership } from '../cluster/leadership';
 import { ChainContext } from './chain-context';
 
 /** The embedded chain's deployer (dev account 0) owns its registry, as `--dev-registrar` says. */
@@ -63,6 +64,7 @@ export class StepRegistrar implements OnApplicationBootstrap, BeforeApplicationS
     private readonly models: ModelsService,
     private readonly config: VerifierConfig,
     metrics: MetricsService,
+    private readonly leadership: Leadership,
   ) {
     const key = config.registrarKey ?? (chain.embedded ? devPrivateKey(DEV_REGISTRAR_INDEX) : undefined);
     if (key)
@@ -115,6 +117,7 @@ export class StepRegistrar implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   private async pass(): Promise<void> {
+    if (!this.leadership.isLeader) return;
     const registrar = this.registrar!;
     const { deployment } = this.chain;
     const head = await registrar.public.getBlockNumber({ cacheTime: 0 });

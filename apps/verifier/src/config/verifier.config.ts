@@ -1,5 +1,6 @@
 import { NATIVE_MODES, type NativeMode } from '@verilay/native';
 import Joi from 'joi';
+import { hostname } from 'node:os';
 import { parseApiKeys, type ApiKeyEntry } from '../http/api-keys';
 
 /** The verifier's typed configuration; code reads this, never process.env. */
@@ -8,6 +9,12 @@ export class VerifierConfig {
   readonly host!: string;
   /** sqlite file (created with its schema when missing). */
   readonly dbPath!: string;
+  /** VERIFIER_DATABASE_URL: a Postgres database instead of the sqlite file (replicas share it). */
+  readonly databaseUrl?: string;
+  /** This replica's name in logs, /health and metrics (VERIFIER_REPLICA_ID; default host:pid). */
+  readonly replicaId!: string;
+  /** How often a replica tries to become the leader, and the leader checks it still is. */
+  readonly leaderPollMs!: number;
   readonly challengeWindowMs!: number;
   readonly batchIntervalMs!: number;
   readonly batchMaxClaims!: number;
@@ -90,6 +97,11 @@ export const VERIFIER_ENV_SCHEMA = Joi.object({
   VERIFIER_PORT: Joi.number().port().default(8080),
   VERIFIER_HOST: Joi.string().hostname().default('127.0.0.1'),
   VERIFIER_DB: Joi.string().min(1).default('verilay-verifier.sqlite'),
+  VERIFIER_DATABASE_URL: Joi.string().uri({ scheme: ['postgres', 'postgresql'] }),
+  VERIFIER_REPLICA_ID: Joi.string()
+    .pattern(/^[\w.:@-]{1,64}$/)
+    .default(`${hostname()}:${process.pid}`),
+  VERIFIER_LEADER_POLL_MS: Joi.number().integer().min(100).max(60_000).default(1000),
   VERIFIER_CHALLENGE_WINDOW_MS: Joi.number()
     .integer()
     .min(1000)
@@ -177,6 +189,9 @@ export function loadVerifierConfig(env: Record<string, string | undefined>): Ver
     port: value.VERIFIER_PORT,
     host: value.VERIFIER_HOST,
     dbPath: value.VERIFIER_DB,
+    databaseUrl: value.VERIFIER_DATABASE_URL,
+    replicaId: value.VERIFIER_REPLICA_ID,
+    leaderPollMs: value.VERIFIER_LEADER_POLL_MS,
     challengeWindowMs: value.VERIFIER_CHALLENGE_WINDOW_MS,
     batchIntervalMs: value.VERIFIER_BATCH_INTERVAL_MS,
     batchMaxClaims: value.VERIFIER_BATCH_MAX_CLAIMS,

@@ -27,6 +27,12 @@ export class MetricsService {
     help: 'Claims made final after an unchallenged window',
     registers: [this.registry],
   });
+  readonly leader = new Gauge({
+    name: 'verilay_verifier_leader',
+    help: '1 while this replica is the leader (batches, posts, defends, proves, sends webhooks), else 0',
+    labelNames: ['replica'],
+    registers: [this.registry],
+  });
   readonly claimsByStatus = new Gauge({
     name: 'verilay_claims',
     help: 'Stored claims by status (read from the database at scrape time)',

@@ -18,6 +18,7 @@ import { modelRegistryAbi, proveClaim, provingKeyCheck, toSolidityProof } from '
 import { ChainContext } from '../chain/chain-context';
 import { claimFieldsOf } from '../chain/claim-fields';
 import { Clock } from '../clock';
+import { Leadership } from '../cluster/leadership';
 import { VerifierConfig } from '../config/verifier.config';
 import { NotFoundError } from '../http/not-found.error';
 import { ModelNotProvableError } from './model-not-provable.error';
@@ -40,6 +41,8 @@ export class ProofsService
   private readonly provers: ProverPool;
   private draining?: Promise<void>;
   private stopped = false;
+  private timer?: NodeJS.Timeout;
+  private unlisten?: () => void;
 
   constructor(
     private readonly jobs: ProofJobRepository,
@@ -47,6 +50,7 @@ export class ProofsService
     private readonly models: ModelsService,
     private readonly clock: Clock,
     private readonly config: VerifierConfig,
+    private readonly leadership: Leadership,
     @Optional() private readonly chain?: ChainContext,
   ) {
     this.provers = new ProverPool({
@@ -58,9 +62,22 @@ export class ProofsService
     });
   }
 
+  /**
+   * Any replica takes requests; the leader proves them. It looks for new jobs every batch
+   * interval (a request taken by another replica kicks nobody here), and on becoming the leader
+   * it takes over the jobs a former leader left 'proving'.
+   */
   async onApplicationBootstrap(): Promise<void> {
+    this.unlisten = this.leadership.onChange((role) => {
+      if (role === 'leader') void this.resume();
+    });
+    if (this.leadership.isLeader) await this.resume();
+    this.timer = setInterval(() => this.kick(), this.config.batchIntervalMs);
+  }
+
+  private async resume(): Promise<void> {
     const requeued = await this.jobs.requeueInterrupted(this.clock.now());
-    if (requeued) this.logger.log({ msg: 'proof jobs resumed after a restart', requeued });
+    if (requeued) this.logger.log({ msg: 'proof jobs resumed (a restart, or a new leader)', requeued });
     this.kick();
   }
 
@@ -71,6 +88,8 @@ export class ProofsService
    */
   async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
+    clearInterval(this.timer);
+    this.unlisten?.();
     await Promise.race([this.draining, new Promise((r) => setTimeout(r, 5000).unref())]);
   }
 
@@ -116,7 +135,7 @@ export class ProofsService
 
   /** Works through the queue; one pass at a time. */
   private kick(): void {
-    if (this.stopped) return;
+    if (this.stopped || !this.leadership.isLeader) return;
     this.draining ??= this.drain()
       .catch((e: unknown) => this.logger.error({ msg: 'proof queue stopped', error: String(e) }))
       .finally(() => (this.draining = undefined));
@@ -125,7 +144,7 @@ export class ProofsService
   private async drain(): Promise<void> {
     for (
       let job = await this.jobs.take(this.clock.now());
-      job && !this.stopped;
+      job && !this.stopped && this.leadership.isLeader;
       job = await this.jobs.take(this.clock.now())
     ) {
       try {

@@ -13,6 +13,7 @@ import { MAX_ACTIVE_WEBHOOKS, WebhooksService } from './webhooks.service';
 import { until, WebhookReceiver } from './webhook-receiver.spec-helper';
 import { sendWebhook } from './webhook-sender';
 import { checkWebhookUrl, nonPublicRange, type Resolve } from './webhook-target';
+import { SoleLeadership } from '../cluster/leadership';
 
 /** A resolver that answers every name with `addresses` (an attacker's DNS). */
 const answering =
@@ -154,7 +155,12 @@ describe(`${WebhookDispatcher.name} under a hanging receiver`, () => {
         at: 0,
       })),
     );
-    sut = new WebhookDispatcher(hooks, new SystemClock(), { webhooks: settings } as VerifierConfig);
+    sut = new WebhookDispatcher(
+      hooks,
+      new SystemClock(),
+      { webhooks: settings } as VerifierConfig,
+      new SoleLeadership('test'),
+    );
     sut.onApplicationBootstrap();
     await until(() => hanging.received.length === 2);
     // Two slots hang for timeoutMs; the other two must serve the healthy receiver meanwhile.

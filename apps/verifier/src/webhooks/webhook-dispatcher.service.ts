@@ -6,6 +6,7 @@ import {
 } from '@nestjs/common';
 import { WebhookRepository, type DueDelivery } from '@verilay/storage';
 import { Clock } from '../clock';
+import { Leadership } from '../cluster/leadership';
 import { VerifierConfig } from '../config/verifier.config';
 import { eventView } from '../events/event-view';
 import { webhookHeaders } from './webhook-signature';
@@ -39,6 +40,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     private readonly webhooks: WebhookRepository,
     private readonly clock: Clock,
     private readonly config: VerifierConfig,
+    private readonly leadership: Leadership,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -72,7 +74,8 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
   }
 
   private async pass(): Promise<void> {
-    if (this.stopping) return;
+    // One fan-out and one sender for the cluster: the leader's.
+    if (this.stopping || !this.leadership.isLeader) return;
     const { concurrency, perSubscription } = this.config.webhooks;
     await this.webhooks.fanOut(this.clock.now());
     // INVARIANT: a subscription at its limit is left out of the read, so its backlog (a receiver
