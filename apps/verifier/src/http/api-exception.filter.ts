@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } fro
 import { BaseError } from '@verilay/errors';
 import type { Response } from 'express';
 import { MetricsService } from '../metrics/metrics.service';
+import { isDatabaseUnavailable } from './database-unavailable';
 import { HTTP_STATUS_OF, type ErrorBody } from './error-codes';
 
 /** The one place where domain errors become HTTP answers: `{ error: { code, message, ... } }`. */
@@ -14,7 +15,14 @@ export class ApiExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
     const [status, body] = toHttp(exception);
-    if (status >= 500) this.logger.error(exception instanceof Error ? exception.stack : String(exception));
+    if (status === 503 && body.error.code === 'DATABASE_UNAVAILABLE') {
+      this.logger.warn({
+        msg: 'database unavailable',
+        error: String((exception as Error)?.message ?? exception),
+      });
+      response.setHeader('retry-after', '1');
+    } else if (status >= 500)
+      this.logger.error(exception instanceof Error ? exception.stack : String(exception));
     this.metrics.rejections.inc({ code: body.error.code });
     response.status(status).json(body);
   }
@@ -58,6 +66,16 @@ export function toHttp(exception: unknown): [number, ErrorBody] {
     return [
       status,
       { error: { code: 'MALFORMED_REQUEST', message: String((exception as Error).message ?? '') } },
+    ];
+  if (isDatabaseUnavailable(exception))
+    return [
+      503,
+      {
+        error: {
+          code: 'DATABASE_UNAVAILABLE',
+          message: 'The database cannot be reached right now; nothing was stored. Retry shortly.',
+        },
+      },
     ];
   return [500, { error: { code: 'INTERNAL', message: 'Internal error' } }];
 }
