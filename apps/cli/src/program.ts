@@ -10,6 +10,7 @@ import { modelRegister } from './commands/model-register.command';
 import { packageVersion } from './commands/package-version';
 import { ptau } from './commands/ptau.command';
 import { runModel } from './commands/run.command';
+import { runWorker } from './commands/worker.command';
 import { modelBuild, prove, verify } from './commands/zk.commands';
 
 const integer = (min: number, max: number) => (value: string) => {
@@ -245,6 +246,37 @@ Example:
     .option('--trust-embedded-key', "use the key inside the proof file (only for the prover's own checks)")
     .addOption(cacheDirOption())
     .action((opts) => verify(opts));
+
+  program
+    .command('worker')
+    .description(
+      "Take replay jobs from Redis (a watcher's or verifier's queue when they run with VERILAY_REDIS_URL) and run them on this machine's cores (native core or JavaScript, as VERILAY_NATIVE picks). SIGTERM finishes the running jobs, then exits; a second SIGTERM exits at once",
+    )
+    .addOption(new Option('--redis <url>', 'the Redis server').env('VERILAY_REDIS_URL').makeOptionMandatory())
+    .option('--concurrency <n>', 'replays at once: worker threads (default: one per core)', integer(1, 256))
+    .option(
+      '--lock-ms <ms>',
+      'a job is locked this long, renewed while it runs: a worker that dies leaves its job to another after about this',
+      integer(1000, 3_600_000),
+      30_000,
+    )
+    .option(
+      '--job-timeout-ms <ms>',
+      'a replay running longer is abandoned and its job failed (REPLAY_TIMEOUT), never retried',
+      integer(100, 3_600_000),
+      60_000,
+    )
+    .option('--prefix <prefix>', 'key prefix of the queues', 'verilay')
+    .option('--queue <name>', 'the queue', 'replay')
+    .option(
+      '--progress-ms <ms>',
+      'how often a progress line is printed while jobs come',
+      integer(100, 3_600_000),
+      5000,
+    )
+    .option('--failed', 'list the failed jobs (one JSON line each: id, attempts, failedAt, reason) and exit')
+    .option('--limit <n>', 'with --failed: how many, newest first', integer(1, 100_000), 100)
+    .action((opts) => runWorker(opts));
 
   program
     .command('ptau')

@@ -75,6 +75,15 @@ export class ReplayWorker {
     await this.worker.waitUntilReady();
   }
 
+  /** Stops taking new jobs (the running ones finish); `resume` takes them again. */
+  pause(): Promise<void> {
+    return this.worker.pause();
+  }
+
+  resume(): void {
+    this.worker.resume();
+  }
+
   /**
    * Stops taking jobs. Graceful (default): waits for the running jobs to finish and store their
    * results. `force`: returns at once; the running jobs' locks lapse and other workers take them.
