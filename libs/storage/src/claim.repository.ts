@@ -6,6 +6,7 @@ import { recordEvents } from './event.repository';
 import { ClaimEntity } from './claim.entity';
 import { ChallengeWindowClosedError, DuplicateClaimError, StaleClaimStatusError } from './errors';
 import { GroupCommit } from './group-commit';
+import { LOCKS, lockUntilCommit } from './dialect';
 import { inTransaction, serially } from './serial';
 import { TaskInputEntity } from './task-input.entity';
 import { chunks, writeSubmissions, type NewClaim, type Submission } from './write-submissions';
@@ -146,6 +147,7 @@ export class ClaimRepository {
   ): Promise<BatchEntity | null> {
     if (eligible && !eligible.length) return null;
     return inTransaction(this.db, async (m) => {
+      await lockUntilCommit(m, LOCKS.outbox); // it writes events: before any row lock (event.repository.ts)
       const pending: Pick<ClaimEntity, 'claimId' | 'submittedAt'>[] = [];
       for (const part of eligible ? chunks(eligible, 400) : [undefined]) {
         pending.push(
@@ -200,6 +202,7 @@ export class ClaimRepository {
     // INVARIANT: closing the batch and finalizing its claims commit together, and the status
     // conditions make a second run (after a crash or restart) a no-op: no doubled transitions.
     return inTransaction(this.db, async (m) => {
+      await lockUntilCommit(m, LOCKS.outbox);
       const closed = await m.update(
         BatchEntity,
         { id: batchId, status: 'open' },
@@ -262,6 +265,7 @@ export class ClaimRepository {
     options: { chainDecides?: boolean } = {},
   ): Promise<ClaimStatus> {
     return inTransaction(this.db, async (m) => {
+      await lockUntilCommit(m, LOCKS.outbox);
       const claim = await m.findOneByOrFail(ClaimEntity, { claimId });
       const batch =
         claim.batchId === null ? null : await m.findOneByOrFail(BatchEntity, { id: claim.batchId });

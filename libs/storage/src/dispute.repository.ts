@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { DisputeEntity, type DisputeStatus } from './dispute.entity';
+import { isUniqueViolation } from './dialect';
 import { inTransaction, serially } from './serial';
 
 /** Disputes against the verifier's claims, as followed from the chain. */
@@ -22,6 +23,10 @@ export class DisputeRepository {
         updatedAt: now,
       });
       return true;
+    }).catch((e: unknown) => {
+      // Postgres: a concurrent reader of the same event stored it first.
+      if (isUniqueViolation(e)) return false;
+      throw e;
     });
   }
 

@@ -1,5 +1,6 @@
 import { In, MoreThan, type DataSource, type EntityManager, type FindOptionsWhere } from 'typeorm';
 import { EventEntity, type EventType, type NewEvent } from './event.entity';
+import { LOCKS, lockUntilCommit } from './dialect';
 import { serially } from './serial';
 import { chunks } from './write-submissions';
 
@@ -65,6 +66,10 @@ export async function lastEventId(m: EntityManager): Promise<number> {
 
 /** Writes events inside the caller's transaction (the outbox rule: with the change they report). */
 export async function recordEvents(m: EntityManager, events: readonly NewEvent[]): Promise<void> {
+  if (!events.length) return;
+  // Ids in commit order (dialect.ts, LOCKS.outbox). Callers that lock rows before their events take
+  // this lock first, at their transaction's start, so two writers never wait on each other.
+  await lockUntilCommit(m, LOCKS.outbox);
   // Chunked: sqlite limits the number of bound variables per statement.
   for (const part of chunks(events, 50)) await m.insert(EventEntity, part);
 }

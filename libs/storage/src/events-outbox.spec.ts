@@ -1,8 +1,6 @@
 import 'reflect-metadata';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DataSource } from 'typeorm';
+import { createTestDatabase, describeEachDatabase, type TestDatabase } from './test-databases.spec-helper';
 import { ClaimRepository } from './claim.repository';
 import { verifierDataSourceOptions } from './data-source-options';
 import { EventRepository } from './event.repository';
@@ -11,15 +9,15 @@ import { hex, newClaim } from './new-claim.spec-helper';
 import { ProofJobRepository } from './proof-job.repository';
 import { WebhookRepository } from './webhook.repository';
 
-describe('event outbox and webhook deliveries', () => {
-  let dir: string;
+describeEachDatabase('event outbox and webhook deliveries', (kind) => {
+  let database: TestDatabase;
   let db: DataSource;
   let claims: ClaimRepository;
   let events: EventRepository;
   let hooks: WebhookRepository;
 
   const open = async () => {
-    db = await new DataSource(verifierDataSourceOptions(join(dir, 'verifier.sqlite'))).initialize();
+    db = await new DataSource(verifierDataSourceOptions(database.location)).initialize();
     claims = new ClaimRepository(db);
     events = new EventRepository(db);
     hooks = new WebhookRepository(db);
@@ -38,14 +36,14 @@ describe('event outbox and webhook deliveries', () => {
     );
 
   beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'verilay-events-'));
+    database = await createTestDatabase(kind);
     await open();
     await new ModelRepository(db).register(hex(1), 'm', Uint8Array.of(1), 0);
     await new ModelRepository(db).register(hex(2), 'm2', Uint8Array.of(2), 0);
   });
   afterEach(async () => {
     await db.destroy();
-    rmSync(dir, { recursive: true, force: true });
+    await database.drop();
   });
 
   it('writes one event per status change, in order, with the claim’s operator, model and batch', async () => {

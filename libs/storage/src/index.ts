@@ -11,7 +11,12 @@ export {
   ProofQueueFullError,
   StaleClaimStatusError,
 } from './errors';
-export { VERIFIER_ENTITIES, VERIFIER_MIGRATIONS, verifierDataSourceOptions } from './data-source-options';
+export {
+  VERIFIER_ENTITIES,
+  VERIFIER_MIGRATIONS,
+  verifierDataSourceOptions,
+  watcherDataSourceOptions,
+} from './data-source-options';
 export { MetaRepository } from './meta.repository';
 export { ProofJobEntity, type ProofJobStatus, type ProofVerdict } from './proof-job.entity';
 export { ProofJobRepository } from './proof-job.repository';
@@ -19,7 +24,6 @@ export { DisputeEntity, type DisputeStatus } from './dispute.entity';
 export { DisputeRepository } from './dispute.repository';
 export {
   WatcherRepository,
-  watcherDataSourceOptions,
   type ClaimVerdict,
   type CheckedBatch,
   type WatchedBatch,

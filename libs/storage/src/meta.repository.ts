@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { rawQuery } from './dialect';
 import { inTransaction } from './serial';
 
 /** Key/value settings a database is bound to for life. */
@@ -8,20 +9,27 @@ export class MetaRepository {
   /** Stores `value` under `key` the first time; afterwards returns what was stored first. */
   pin(key: string, value: string): Promise<string> {
     return inTransaction(this.db, async (m) => {
-      const rows: { value: string }[] = await m.query(`SELECT "value" FROM "verifier_meta" WHERE "key" = ?`, [
+      // The first writer wins, also against a concurrent pin on Postgres (sqlite runs one at a time).
+      await rawQuery(m, `INSERT INTO "verifier_meta" ("key", "value") VALUES (?, ?) ON CONFLICT DO NOTHING`, [
         key,
+        value,
       ]);
-      if (rows.length) return rows[0].value;
-      await m.query(`INSERT INTO "verifier_meta" ("key", "value") VALUES (?, ?)`, [key, value]);
-      return value;
+      const rows = await rawQuery<{ value: string }>(
+        m,
+        `SELECT "value" FROM "verifier_meta" WHERE "key" = ?`,
+        [key],
+      );
+      return rows[0].value;
     });
   }
 
   get(key: string): Promise<string | null> {
     return inTransaction(this.db, async (m) => {
-      const rows: { value: string }[] = await m.query(`SELECT "value" FROM "verifier_meta" WHERE "key" = ?`, [
-        key,
-      ]);
+      const rows = await rawQuery<{ value: string }>(
+        m,
+        `SELECT "value" FROM "verifier_meta" WHERE "key" = ?`,
+        [key],
+      );
       return rows.length ? rows[0].value : null;
     });
   }
@@ -29,7 +37,8 @@ export class MetaRepository {
   /** Stores (or replaces) a mutable setting, such as an event cursor. */
   set(key: string, value: string): Promise<void> {
     return inTransaction(this.db, async (m) => {
-      await m.query(
+      await rawQuery(
+        m,
         `INSERT INTO "verifier_meta" ("key", "value") VALUES (?, ?) ON CONFLICT("key") DO UPDATE SET "value" = excluded."value"`,
         [key, value],
       );

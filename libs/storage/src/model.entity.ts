@@ -1,4 +1,4 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, EntitySchema, PrimaryColumn } from 'typeorm';
 
 @Entity('models')
 export class ModelEntity {
@@ -16,3 +16,20 @@ export class ModelEntity {
   @Column({ type: 'integer' })
   createdAt!: number;
 }
+
+/**
+ * ModelEntity on Postgres: the same class and table, its bytes as `bytea`. typeorm checks a
+ * column's type against the driver when the DataSource starts, and no binary type is known to
+ * both drivers (sqlite: blob, Postgres: bytea), so Postgres maps the class through this schema.
+ */
+export const MODEL_ENTITY_POSTGRES = new EntitySchema<ModelEntity>({
+  name: ModelEntity.name,
+  target: ModelEntity,
+  tableName: 'models',
+  columns: {
+    modelId: { type: 'varchar', length: 66, primary: true },
+    name: { type: 'varchar', length: 200 },
+    bytes: { type: 'bytea' },
+    createdAt: { type: 'integer' },
+  },
+});

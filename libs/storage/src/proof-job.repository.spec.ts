@@ -1,8 +1,6 @@
 import 'reflect-metadata';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DataSource } from 'typeorm';
+import { createTestDatabase, describeEachDatabase, type TestDatabase } from './test-databases.spec-helper';
 import { ClaimRepository } from './claim.repository';
 import { verifierDataSourceOptions } from './data-source-options';
 import { ModelRepository } from './model.repository';
@@ -10,14 +8,14 @@ import { ProofJobRepository } from './proof-job.repository';
 
 const hex = (n: number) => `0x${n.toString(16).padStart(64, '0')}`;
 
-describe(ProofJobRepository.name, () => {
-  let dir: string;
+describeEachDatabase(ProofJobRepository.name, (kind) => {
+  let database: TestDatabase;
   let db: DataSource;
   let sut: ProofJobRepository;
 
   beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'verilay-jobs-'));
-    db = await new DataSource(verifierDataSourceOptions(join(dir, 'v.sqlite'))).initialize();
+    database = await createTestDatabase(kind);
+    db = await new DataSource(verifierDataSourceOptions(database.location)).initialize();
     sut = new ProofJobRepository(db);
     await new ModelRepository(db).register(hex(1), 'm', Uint8Array.of(1), 0);
     const claim = {
@@ -37,7 +35,7 @@ describe(ProofJobRepository.name, () => {
   });
   afterEach(async () => {
     await db.destroy();
-    rmSync(dir, { recursive: true, force: true });
+    await database.drop();
   });
 
   it('proves a claim once: a second request returns the open or proven job', async () => {

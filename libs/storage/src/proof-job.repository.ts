@@ -3,6 +3,7 @@ import { ClaimEntity } from './claim.entity';
 import { recordEvents } from './event.repository';
 import { ProofJobEntity, type ProofVerdict } from './proof-job.entity';
 import { ProofQueueFullError } from './errors';
+import { LOCKS, lockUntilCommit } from './dialect';
 import { inTransaction, serially } from './serial';
 
 export class ProofJobRepository {
@@ -19,6 +20,7 @@ export class ProofJobRepository {
     maxOpen = Infinity,
   ): Promise<{ job: ProofJobEntity; created: boolean }> {
     return inTransaction(this.db, async (m) => {
+      await lockUntilCommit(m, LOCKS.proofRequests);
       const existing = await m.findOne(ProofJobEntity, {
         where: { claimId, status: In(['queued', 'proving', 'proven']) },
         order: { id: 'DESC' },
@@ -46,16 +48,24 @@ export class ProofJobRepository {
   /** Takes the oldest queued job and marks it proving; null when none waits. */
   take(now: number): Promise<ProofJobEntity | null> {
     return inTransaction(this.db, async (m) => {
-      const job = await m.findOne(ProofJobEntity, { where: { status: 'queued' }, order: { id: 'ASC' } });
-      if (!job) return null;
-      await m.update(ProofJobEntity, { id: job.id, status: 'queued' }, { status: 'proving', updatedAt: now });
-      return { ...job, status: 'proving' as const, updatedAt: now };
+      for (;;) {
+        const job = await m.findOne(ProofJobEntity, { where: { status: 'queued' }, order: { id: 'ASC' } });
+        if (!job) return null;
+        const taken = await m.update(
+          ProofJobEntity,
+          { id: job.id, status: 'queued' },
+          { status: 'proving', updatedAt: now },
+        );
+        // Postgres: another taker may have had it first; then try the next one.
+        if (taken.affected) return { ...job, status: 'proving' as const, updatedAt: now };
+      }
     });
   }
 
   /** Records the proof and, in the same transaction, its `claim.proven` event (the outbox rule). */
   complete(id: number, verdict: ProofVerdict, result: string, now: number): Promise<void> {
     return inTransaction(this.db, async (m) => {
+      await lockUntilCommit(m, LOCKS.outbox);
       const done = await m.update(
         ProofJobEntity,
         { id, status: Not('proven') },

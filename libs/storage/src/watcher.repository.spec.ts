@@ -1,22 +1,21 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { watcherDataSourceOptions, WatcherRepository } from './watcher.repository';
+import { createTestDatabase, describeEachDatabase, type TestDatabase } from './test-databases.spec-helper';
+import { watcherDataSourceOptions } from './data-source-options';
+import { WatcherRepository } from './watcher.repository';
 
-describe(WatcherRepository.name, () => {
-  let dir: string;
+describeEachDatabase(WatcherRepository.name, (kind) => {
+  let database: TestDatabase;
   let db: DataSource;
   let sut: WatcherRepository;
 
   beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'verilay-watcher-db-'));
-    db = await new DataSource(watcherDataSourceOptions(join(dir, 'w.sqlite'))).initialize();
+    database = await createTestDatabase(kind);
+    db = await new DataSource(watcherDataSourceOptions(database.location)).initialize();
     sut = new WatcherRepository(db);
   });
   afterEach(async () => {
     await db.destroy();
-    rmSync(dir, { recursive: true, force: true });
+    await database.drop();
   });
 
   const batch = (batchIndex: number, blockNumber: number) => ({

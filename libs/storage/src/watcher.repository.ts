@@ -1,8 +1,6 @@
-import type { DataSource, DataSourceOptions } from 'typeorm';
-import { WatcherSchema1763769700000 } from './migrations/1763769700000-watcher-schema';
-import { WatcherPostings1763769700001 } from './migrations/1763769700001-watcher-postings';
+import type { DataSource } from 'typeorm';
+import { rawQuery } from './dialect';
 import { inTransaction, serially } from './serial';
-import { quietSqlite3 } from './quiet-sqlite3';
 
 export type WatchedBatchStatus = 'pending' | 'checked' | 'unavailable';
 export type ClaimVerdict =
@@ -51,22 +49,12 @@ export interface CheckedBatch extends WatchedBatch {
   readonly verdicts: Partial<Record<ClaimVerdict, number>>;
 }
 
-/** The watcher's database: a sqlite file of its own (schema by migrations, WAL, synchronous FULL). */
-export function watcherDataSourceOptions(database: string): DataSourceOptions {
-  return {
-    type: 'sqlite',
-    database,
-    entities: [],
-    migrations: [WatcherSchema1763769700000, WatcherPostings1763769700001],
-    migrationsRun: true,
-    migrationsTransactionMode: 'each',
-    synchronize: false,
-    enableWAL: true,
-    busyTimeout: 5000,
-    logging: false,
-    driver: quietSqlite3,
-  };
-}
+const SET_CURSOR = `INSERT INTO "watcher_meta" ("key", "value") VALUES ('cursor', ?) ON CONFLICT ("key") DO UPDATE SET "value" = excluded."value"`;
+/**
+ * A verdict replaces the row, as sqlite's INSERT OR REPLACE did: every column takes the new row's
+ * value, null where the insert names none (a new verdict forgets an older posting and outcome).
+ */
+const REPLACE_CLAIM = `ON CONFLICT ("batchIndex", "claimId") DO UPDATE SET "verdict" = excluded."verdict", "note" = excluded."note", "posting" = excluded."posting", "outcome" = excluded."outcome"`;
 
 /**
  * What a watcher has seen and done, so a restart resumes exactly: the chain cursor and the hashes
@@ -94,28 +82,30 @@ export class WatcherRepository {
       // Our own disputes as the chain records them: a crash between sending openDispute and
       // storing it must not leave a dispute nobody plays.
       for (const d of opened)
-        await m.query(
-          `INSERT OR IGNORE INTO "watcher_disputes" ("disputeId", "claimId", "batchIndex", "blockNumber", "status", "openTx") VALUES (?, ?, ?, ?, 'open', ?)`,
+        await rawQuery(
+          m,
+          `INSERT INTO "watcher_disputes" ("disputeId", "claimId", "batchIndex", "blockNumber", "status", "openTx") VALUES (?, ?, ?, ?, 'open', ?) ON CONFLICT DO NOTHING`,
           [d.disputeId, d.claimId, d.batchIndex, d.blockNumber, d.openTx],
         );
       for (const b of batches)
-        await m.query(
-          `INSERT OR IGNORE INTO "watcher_batches" ("batchIndex", "root", "blockNumber", "windowEnd", "status") VALUES (?, ?, ?, ?, 'pending')`,
+        await rawQuery(
+          m,
+          `INSERT INTO "watcher_batches" ("batchIndex", "root", "blockNumber", "windowEnd", "status") VALUES (?, ?, ?, ?, 'pending') ON CONFLICT DO NOTHING`,
           [b.batchIndex, b.root, b.blockNumber, b.windowEnd],
         );
       for (const r of resolved)
-        await m.query(
+        await rawQuery(
+          m,
           `UPDATE "watcher_disputes" SET "status" = ? WHERE "disputeId" = ? AND "status" = 'open'`,
           [r.challengerWon ? 'won' : 'lost', r.disputeId],
         );
-      await m.query(`INSERT OR REPLACE INTO "watcher_blocks" ("number", "hash") VALUES (?, ?)`, [
-        Number(to),
-        toHash,
-      ]);
-      await m.query(`DELETE FROM "watcher_blocks" WHERE "number" < ?`, [Number(to) - 10_000]);
-      await m.query(`INSERT OR REPLACE INTO "watcher_meta" ("key", "value") VALUES ('cursor', ?)`, [
-        (to + 1n).toString(),
-      ]);
+      await rawQuery(
+        m,
+        `INSERT INTO "watcher_blocks" ("number", "hash") VALUES (?, ?) ON CONFLICT ("number") DO UPDATE SET "hash" = excluded."hash"`,
+        [Number(to), toHash],
+      );
+      await rawQuery(m, `DELETE FROM "watcher_blocks" WHERE "number" < ?`, [Number(to) - 10_000]);
+      await rawQuery(m, SET_CURSOR, [(to + 1n).toString()]);
     });
   }
 
@@ -132,16 +122,15 @@ export class WatcherRepository {
    */
   rewind(block: number): Promise<void> {
     return inTransaction(this.db, async (m) => {
-      await m.query(
+      await rawQuery(
+        m,
         `DELETE FROM "watcher_claims" WHERE "batchIndex" IN (SELECT "batchIndex" FROM "watcher_batches" WHERE "blockNumber" > ?)`,
         [block],
       );
-      await m.query(`DELETE FROM "watcher_batches" WHERE "blockNumber" > ?`, [block]);
-      await m.query(`DELETE FROM "watcher_disputes" WHERE "blockNumber" > ?`, [block]);
-      await m.query(`DELETE FROM "watcher_blocks" WHERE "number" > ?`, [block]);
-      await m.query(`INSERT OR REPLACE INTO "watcher_meta" ("key", "value") VALUES ('cursor', ?)`, [
-        String(block + 1),
-      ]);
+      await rawQuery(m, `DELETE FROM "watcher_batches" WHERE "blockNumber" > ?`, [block]);
+      await rawQuery(m, `DELETE FROM "watcher_disputes" WHERE "blockNumber" > ?`, [block]);
+      await rawQuery(m, `DELETE FROM "watcher_blocks" WHERE "number" > ?`, [block]);
+      await rawQuery(m, SET_CURSOR, [String(block + 1)]);
     });
   }
 
@@ -176,7 +165,7 @@ export class WatcherRepository {
     note: string | null = null,
   ) {
     await this.query(
-      `INSERT OR REPLACE INTO "watcher_claims" ("batchIndex", "claimId", "verdict", "note") VALUES (?, ?, ?, ?)`,
+      `INSERT INTO "watcher_claims" ("batchIndex", "claimId", "verdict", "note") VALUES (?, ?, ?, ?) ${REPLACE_CLAIM}`,
       [batchIndex, claimId, verdict, note],
     );
   }
@@ -192,7 +181,7 @@ export class WatcherRepository {
   /** Records a wrong claim of a batch, pending until `setOutcome`. */
   async recordWrong(batchIndex: number, claimId: string, posting: string, note: string | null = null) {
     await this.query(
-      `INSERT OR REPLACE INTO "watcher_claims" ("batchIndex", "claimId", "verdict", "note", "posting", "outcome") VALUES (?, ?, 'wrong', ?, ?, NULL)`,
+      `INSERT INTO "watcher_claims" ("batchIndex", "claimId", "verdict", "note", "posting", "outcome") VALUES (?, ?, 'wrong', ?, ?, NULL) ${REPLACE_CLAIM}`,
       [batchIndex, claimId, note, posting],
     );
   }
@@ -223,7 +212,7 @@ export class WatcherRepository {
 
   async recordDispute(d: Omit<WatcherDispute, 'status'>): Promise<void> {
     await this.query(
-      `INSERT OR IGNORE INTO "watcher_disputes" ("disputeId", "claimId", "batchIndex", "blockNumber", "status", "openTx") VALUES (?, ?, ?, ?, 'open', ?)`,
+      `INSERT INTO "watcher_disputes" ("disputeId", "claimId", "batchIndex", "blockNumber", "status", "openTx") VALUES (?, ?, ?, ?, 'open', ?) ON CONFLICT DO NOTHING`,
       [d.disputeId, d.claimId, d.batchIndex, d.blockNumber, d.openTx],
     );
   }
@@ -288,6 +277,6 @@ export class WatcherRepository {
   }
 
   private query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
-    return serially(this.db, () => this.db.query(sql, params));
+    return serially(this.db, () => rawQuery<T>(this.db, sql, params));
   }
 }

@@ -1,6 +1,7 @@
 import { In, LessThanOrEqual, MoreThan, Not, type DataSource, type FindOptionsWhere } from 'typeorm';
 import { EventEntity, type EventType } from './event.entity';
 import { eventMatches, lastEventId } from './event.repository';
+import { LOCKS, lockUntilCommit } from './dialect';
 import { inTransaction, serially } from './serial';
 import { WebhookDeliveryEntity, WebhookSubscriptionEntity, type DeliveryStatus } from './webhook.entity';
 import { chunks } from './write-submissions';
@@ -51,6 +52,7 @@ export class WebhookRepository {
     maxActive: number,
   ): Promise<WebhookSubscriptionEntity | null> {
     return inTransaction(this.db, async (m) => {
+      await lockUntilCommit(m, LOCKS.subscriptions);
       if ((await m.countBy(WebhookSubscriptionEntity, { active: true })) >= maxActive) return null;
       return m.save(WebhookSubscriptionEntity, {
         url: sub.url,
@@ -94,6 +96,8 @@ export class WebhookRepository {
    */
   fanOut(now: number, scan = 500): Promise<number> {
     return inTransaction(this.db, async (m) => {
+      // Postgres: one fan-out at a time (two would owe the same deliveries, and one would fail).
+      await lockUntilCommit(m, LOCKS.fanOut);
       const subs = await m.find(WebhookSubscriptionEntity, { where: { active: true } });
       let made = 0;
       for (const sub of subs) {

@@ -1,6 +1,7 @@
 import { In, type EntityManager } from 'typeorm';
 import { ClaimTransitionEntity } from './claim-transition.entity';
 import { ClaimEntity } from './claim.entity';
+import { isUniqueViolation } from './dialect';
 import { DuplicateClaimError } from './errors';
 import { GroupItemError } from './group-commit';
 import { TaskInputEntity } from './task-input.entity';
@@ -20,9 +21,6 @@ export interface Submission {
   readonly claims: readonly NewClaim[];
   readonly now: number;
 }
-
-/** A unique / primary-key violation (not a foreign-key, NOT NULL or CHECK failure). */
-const isUniqueViolation = (e: unknown) => /UNIQUE constraint failed/.test(String((e as Error)?.message));
 
 /**
  * Writes a group of submissions inside the group's transaction. Each submission is stored whole or

@@ -1,10 +1,11 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { ddl } from './ddl';
 
 export class ProofJobs1763769600002 implements MigrationInterface {
   name = 'ProofJobs1763769600002';
 
   async up(q: QueryRunner): Promise<void> {
-    await q.query(`CREATE TABLE "proof_jobs" (
+    await ddl(q, `CREATE TABLE "proof_jobs" (
       "id" integer PRIMARY KEY AUTOINCREMENT NOT NULL,
       "claimId" varchar(66) NOT NULL REFERENCES "claims" ("claimId"),
       "status" varchar(16) NOT NULL,
@@ -13,11 +14,11 @@ export class ProofJobs1763769600002 implements MigrationInterface {
       "error" text,
       "createdAt" integer NOT NULL,
       "updatedAt" integer NOT NULL)`);
-    await q.query(`CREATE INDEX "idx_proof_jobs_status" ON "proof_jobs" ("status", "id")`);
-    await q.query(`CREATE INDEX "idx_proof_jobs_claim" ON "proof_jobs" ("claimId")`);
+    await ddl(q, `CREATE INDEX "idx_proof_jobs_status" ON "proof_jobs" ("status", "id")`);
+    await ddl(q, `CREATE INDEX "idx_proof_jobs_claim" ON "proof_jobs" ("claimId")`);
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(`DROP TABLE "proof_jobs"`);
+    await ddl(q, `DROP TABLE "proof_jobs"`);
   }
 }

@@ -1,11 +1,12 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { ddl } from './ddl';
 
 /** The event outbox (SSE stream, webhooks), webhook subscriptions and their deliveries. */
 export class EventsWebhooks1763769600005 implements MigrationInterface {
   name = 'EventsWebhooks1763769600005';
 
   async up(q: QueryRunner): Promise<void> {
-    await q.query(`CREATE TABLE "events" (
+    await ddl(q, `CREATE TABLE "events" (
       "id" integer PRIMARY KEY AUTOINCREMENT NOT NULL,
       "type" varchar(32) NOT NULL,
       "claimId" varchar(66) NOT NULL,
@@ -16,9 +17,9 @@ export class EventsWebhooks1763769600005 implements MigrationInterface {
       "reason" text,
       "data" text,
       "at" integer NOT NULL)`);
-    await q.query(`CREATE INDEX "idx_events_operator" ON "events" ("operator", "id")`);
-    await q.query(`CREATE INDEX "idx_events_model" ON "events" ("modelId", "id")`);
-    await q.query(`CREATE TABLE "webhook_subscriptions" (
+    await ddl(q, `CREATE INDEX "idx_events_operator" ON "events" ("operator", "id")`);
+    await ddl(q, `CREATE INDEX "idx_events_model" ON "events" ("modelId", "id")`);
+    await ddl(q, `CREATE TABLE "webhook_subscriptions" (
       "id" integer PRIMARY KEY AUTOINCREMENT NOT NULL,
       "url" text NOT NULL,
       "secret" varchar(64) NOT NULL,
@@ -28,7 +29,7 @@ export class EventsWebhooks1763769600005 implements MigrationInterface {
       "cursor" integer NOT NULL,
       "active" boolean NOT NULL,
       "createdAt" integer NOT NULL)`);
-    await q.query(`CREATE TABLE "webhook_deliveries" (
+    await ddl(q, `CREATE TABLE "webhook_deliveries" (
       "id" integer PRIMARY KEY AUTOINCREMENT NOT NULL,
       "subscriptionId" integer NOT NULL REFERENCES "webhook_subscriptions" ("id"),
       "eventId" integer NOT NULL REFERENCES "events" ("id"),
@@ -40,18 +41,18 @@ export class EventsWebhooks1763769600005 implements MigrationInterface {
       "lastError" text,
       "deliveredAt" integer,
       "createdAt" integer NOT NULL)`);
-    await q.query(`CREATE INDEX "idx_deliveries_due" ON "webhook_deliveries" ("status", "nextAttemptAt")`);
-    await q.query(
+    await ddl(q, `CREATE INDEX "idx_deliveries_due" ON "webhook_deliveries" ("status", "nextAttemptAt")`);
+    await ddl(q, 
       `CREATE INDEX "idx_deliveries_subscription" ON "webhook_deliveries" ("subscriptionId", "id")`,
     );
-    await q.query(
+    await ddl(q, 
       `CREATE UNIQUE INDEX "uq_deliveries_event" ON "webhook_deliveries" ("subscriptionId", "eventId")`,
     );
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(`DROP TABLE "webhook_deliveries"`);
-    await q.query(`DROP TABLE "webhook_subscriptions"`);
-    await q.query(`DROP TABLE "events"`);
+    await ddl(q, `DROP TABLE "webhook_deliveries"`);
+    await ddl(q, `DROP TABLE "webhook_subscriptions"`);
+    await ddl(q, `DROP TABLE "events"`);
   }
 }

@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { ddl } from './ddl';
 
 /**
  * Events by type in id order: `GET /v1/events?types=claim.slashed&after=0` (no key needed) read
@@ -8,10 +9,10 @@ export class EventsTypeIndex1763769600006 implements MigrationInterface {
   name = 'EventsTypeIndex1763769600006';
 
   async up(q: QueryRunner): Promise<void> {
-    await q.query(`CREATE INDEX "idx_events_type" ON "events" ("type", "id")`);
+    await ddl(q, `CREATE INDEX "idx_events_type" ON "events" ("type", "id")`);
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(`DROP INDEX "idx_events_type"`);
+    await ddl(q, `DROP INDEX "idx_events_type"`);
   }
 }

@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { ddl } from './ddl';
 
 /**
  * A wrong claim is pursued per posting until the chain says it is slashed or final: the watcher
@@ -9,12 +10,12 @@ export class WatcherPostings1763769700001 implements MigrationInterface {
   name = 'WatcherPostings1763769700001';
 
   async up(q: QueryRunner): Promise<void> {
-    await q.query(`ALTER TABLE "watcher_claims" ADD COLUMN "posting" text`);
-    await q.query(`ALTER TABLE "watcher_claims" ADD COLUMN "outcome" varchar(16)`);
+    await ddl(q, `ALTER TABLE "watcher_claims" ADD COLUMN "posting" text`);
+    await ddl(q, `ALTER TABLE "watcher_claims" ADD COLUMN "outcome" varchar(16)`);
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(`ALTER TABLE "watcher_claims" DROP COLUMN "outcome"`);
-    await q.query(`ALTER TABLE "watcher_claims" DROP COLUMN "posting"`);
+    await ddl(q, `ALTER TABLE "watcher_claims" DROP COLUMN "outcome"`);
+    await ddl(q, `ALTER TABLE "watcher_claims" DROP COLUMN "posting"`);
   }
 }
