@@ -16,7 +16,8 @@ import {
   verifierDataSourceOptions,
   WebhookRepository,
 } from '@verilay/storage';
-import { CpuExecutor, ReplayQueue } from '@verilay/workers';
+import { createReplayExecutor } from '@verilay/queue';
+import { ReplayQueue } from '@verilay/workers';
 import { DataSource } from 'typeorm';
 import { BatchingService } from './batching/batching.service';
 import { BatchesController } from './chain/batches.controller';
@@ -74,8 +75,13 @@ export class VerifierModule {
       ? [
           { provide: ChainContext, useValue: chain },
           repository(DisputeRepository),
-          // One replay thread: disputes are rare, and the verifier's cores serve intake.
-          { provide: ReplayQueue, useFactory: () => new ReplayQueue(new CpuExecutor({ threads: 1 })) },
+          // One replay thread: disputes are rare, and the verifier's cores serve intake. With
+          // VERILAY_REDIS_URL they go to `verilay worker` processes instead.
+          {
+            provide: ReplayQueue,
+            useFactory: () =>
+              new ReplayQueue(createReplayExecutor({ redisUrl: config.redisUrl, threads: 1 })),
+          },
           DisputeDefender,
           ChainSequencerService,
           StepRegistrar,
@@ -85,7 +91,7 @@ export class VerifierModule {
       module: VerifierModule,
       imports: [
         ConfigModule.forRoot({ ignoreEnvFile: true, load: [() => ({ verifier: config })] }),
-        TypeOrmModule.forRoot(verifierDataSourceOptions(config.dbPath)),
+        TypeOrmModule.forRoot(verifierDataSourceOptions(config.databaseUrl ?? config.dbPath)),
         TerminusModule,
         ThrottlerModule.forRoot(throttlers(config)),
       ],

@@ -5,7 +5,8 @@ import { ANSWER_CAPS, MalformedResponseError, ResponseTooLargeError, VerifierCli
 import { errorMessage } from '@verilay/errors';
 import { ComputeBudgetExceededError, decodeModel, modelIdOfBytes, type Model } from '@verilay/inference';
 import type { ClaimFields } from '@verilay/protocol';
-import { ByteLru, CpuExecutor, ReplayQueue, ReplayTimeoutError, type ReplayResult } from '@verilay/workers';
+import { createReplayExecutor } from '@verilay/queue';
+import { ByteLru, ReplayQueue, ReplayTimeoutError, type ReplayResult } from '@verilay/workers';
 import { servedInput } from './served-data';
 import { WatcherChain } from './watcher-chain';
 import { WatcherConfig } from './watcher.config';
@@ -42,7 +43,8 @@ export interface KnownTask {
 /**
  * Replays a claim from the task data the verifier serves, trusting none of it: the model must be
  * registered on chain and hash to the claim's modelId, and the input (with its salt) must hash to
- * the claim's input commitment. Replays run on CPU worker threads under a time budget
+ * the claim's input commitment. Replays run on CPU worker threads (or, with VERILAY_REDIS_URL, on
+ * `verilay worker` processes through Redis) under a time budget
  * (WATCHER_REPLAY_TIMEOUT_MS): one past it is abandoned, its thread replaced, and the claim is
  * never disputed. Replays for disputes have a thread of their own, so checking new batches never
  * delays a move. Finished replays and decoded models are kept within a number of bytes.
@@ -64,9 +66,16 @@ export class ClaimReplayer implements OnApplicationShutdown {
     private readonly metrics: WatcherMetrics,
   ) {
     this.verifier = new VerifierClient(config.verifierUrl, 15_000);
-    const executor = (threads: number) => new CpuExecutor({ threads, jobTimeoutMs: config.replayTimeoutMs });
-    this.checks = new ReplayQueue(executor(config.threads), { maxBytes: config.replayCacheBytes / 2 });
-    this.disputes = new ReplayQueue(executor(1), { maxBytes: config.replayCacheBytes / 2 });
+    // With VERILAY_REDIS_URL the replays go to `verilay worker` processes, disputes first (priority 0).
+    const executor = (threads: number, priority: number) =>
+      createReplayExecutor({
+        redisUrl: config.redisUrl,
+        threads,
+        jobTimeoutMs: config.replayTimeoutMs,
+        priority,
+      });
+    this.checks = new ReplayQueue(executor(config.threads, 1), { maxBytes: config.replayCacheBytes / 2 });
+    this.disputes = new ReplayQueue(executor(1, 0), { maxBytes: config.replayCacheBytes / 2 });
     this.models = new ByteLru(config.modelCacheBytes);
   }
 

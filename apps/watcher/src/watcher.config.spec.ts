@@ -17,7 +17,11 @@ describe(loadWatcherConfig.name, () => {
       confirmations: 0,
       chainId: 31337,
       deployBlock: 0,
+      redisUrl: undefined,
     });
+    expect(loadWatcherConfig({ ...chain, VERILAY_REDIS_URL: 'redis://10.0.0.5:6379' }).redisUrl).toBe(
+      'redis://10.0.0.5:6379',
+    );
   });
 
   it('names the variable that is wrong', () => {
@@ -28,6 +32,9 @@ describe(loadWatcherConfig.name, () => {
     expect(bad({ WATCHER_KEY: '0x12' })).toThrow(/"WATCHER_KEY"/);
     expect(bad({ WATCHER_BOND_BUDGET: '-1' })).toThrow(/"WATCHER_BOND_BUDGET"/);
     expect(bad({ WATCHER_CHAIN_ID: '0' })).toThrow(/"WATCHER_CHAIN_ID"/);
+    expect(bad({ VERILAY_REDIS_URL: 'http://127.0.0.1:6379' })).toThrow(
+      /"VERILAY_REDIS_URL" must be a valid uri/,
+    );
     expect(bad({ VERILAY_NATIVE: 'yes' })).toThrow(/"VERILAY_NATIVE" must be one of \[auto, on, off\]/);
   });
 

@@ -40,6 +40,8 @@ export class WatcherConfig {
   readonly zkCacheDir?: string;
   /** VERILAY_NATIVE: which implementation the native core's ports run (docs/native.md). */
   readonly native!: NativeMode;
+  /** VERILAY_REDIS_URL: replays go to `verilay worker` processes through Redis (docs/scale-out.md). */
+  readonly redisUrl?: string;
 }
 
 export const WATCHER_ENV_SCHEMA = Joi.object({
@@ -77,6 +79,7 @@ export const WATCHER_ENV_SCHEMA = Joi.object({
     .lowercase()
     .valid(...NATIVE_MODES)
     .default('auto'),
+  VERILAY_REDIS_URL: Joi.string().uri({ scheme: ['redis', 'rediss'] }),
 }).unknown(true);
 
 /** Validates the environment; a bad value throws an error naming the variable. */
@@ -107,5 +110,6 @@ export function loadWatcherConfig(env: Record<string, string | undefined>): Watc
     modelMaxBytes: value.WATCHER_MODEL_MAX_MB * 2 ** 20,
     zkCacheDir: value.VERILAY_CACHE_DIR,
     native: value.VERILAY_NATIVE,
+    redisUrl: value.VERILAY_REDIS_URL,
   });
 }

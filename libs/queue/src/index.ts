@@ -1,3 +1,4 @@
+export { createReplayExecutor, type ReplayExecutorChoice } from './create-replay-executor';
 export { MalformedReplayJobError, parseReplayJob } from './replay-job-payload';
 export { RemoteReplayError } from './remote-replay.error';
 export {

@@ -12,6 +12,8 @@ export interface RedisReplayExecutorOptions extends RedisQueueOptions {
   readonly keepFinished?: number;
   /** Replays the workers run at once, as the callers should assume (default 1). */
   readonly concurrency?: number;
+  /** 0 (default): taken before any job with a priority; then 1, 2, … in that order. */
+  readonly priority?: number;
 }
 
 /** A job that failed for good, as `verilay worker --failed` lists it. */
@@ -37,6 +39,7 @@ export class RedisReplayExecutor extends ReplayExecutor {
   private readonly attempts: number;
   private readonly backoffMs: number;
   private readonly keepFinished: number;
+  private readonly priority?: number;
 
   constructor(options: RedisReplayExecutorOptions) {
     super();
@@ -54,6 +57,7 @@ export class RedisReplayExecutor extends ReplayExecutor {
     this.attempts = options.attempts ?? 3;
     this.backoffMs = options.backoffMs ?? 1000;
     this.keepFinished = options.keepFinished ?? 10_000;
+    this.priority = options.priority || undefined;
   }
 
   async execute(job: ReplayJob): Promise<ReplayResult> {
@@ -65,6 +69,7 @@ export class RedisReplayExecutor extends ReplayExecutor {
       backoff: { type: 'exponential', delay: this.backoffMs },
       removeOnComplete: { count: this.keepFinished },
       removeOnFail: { count: this.keepFinished },
+      priority: this.priority,
     });
     // An id seen before: BullMQ added nothing (the job returned is not read back from Redis).
     if ((await added.getState()) === 'failed') {

@@ -62,6 +62,8 @@ export class VerifierConfig {
   readonly maxOpenProofs!: number;
   /** VERILAY_NATIVE: which implementation the native core's ports run (docs/native.md). */
   readonly native!: NativeMode;
+  /** VERILAY_REDIS_URL: the defender's replays go to `verilay worker` processes (docs/scale-out.md). */
+  readonly redisUrl?: string;
   /** Webhook deliveries and the event stream (docs/verifier-api.md, "Events and webhooks"). */
   readonly webhooks!: WebhookSettings;
 }
@@ -163,6 +165,7 @@ export const VERIFIER_ENV_SCHEMA = Joi.object({
     .lowercase()
     .valid(...NATIVE_MODES)
     .default('auto'),
+  VERILAY_REDIS_URL: Joi.string().uri({ scheme: ['redis', 'rediss'] }),
 })
   .unknown(true)
   // With an RPC URL the contracts and the sequencer key must be given: nothing is deployed for you.
@@ -217,6 +220,7 @@ export function loadVerifierConfig(env: Record<string, string | undefined>): Ver
     adminRateLimit: value.VERIFIER_ADMIN_RATE_LIMIT,
     maxOpenProofs: value.VERIFIER_MAX_OPEN_PROOFS,
     native: value.VERILAY_NATIVE,
+    redisUrl: value.VERILAY_REDIS_URL,
     webhooks: {
       allowPrivate: value.VERIFIER_WEBHOOK_ALLOW_PRIVATE,
       timeoutMs: value.VERIFIER_WEBHOOK_TIMEOUT_MS,
