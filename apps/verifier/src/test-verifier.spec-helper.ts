@@ -3,9 +3,11 @@ import { buildClaim, devApiKeyFile, VerifierClient } from '@verilay/client';
 import { createTensorCommitter, toHex32, type TensorCommitter } from '@verilay/commitments';
 import { modelToJson, randomInput, randomModel, type Model } from '@verilay/inference';
 import { claimDomain } from '@verilay/protocol';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client } from 'pg';
 import type { PrivateKeyAccount } from 'viem/accounts';
 import { privateKeyToAccount } from 'viem/accounts';
 import { loadVerifierConfig } from './config/verifier.config';
@@ -20,13 +22,18 @@ export const OTHER_OPERATOR = privateKeyToAccount(
 );
 const DOMAIN = claimDomain(31337, '0x0000000000000000000000000000000000000000');
 
-/** An in-process verifier (no chain) on a fresh sqlite file, with one small model registered. */
+/**
+ * An in-process verifier (no chain) on a fresh sqlite file, or a fresh Postgres database on
+ * VERILAY_TEST_POSTGRES_URL's server (`postgres: true`), with one small model registered.
+ */
 export interface TestVerifier {
   readonly app: INestApplication;
   readonly url: string;
   readonly model: Model;
   /** A client with the admin key (the given one, or the development key the verifier minted). */
   readonly client: VerifierClient;
+  /** Its Postgres database (`postgres: true`), else undefined: it is on a sqlite file. */
+  readonly databaseUrl?: string;
   /** Submits one honest claim of a new task, signed by `account`; returns its id. */
   submit(account?: PrivateKeyAccount): Promise<string>;
   close(): Promise<void>;
@@ -36,12 +43,18 @@ let committer: Promise<TensorCommitter> | undefined;
 
 export async function startTestVerifier(
   env: Record<string, string>,
-  options: { apiKey?: string; seed?: number; name?: string } = {},
+  options: { apiKey?: string; seed?: number; name?: string; postgres?: boolean } = {},
 ): Promise<TestVerifier> {
   const dir = mkdtempSync(join(tmpdir(), 'verilay-test-verifier-'));
   const db = join(dir, 'verifier.sqlite');
+  const postgres = options.postgres ? await createPostgresDatabase() : null;
   const app = await createVerifierApp(
-    loadVerifierConfig({ VERIFIER_DB: db, VERIFIER_CHAIN: 'off', ...env }),
+    loadVerifierConfig({
+      VERIFIER_DB: db,
+      VERIFIER_CHAIN: 'off',
+      ...(postgres ? { VERIFIER_DATABASE_URL: postgres.url } : {}),
+      ...env,
+    }),
     {
       logger: false,
     },
@@ -76,9 +89,27 @@ export async function startTestVerifier(
       });
       return (await client.submitClaims([claim])).claims[0].claimId;
     },
+    databaseUrl: postgres?.url,
     async close() {
       await app.close();
+      await postgres?.drop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** `verilay_t_<random>` on the test server (bash scripts/services.sh start), dropped by `drop`. */
+async function createPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const server = process.env.VERILAY_TEST_POSTGRES_URL;
+  if (!server) throw new Error('VERILAY_TEST_POSTGRES_URL is unset (bash scripts/services.sh start)');
+  const admin = async (sql: string) => {
+    const client = new Client({ connectionString: server });
+    await client.connect();
+    await client.query(sql).finally(() => client.end());
+  };
+  const name = `verilay_t_${randomBytes(8).toString('hex')}`;
+  await admin(`CREATE DATABASE "${name}"`);
+  const url = new URL(server);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
 }
