@@ -18,7 +18,12 @@ describe(loadWatcherConfig.name, () => {
       chainId: 31337,
       deployBlock: 0,
       redisUrl: undefined,
+      dbPath: 'verilay-watcher.sqlite',
+      databaseUrl: undefined,
     });
+    expect(
+      loadWatcherConfig({ ...chain, WATCHER_DATABASE_URL: 'postgres://w@db:5432/watcher' }).databaseUrl,
+    ).toBe('postgres://w@db:5432/watcher');
     expect(loadWatcherConfig({ ...chain, VERILAY_REDIS_URL: 'redis://10.0.0.5:6379' }).redisUrl).toBe(
       'redis://10.0.0.5:6379',
     );
@@ -34,6 +39,12 @@ describe(loadWatcherConfig.name, () => {
     expect(bad({ WATCHER_CHAIN_ID: '0' })).toThrow(/"WATCHER_CHAIN_ID"/);
     expect(bad({ VERILAY_REDIS_URL: 'http://127.0.0.1:6379' })).toThrow(
       /"VERILAY_REDIS_URL" must be a valid uri/,
+    );
+    expect(bad({ WATCHER_DATABASE_URL: 'mysql://db/w' })).toThrow(
+      /"WATCHER_DATABASE_URL" must be a valid uri/,
+    );
+    expect(bad({ WATCHER_DATABASE_URL: 'postgres://db.internal:5432' })).toThrow(
+      /"WATCHER_DATABASE_URL" failed custom validation because the Postgres URL needs a host and a database name/,
     );
     expect(bad({ VERILAY_NATIVE: 'yes' })).toThrow(/"VERILAY_NATIVE" must be one of \[auto, on, off\]/);
   });

@@ -1,4 +1,5 @@
 import { NATIVE_MODES, type NativeMode } from '@verilay/native';
+import { checkPostgresUrl } from '@verilay/storage';
 import Joi from 'joi';
 
 /** The watcher's typed configuration; code reads this, never process.env. */
@@ -17,6 +18,8 @@ export class WatcherConfig {
   /** The challenger's key: it sends dispute bonds and moves. */
   readonly key?: `0x${string}`;
   readonly dbPath!: string;
+  /** WATCHER_DATABASE_URL: a Postgres database instead of the sqlite file (docs/scale-out.md). */
+  readonly databaseUrl?: string;
   /** Most wei the watcher keeps locked in open disputes at once. */
   readonly bondBudget!: bigint;
   /** Share of claims replayed (1: all). */
@@ -62,6 +65,9 @@ export const WATCHER_ENV_SCHEMA = Joi.object({
   WATCHER_DEPLOY_BLOCK: Joi.number().integer().min(0).default(0),
   WATCHER_KEY: Joi.string().pattern(/^0x[0-9a-fA-F]{64}$/),
   WATCHER_DB: Joi.string().min(1).default('verilay-watcher.sqlite'),
+  WATCHER_DATABASE_URL: Joi.string()
+    .uri({ scheme: ['postgres', 'postgresql'] })
+    .custom((url: string) => checkPostgresUrl(url)),
   WATCHER_BOND_BUDGET: Joi.string().pattern(/^\d+$/).default('1000000000000000000'),
   WATCHER_SAMPLE_RATE: Joi.number().min(0).max(1).default(1),
   WATCHER_CONFIRMATIONS: Joi.number().integer().min(0).max(1000).default(0),
@@ -97,6 +103,7 @@ export function loadWatcherConfig(env: Record<string, string | undefined>): Watc
     deployBlock: value.WATCHER_DEPLOY_BLOCK,
     key: value.WATCHER_KEY,
     dbPath: value.WATCHER_DB,
+    databaseUrl: value.WATCHER_DATABASE_URL,
     bondBudget: BigInt(value.WATCHER_BOND_BUDGET),
     sampleRate: value.WATCHER_SAMPLE_RATE,
     confirmations: value.WATCHER_CONFIRMATIONS,

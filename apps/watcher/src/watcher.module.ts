@@ -35,7 +35,11 @@ export class WatcherModule {
         {
           provide: WatcherDatabase,
           useFactory: async () =>
-            new WatcherDatabase(await new DataSource(watcherDataSourceOptions(config.dbPath)).initialize()),
+            new WatcherDatabase(
+              await new DataSource(
+                watcherDataSourceOptions(config.databaseUrl ?? config.dbPath),
+              ).initialize(),
+            ),
         },
         {
           provide: WatcherRepository,

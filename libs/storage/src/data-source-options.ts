@@ -78,7 +78,7 @@ function dataSourceOptions(
     return {
       ...common,
       type: 'postgres',
-      url: checkedPostgresUrl(location),
+      url: checkPostgresUrl(location),
       // Per pool, not pg's global parser: other users of pg in the process keep theirs.
       extra: { types: { getTypeParser: postgresTypeParser } },
     };
@@ -93,8 +93,12 @@ function dataSourceOptions(
   };
 }
 
-/** A URL typeorm and pg can open: a host, and a database name (no query string typos slip by). */
-function checkedPostgresUrl(location: string): string {
+/**
+ * Checks a Postgres URL before anything connects (the apps' configs use it too, so a bad
+ * VERIFIER_DATABASE_URL stops the app at boot with the variable's name): it parses, and names a
+ * host and a database. Returns it unchanged.
+ */
+export function checkPostgresUrl(location: string): string {
   let url: URL;
   try {
     url = new URL(location);

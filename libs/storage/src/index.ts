@@ -16,6 +16,7 @@ export {
   VERIFIER_MIGRATIONS,
   verifierDataSourceOptions,
   watcherDataSourceOptions,
+  checkPostgresUrl,
 } from './data-source-options';
 export { MetaRepository } from './meta.repository';
 export { ProofJobEntity, type ProofJobStatus, type ProofVerdict } from './proof-job.entity';

@@ -1,4 +1,5 @@
 import { NATIVE_MODES, type NativeMode } from '@verilay/native';
+import { checkPostgresUrl } from '@verilay/storage';
 import Joi from 'joi';
 import { hostname } from 'node:os';
 import { parseApiKeys, type ApiKeyEntry } from '../http/api-keys';
@@ -99,7 +100,9 @@ export const VERIFIER_ENV_SCHEMA = Joi.object({
   VERIFIER_PORT: Joi.number().port().default(8080),
   VERIFIER_HOST: Joi.string().hostname().default('127.0.0.1'),
   VERIFIER_DB: Joi.string().min(1).default('verilay-verifier.sqlite'),
-  VERIFIER_DATABASE_URL: Joi.string().uri({ scheme: ['postgres', 'postgresql'] }),
+  VERIFIER_DATABASE_URL: Joi.string()
+    .uri({ scheme: ['postgres', 'postgresql'] })
+    .custom((url: string) => checkPostgresUrl(url)),
   VERIFIER_REPLICA_ID: Joi.string()
     .pattern(/^[\w.:@-]{1,64}$/)
     .default(`${hostname()}:${process.pid}`),
