@@ -249,17 +249,18 @@ withAddon(NativeModelRunner.name, () => {
 withAddon(`${NativeModelRunner.name} memory`, () => {
   it("keeps a loop of runs in bounded memory: the trace lives in V8's heap, which collects it", () => {
     // 12 MB of trace a run: the binding once lent V8 Rust buffers it did not count, and 300 runs
-    // held ~3.6 GB (a large LM's replay loop was OOM-killed).
-    const [t, d] = [4096, 256];
+    // held ~3.6 GB (a large LM's replay loop was OOM-killed). The trace is the outputs, [t, d]
+    // twice; a narrow input keeps the multiply-adds (what the loop costs) 16 times fewer.
+    const [t, k, d] = [6144, 16, 256];
     const model = buildModel({
       format: 'verilay.model.v2',
-      input: { shape: [t, d], dtype: 'int8' },
+      input: { shape: [t, k], dtype: 'int8' },
       layers: [
         {
           op: 'dense',
-          inFeatures: d,
+          inFeatures: k,
           outFeatures: d,
-          weights: Int8Array.from({ length: d * d }, (_, i) => (i % 7) - 3),
+          weights: Int8Array.from({ length: k * d }, (_, i) => (i % 7) - 3),
           bias: new Int32Array(d),
           requantize: { multiplier: 1, shift: 8, zeroPoint: 0, dtype: 'int8' },
         },
@@ -267,8 +268,9 @@ withAddon(`${NativeModelRunner.name} memory`, () => {
       ],
     });
     const sut = new NativeModelRunner(model, nativeAddon()!);
-    const input = Int32Array.from({ length: t * d }, (_, i) => (i % 11) - 5);
-    sut.run(input);
+    const input = Int32Array.from({ length: t * k }, (_, i) => (i % 11) - 5);
+    const bytes = sut.run(input).trace.reduce((sum, x) => sum + x.data.byteLength, 0);
+    expect(bytes).toBeGreaterThan(12e6);
     const before = process.memoryUsage().rss;
     for (let i = 0; i < 300; i++) sut.run(input);
     expect(process.memoryUsage().rss - before).toBeLessThan(1024 * 2 ** 20);

@@ -17,6 +17,42 @@ const { buildPoseidon } = require('circomlibjs') as {
 };
 const field = (v: number) => (BigInt(v) + P) % P;
 
+// Each step compile costs ~4 s of CPU whatever its size (circomlib's Poseidon, in every step's
+// commitments, is most of it), so the default run compiles one step of each kind; VERILAY_FULL=1
+// compiles and checks every step.
+const FULL = process.env.VERILAY_FULL === '1';
+
+/**
+ * What a step's circuit depends on besides its constants: the op and its variant, the input shape
+ * and both dtypes (every range bound follows from them), and for store and load, whose circuits are
+ * only the state commitment, the live slots before and after.
+ */
+function stepKind(model: Model, step: number): string {
+  const layer = model.layers[step];
+  const variant =
+    layer.op === 'matmul'
+      ? ` transposeB ${layer.transposeB}`
+      : layer.op === 'softmax'
+        ? ` causal ${layer.causal}`
+        : '';
+  const slots =
+    layer.op === 'store' || layer.op === 'load'
+      ? ` slots ${model.states[step].length} -> ${model.states[step + 1].length}`
+      : '';
+  const [from, to] = [model.tensors[step], model.tensors[step + 1]];
+  return `${layer.op}${variant} [${from.shape}] ${from.dtype} -> ${to.dtype}${slots}`;
+}
+
+/** The steps a cross-check compiles: all with VERILAY_FULL=1, else the first of each kind. */
+function stepsToCheck(model: Model): number[] {
+  const first = new Map<string, number>();
+  model.layers.forEach((_, step) => {
+    const kind = stepKind(model, step);
+    if (FULL || !first.has(kind)) first.set(FULL ? String(step) : kind, step);
+  });
+  return [...first.values()];
+}
+
 describe('transformer step circuits against the runtime', () => {
   let dir: string;
   let committer: TensorCommitter;
@@ -35,7 +71,10 @@ describe('transformer step circuits against the runtime', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  /** Every step of the model (or those `only` picks): compiled (--O1), its witness equal to the trace, h_i and h_{i+1} public. */
+  /**
+   * Each step of the model that `stepsToCheck` picks (and `only` keeps): compiled (--O1), its
+   * witness equal to the trace, h_i and h_{i+1} public. Returns the ops checked.
+   */
   async function crossCheck(model: Model, label: string, inputs: number, only = (_op: string) => true) {
     const runs = Array.from({ length: inputs }, (_, s) => {
       const input = randomInput(model, s);
@@ -44,8 +83,10 @@ describe('transformer step circuits against the runtime', () => {
       const c = trace.map((t, i) => BigInt(committer.commitTensor(t, i === 0 ? salt : 0n)));
       return { trace, c, salt };
     });
-    for (let step = 0; step < model.layers.length; step++) {
+    const checked = new Set<string>();
+    for (const step of stepsToCheck(model)) {
       if (!only(model.layers[step].op)) continue;
+      checked.add(model.layers[step].op);
       const circuit = generateModelCircuit(model, { step });
       const name = `${label}s${step}`;
       const compiled = await compileCircuit(circuit.source, name, join(dir, name));
@@ -81,12 +122,41 @@ describe('transformer step circuits against the runtime', () => {
         expect(witness[1]).not.toBe(stateOf(model, step, c));
       }
     }
+    return checked;
   }
 
-  // One block of every op (~37 steps, ~4 s of compiling each on a shared core): the CI cost.
-  it('computes the trace and the state commitments at every step of a random transformer', async () => {
+  // One block of every op: 37 steps, 27 kinds (stepKind), ~4 s of CPU compiling each: the CI cost.
+  it('computes the trace and the state commitments at a step of each kind of a random transformer', async () => {
     // Per-channel scales on the dense layers and the attention matmuls (per-tensor elsewhere).
-    await crossCheck(randomTransformer(1, { blocks: 1, maxPositions: 4, perChannel: true }), 'tf1', 2);
+    const model = randomTransformer(1, { blocks: 1, maxPositions: 4, perChannel: true });
+    const ops = await crossCheck(model, 'tf1', 2);
+    // Every op the generator draws, both matmuls and every store and load the block needs.
+    expect([...ops].sort()).toEqual(
+      [
+        'add',
+        'argmax',
+        'dense',
+        'embedding',
+        'load',
+        'matmul',
+        'mergeHeads',
+        'mul',
+        'polyGate',
+        'rmsnorm',
+        'rope',
+        'softmax',
+        'splitHeads',
+        'store',
+      ].sort(),
+    );
+    expect(
+      stepsToCheck(model)
+        .map((step) => stepKind(model, step))
+        .filter((k) => k.startsWith('matmul')),
+    ).toEqual([
+      'matmul transposeB true [1,3,4] int8 -> int16',
+      'matmul transposeB false [1,3,3] uint8 -> int8',
+    ]);
   }, 900_000);
 
   it('computes an rmsnorm step past the former 2^31 bounds (Σx² and 2·x·w beyond int32, below 2^53)', async () => {
