@@ -119,6 +119,27 @@ describeEachDatabase('ClaimRepository group commit', (kind) => {
     expect(transactions).toBe(2 + 2);
   });
 
+  // Replicas on one Postgres database: each has its own group commit, and their transactions run
+  // at once. A claim sent to both (a client retrying on another replica) is stored once.
+  (kind === 'postgres' ? it : it.skip)(
+    'stores a claim sent to two replicas at once exactly once; the other call is a duplicate',
+    async () => {
+      const other = new ClaimRepository(reader);
+      const ids = Array.from({ length: 40 }, (_, i) => 100 + i);
+      // The same claims, one per call, in opposite orders, interleaved.
+      const calls = ids.flatMap((n, i) => [
+        sut.insertSubmissions([newClaim(n)], 5),
+        other.insertSubmissions([newClaim(ids[ids.length - 1 - i])], 5),
+      ]);
+      const outcomes = await Promise.allSettled(calls);
+      const refused = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
+      expect(refused.map((o) => o.reason)).toEqual(refused.map(() => expect.any(DuplicateClaimError)));
+      expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(ids.length);
+      const rows = await stored(ids);
+      expect([...rows.values()]).toEqual(ids.map(() => 1));
+    },
+  );
+
   (kind === 'sqlite' ? it : it.skip)('keeps sqlite durable: WAL with synchronous FULL', async () => {
     expect(await db.query('PRAGMA journal_mode')).toEqual([{ journal_mode: 'wal' }]);
     expect(await db.query('PRAGMA synchronous')).toEqual([{ synchronous: 2 }]);
