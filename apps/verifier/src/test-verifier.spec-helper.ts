@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { buildClaim, devApiKeyFile, VerifierClient } from '@verilay/client';
 import { createTensorCommitter, toHex32, type TensorCommitter } from '@verilay/commitments';
 import { modelToJson, randomInput, randomModel, type Model } from '@verilay/inference';
-import { claimDomain } from '@verilay/protocol';
+import { claimDomain, type ClaimSubmission } from '@verilay/protocol';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,6 +34,8 @@ export interface TestVerifier {
   readonly client: VerifierClient;
   /** Its Postgres database (`postgres: true`), else undefined: it is on a sqlite file. */
   readonly databaseUrl?: string;
+  /** The honest claim of task `n` (the same n, the same claim), signed by `account`. */
+  build(n: number, account?: PrivateKeyAccount): Promise<ClaimSubmission>;
   /** Submits one honest claim of a new task, signed by `account`; returns its id. */
   submit(account?: PrivateKeyAccount): Promise<string>;
   close(): Promise<void>;
@@ -43,7 +45,17 @@ let committer: Promise<TensorCommitter> | undefined;
 
 export async function startTestVerifier(
   env: Record<string, string>,
-  options: { apiKey?: string; seed?: number; name?: string; postgres?: boolean } = {},
+  options: {
+    apiKey?: string;
+    seed?: number;
+    name?: string;
+    /** A fresh Postgres database (dropped on close)... */
+    postgres?: boolean;
+    /** ...or this one, shared with another verifier (a replica; left in place on close). */
+    databaseUrl?: string;
+    /** `submit` numbers its tasks from here (replicas on one database: give each its own range). */
+    firstTask?: number;
+  } = {},
 ): Promise<TestVerifier> {
   const dir = mkdtempSync(join(tmpdir(), 'verilay-test-verifier-'));
   const db = join(dir, 'verifier.sqlite');
@@ -52,7 +64,9 @@ export async function startTestVerifier(
     loadVerifierConfig({
       VERIFIER_DB: db,
       VERIFIER_CHAIN: 'off',
-      ...(postgres ? { VERIFIER_DATABASE_URL: postgres.url } : {}),
+      ...(postgres || options.databaseUrl
+        ? { VERIFIER_DATABASE_URL: postgres?.url ?? options.databaseUrl! }
+        : {}),
       ...env,
     }),
     {
@@ -72,24 +86,26 @@ export async function startTestVerifier(
   });
   await client.registerModel(modelToJson(model));
   committer ??= createTensorCommitter();
-  let task = 0;
+  let task = options.firstTask ?? 0;
+  const build = async (n: number, account = OPERATOR) =>
+    buildClaim({
+      model,
+      input: randomInput(model, n),
+      taskId: toHex32(BigInt(n)),
+      account,
+      domain: DOMAIN,
+      committer: await committer!,
+    });
   return {
     app,
     url,
     model,
     client,
+    build,
     async submit(account = OPERATOR) {
-      const claim = await buildClaim({
-        model,
-        input: randomInput(model, ++task),
-        taskId: toHex32(BigInt(task)),
-        account,
-        domain: DOMAIN,
-        committer: await committer!,
-      });
-      return (await client.submitClaims([claim])).claims[0].claimId;
+      return (await client.submitClaims([await build(++task, account)])).claims[0].claimId;
     },
-    databaseUrl: postgres?.url,
+    databaseUrl: postgres?.url ?? options.databaseUrl,
     async close() {
       await app.close();
       await postgres?.drop();
