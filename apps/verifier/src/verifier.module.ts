@@ -13,6 +13,7 @@ import {
   MetaRepository,
   ModelRepository,
   ProofJobRepository,
+  openDataSource,
   verifierDataSourceOptions,
   WebhookRepository,
 } from '@verilay/storage';
@@ -91,7 +92,11 @@ export class VerifierModule {
       module: VerifierModule,
       imports: [
         ConfigModule.forRoot({ ignoreEnvFile: true, load: [() => ({ verifier: config })] }),
-        TypeOrmModule.forRoot(verifierDataSourceOptions(config.databaseUrl ?? config.dbPath)),
+        TypeOrmModule.forRootAsync({
+          useFactory: () => verifierDataSourceOptions(config.databaseUrl ?? config.dbPath),
+          // Replicas starting together on one Postgres database migrate in turn.
+          dataSourceFactory: (options) => openDataSource(options!),
+        }),
         TerminusModule,
         ThrottlerModule.forRoot(throttlers(config)),
       ],

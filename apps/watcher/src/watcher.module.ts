@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { WatcherRepository, watcherDataSourceOptions } from '@verilay/storage';
+import { openDataSource, WatcherRepository, watcherDataSourceOptions } from '@verilay/storage';
 import { DataSource } from 'typeorm';
 import { CheckerService } from './checker.service';
 import { ClaimReplayer } from './claim-replayer.service';
@@ -36,9 +36,7 @@ export class WatcherModule {
           provide: WatcherDatabase,
           useFactory: async () =>
             new WatcherDatabase(
-              await new DataSource(
-                watcherDataSourceOptions(config.databaseUrl ?? config.dbPath),
-              ).initialize(),
+              await openDataSource(watcherDataSourceOptions(config.databaseUrl ?? config.dbPath)),
             ),
         },
         {

@@ -56,6 +56,8 @@ export const LOCKS = {
   proofRequests: 7_263_100_003,
   /** Webhook fan-out: subscriptions' cursors and the deliveries they owe. */
   fanOut: 7_263_100_004,
+  /** Migrations (a session lock, open-data-source.ts): replicas starting together migrate in turn. */
+  migrations: 7_263_100_005,
 } as const;
 
 const held = new WeakMap<object, Set<number>>();

@@ -18,6 +18,7 @@ export {
   watcherDataSourceOptions,
   checkPostgresUrl,
 } from './data-source-options';
+export { openDataSource } from './open-data-source';
 export { MetaRepository } from './meta.repository';
 export { ProofJobEntity, type ProofJobStatus, type ProofVerdict } from './proof-job.entity';
 export { ProofJobRepository } from './proof-job.repository';
