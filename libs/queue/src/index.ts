@@ -1,5 +1,5 @@
 export { createReplayExecutor, type ReplayExecutorChoice } from './create-replay-executor';
-export { MalformedReplayJobError, parseReplayJob } from './replay-job-payload';
+export { MalformedReplayJobError, parseQueuedJob, type QueuedReplayJob } from './replay-job-payload';
 export { RemoteReplayError } from './remote-replay.error';
 export {
   RedisReplayExecutor,

@@ -1,3 +1,4 @@
+import { Queue } from 'bullmq';
 import { randomArchitecture, randomModel, type Model } from '@verilay/inference';
 import { CpuExecutor, InlineExecutor, ReplayRejectedError, type ReplayJob } from '@verilay/workers';
 import { CountingExecutor, dropQueue, freshQueue, jobOf } from './queue-test.spec-helper';
@@ -76,6 +77,26 @@ const mlp = randomModel({ seed: 7, kind: 'mlp', sizes: [12, 8, 3] });
       await retire(second);
       worker(new CountingExecutor(new InlineExecutor()));
       await expect(failing.execute(jobOf('doomed', mlp))).resolves.toMatchObject({ id: 'doomed' });
+    });
+
+    it('stores a model once in Redis, not in every job, and stores it again when it went missing', async () => {
+      const first = worker(new CountingExecutor(new InlineExecutor()));
+      const sut = producer({ attempts: 2, backoffMs: 50 });
+      await sut.execute(jobOf('first', mlp, 1));
+      const probe = new Queue(names.queue, { connection: { url: names.url }, prefix: names.prefix });
+      open.push(probe);
+      expect((await probe.getJob('first'))?.data).not.toHaveProperty('modelBytes');
+      const client = await probe.client;
+      const key = `${names.prefix}:${names.queue}:model:${jobOf('', mlp).modelId}`;
+      expect(Buffer.from((await client.get(key))!, 'base64')).toEqual(
+        Buffer.from(jobOf('', mlp).modelBytes.slice(2), 'hex'),
+      );
+      // Flushed (or expired): the next job cannot replay, is retried, fails; submitted again, it runs.
+      await client.del(key);
+      await retire(first); // a worker that read it keeps it: a fresh one must read Redis
+      worker(new CountingExecutor(new InlineExecutor()));
+      await expect(sut.execute(jobOf('second', mlp, 2))).rejects.toThrow(/is not stored in Redis/);
+      await expect(sut.execute(jobOf('second', mlp, 2))).resolves.toMatchObject({ id: 'second' });
     });
 
     it('fails a malformed job at once with its reason, never retried, and lists it', async () => {

@@ -1,6 +1,8 @@
 import { Queue, QueueEvents, type Job } from 'bullmq';
 import { ReplayExecutor, type ReplayJob, type ReplayResult } from '@verilay/workers';
+import { ModelUploads } from './model-store';
 import { errorOfFailure, isFinalFailure } from './remote-replay.error';
+import type { QueuedReplayJob } from './replay-job-payload';
 import { bullJobId, connectionOf, queueNames, type RedisQueueOptions } from './redis-queue-options';
 
 export interface RedisReplayExecutorOptions extends RedisQueueOptions {
@@ -40,6 +42,7 @@ export class RedisReplayExecutor extends ReplayExecutor {
   private readonly backoffMs: number;
   private readonly keepFinished: number;
   private readonly priority?: number;
+  private readonly models: ModelUploads;
 
   constructor(options: RedisReplayExecutorOptions) {
     super();
@@ -58,12 +61,16 @@ export class RedisReplayExecutor extends ReplayExecutor {
     this.backoffMs = options.backoffMs ?? 1000;
     this.keepFinished = options.keepFinished ?? 10_000;
     this.priority = options.priority || undefined;
+    this.models = new ModelUploads(() => this.queue.client, prefix, queue);
   }
 
   async execute(job: ReplayJob): Promise<ReplayResult> {
     // INVARIANT: the events reader listens before the job is added, so no finish is missed.
     await this.events.waitUntilReady();
-    const added: Job = await this.queue.add('replay', job, {
+    // The model goes to Redis once, the job names it; bytes that are not the id's go with the job.
+    const { modelBytes, ...named } = job;
+    const payload: QueuedReplayJob = (await this.models.ensure(job.modelId, modelBytes)) ? named : job;
+    const added: Job = await this.queue.add('replay', payload, {
       jobId: bullJobId(job.id),
       attempts: this.attempts,
       backoff: { type: 'exponential', delay: this.backoffMs },
@@ -74,9 +81,12 @@ export class RedisReplayExecutor extends ReplayExecutor {
     // An id seen before: BullMQ added nothing (the job returned is not read back from Redis).
     if ((await added.getState()) === 'failed') {
       const stored = await this.queue.getJob(added.id!);
-      // Another producer may have retried it first: then it is waiting again, as wanted.
-      if (stored && !isFinalFailure(stored.failedReason ?? ''))
+      if (stored && !isFinalFailure(stored.failedReason ?? '')) {
+        // Its model may be what went missing: stored again first.
+        await this.models.ensure(job.modelId, modelBytes, true);
+        // Another producer may have retried it first: then it is waiting again, as wanted.
         await stored.retry('failed').catch(() => undefined);
+      }
     }
     try {
       return (await added.waitUntilFinished(this.events)) as ReplayResult;

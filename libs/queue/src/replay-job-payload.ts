@@ -10,10 +10,18 @@ const HEX = /^0x(?:[0-9a-fA-F]{2})*$/;
 const MAX_ID_CHARS = 512;
 
 /**
+ * A replay job as queued: its model by id (stored once in Redis, see model-store.ts), or with its
+ * bytes when they were not stored (bytes that do not hash to the id: the worker fails the job).
+ */
+export type QueuedReplayJob = Omit<ReplayJob, 'modelBytes'> & {
+  readonly modelBytes?: ReplayJob['modelBytes'];
+};
+
+/**
  * Checks a queued payload is a replay job (types and hex shapes), so a worker never feeds anything
  * else to a replay; whether the model decodes and hashes to its id is the replay's own check.
  */
-export function parseReplayJob(data: unknown): ReplayJob {
+export function parseQueuedJob(data: unknown): QueuedReplayJob {
   const bad = (why: string): never => {
     throw new MalformedReplayJobError(`not a replay job: ${why}`);
   };
@@ -23,11 +31,14 @@ export function parseReplayJob(data: unknown): ReplayJob {
     bad(`id must be a string of 1 to ${MAX_ID_CHARS} characters`);
   if (typeof modelId !== 'string' || !/^0x[0-9a-fA-F]{64}$/.test(modelId))
     bad('modelId must be 32 bytes of hex');
-  if (typeof modelBytes !== 'string' || !HEX.test(modelBytes) || modelBytes.length <= 2)
+  if (
+    modelBytes !== undefined &&
+    (typeof modelBytes !== 'string' || !HEX.test(modelBytes) || modelBytes.length <= 2)
+  )
     bad('modelBytes must be non-empty 0x-hex bytes');
   if (!Array.isArray(input) || !input.every((v) => Number.isSafeInteger(v)))
     bad('input must be an array of integers');
   if (typeof salt !== 'string' || !/^0x[0-9a-fA-F]{1,64}$/.test(salt))
     bad('salt must be 0x-hex of at most 32 bytes');
-  return data as ReplayJob;
+  return data as QueuedReplayJob;
 }

@@ -7,13 +7,17 @@ import {
 } from '@verilay/workers';
 import { failureReason, isFinalFailure } from './remote-replay.error';
 import { listFailed, type FailedReplay } from './redis-replay-executor';
-import { MalformedReplayJobError, parseReplayJob } from './replay-job-payload';
+import { ModelReads } from './model-store';
+import { MalformedReplayJobError, parseQueuedJob } from './replay-job-payload';
 import { bullJobId, connectionOf, queueNames, type RedisQueueOptions } from './redis-queue-options';
 
 export interface ReplayWorkerOptions extends RedisQueueOptions {
   /** Where the replays run (`verilay worker`: a CpuExecutor). Closed with the worker. */
   readonly executor: ReplayExecutor;
-  /** Jobs taken at once (default: twice the executor's concurrency, so no thread waits for Redis). */
+  /**
+   * Jobs taken at once (default: four per executor thread: two posted to each thread, two more
+   * taking or storing through Redis, so no thread waits for a round trip).
+   */
   readonly concurrency?: number;
   /**
    * A taken job is locked this long and the lock renewed at half of it: a worker that dies
@@ -42,16 +46,18 @@ export type ReplayWorkerEvent =
 export class ReplayWorker {
   private readonly worker: Worker<unknown, ReplayResult>;
   private readonly executor: ReplayExecutor;
+  private readonly models: ModelReads;
 
   constructor(options: ReplayWorkerOptions) {
     const { prefix, queue } = queueNames(options);
     const lockDuration = options.lockDurationMs ?? 30_000;
     const emit = options.onEvent ?? (() => {});
     this.executor = options.executor;
+    this.models = new ModelReads(() => this.worker.client, prefix, queue);
     this.worker = new Worker(queue, (job) => this.process(job), {
       connection: connectionOf(options.url),
       prefix,
-      concurrency: options.concurrency ?? 2 * options.executor.concurrency,
+      concurrency: options.concurrency ?? 4 * options.executor.concurrency,
       lockDuration,
       stalledInterval: options.stalledIntervalMs ?? lockDuration,
       // Finished jobs stay for their results; the producer bounds how many (removeOn* per job).
@@ -96,15 +102,19 @@ export class ReplayWorker {
   private async process(job: Job<unknown, ReplayResult>): Promise<ReplayResult> {
     let replay;
     try {
-      replay = parseReplayJob(job.data);
+      replay = parseQueuedJob(job.data);
       // The result is stored under the BullMQ id: it must be the job's own.
       if (bullJobId(replay.id) !== job.id)
         throw new MalformedReplayJobError(`job ${job.id} carries the replay job ${replay.id}`);
     } catch (error) {
       throw new UnrecoverableError(failureReason(error as Error));
     }
+    // A model named but not stored (expired, or the store was flushed): the producer stores it
+    // again when the job is submitted again; retried meanwhile, as a worker's own failure.
+    const modelBytes = replay.modelBytes ?? (await this.models.get(replay.modelId));
+    if (!modelBytes) throw new Error(`model ${replay.modelId} is not stored in Redis`);
     try {
-      return await this.executor.execute(replay);
+      return await this.executor.execute({ ...replay, modelBytes });
     } catch (error) {
       if (error instanceof ReplayRejectedError || error instanceof ReplayTimeoutError)
         throw new UnrecoverableError(failureReason(error));
