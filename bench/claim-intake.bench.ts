@@ -3,6 +3,7 @@ import { createTensorCommitter, toHex32 } from '@verilay/commitments';
 import { computeModelId, modelToJson, randomInput, randomModel, type Model } from '@verilay/inference';
 import { claimDomain, claimTypedData, type ClaimSubmission } from '@verilay/protocol';
 import { Agent, request } from 'node:http';
+import { Client } from 'pg';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -110,7 +111,42 @@ const LABELS: Record<Mode, string> = {
   before: 'before: JavaScript, a commit per request',
 };
 
+/**
+ * INTAKE_DATABASE_URL=postgres://…/postgres: each run on a fresh database of that Postgres server
+ * (VERIFIER_DATABASE_URL), dropped after; unset: a sqlite file, as embedded.
+ */
+const POSTGRES_SERVER = process.env.INTAKE_DATABASE_URL;
+
+async function withPostgresDatabase<T>(work: (url: string) => Promise<T>): Promise<T> {
+  const admin = async (sql: string) => {
+    const client = new Client({ connectionString: POSTGRES_SERVER });
+    await client.connect();
+    await client.query(sql).finally(() => client.end());
+  };
+  const name = `verilay_bench_${process.pid}_${Date.now()}`;
+  await admin(`CREATE DATABASE "${name}"`);
+  const url = new URL(POSTGRES_SERVER!);
+  url.pathname = `/${name}`;
+  try {
+    return await work(url.toString());
+  } finally {
+    await admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  }
+}
+
 async function runScenario(
+  mode: Mode,
+  scenario: Scenario,
+  model: Model,
+  claims: readonly ClaimSubmission[],
+): ReturnType<typeof runScenarioOn> {
+  return POSTGRES_SERVER
+    ? withPostgresDatabase((url) => runScenarioOn(url, mode, scenario, model, claims))
+    : runScenarioOn(null, mode, scenario, model, claims);
+}
+
+async function runScenarioOn(
+  databaseUrl: string | null,
   mode: Mode,
   scenario: Scenario,
   model: Model,
@@ -121,6 +157,7 @@ async function runScenario(
     mode === 'before' ? process.env.INTAKE_BEFORE_ENTRY! : join(__dirname, '../apps/verifier/src/main.js');
   const verifier = await VerifierProcess.start(entry, {
     VERIFIER_DB: join(dir, 'v.sqlite'),
+    ...(databaseUrl ? { VERIFIER_DATABASE_URL: databaseUrl } : {}),
     VERIFIER_CHAIN: 'off',
     VERIFIER_BATCH_INTERVAL_MS: '3600000',
     VERIFIER_RATE_LIMIT: '1000000', // measure the intake, not the per-client limiter
@@ -167,7 +204,8 @@ async function runScenario(
 }
 
 /**
- * Durable claim intake of a real verifier process (sqlite file, WAL, synchronous=FULL): a 201
+ * Durable claim intake of a real verifier process (sqlite file, WAL, synchronous=FULL; or
+ * Postgres with INTAKE_DATABASE_URL): a 201
  * means every claim of the request is committed. Concurrent clients over keep-alive HTTP; each
  * verifier mode (VERILAY_NATIVE=auto with the addon built, and off) in its own process.
  */
@@ -189,7 +227,7 @@ export async function benchClaimIntake(
         `intake ${mode}: ${scenario.perRequest}/request x ${scenario.clients}: ${rate.toFixed(0)} claims/s, ${r.cpuMsPerClaim?.toFixed(2)} ms CPU/claim`,
       );
       rows.push(
-        `| ${LABELS[mode]} | ${scenario.perRequest} | ${scenario.clients} | ${r.count} | ${r.seconds.toFixed(2)} | ${rate.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.cpuMsPerClaim?.toFixed(2) ?? '—'} |`,
+        `| ${LABELS[mode]}${POSTGRES_SERVER ? ', Postgres' : ''} | ${scenario.perRequest} | ${scenario.clients} | ${r.count} | ${r.seconds.toFixed(2)} | ${rate.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.cpuMsPerClaim?.toFixed(2) ?? '—'} |`,
       );
     }
   return rows.join('\n');
