@@ -9,6 +9,8 @@ import { ReplayWorker } from './replay-worker';
 import { testRedisUrl } from './test-redis';
 
 const url = testRedisUrl();
+// One for all tests: building its Poseidon takes seconds on the JavaScript path.
+const inline = new InlineExecutor();
 const mlp = randomModel({ seed: 7, kind: 'mlp', sizes: [12, 8, 3] });
 
 (url ? describe : describe.skip)(RedisReplayExecutor.name, () => {
@@ -37,7 +39,7 @@ const mlp = randomModel({ seed: 7, kind: 'mlp', sizes: [12, 8, 3] });
 
   describe('execute', () => {
     it('replays an id once, for every submission from every producer, before and after it ran', async () => {
-      const counting = new CountingExecutor(new InlineExecutor());
+      const counting = new CountingExecutor(inline);
       worker(counting);
       const [a, b] = [producer(), producer()];
       // The watcher's ids hold ':' (claim:input hash), which BullMQ ids may not.
@@ -45,7 +47,7 @@ const mlp = randomModel({ seed: 7, kind: 'mlp', sizes: [12, 8, 3] });
       const results = await Promise.all([a.execute(job), a.execute(job), b.execute(job)]);
       results.push(await b.execute(job));
       expect(counting.calls).toHaveLength(1);
-      const expected = await new InlineExecutor().execute(job);
+      const expected = await inline.execute(job);
       for (const r of results) expect(r).toEqual(expected);
       // Another id is another job.
       await a.execute({ ...job, id: '0xc1a1:0000' });
@@ -53,7 +55,7 @@ const mlp = randomModel({ seed: 7, kind: 'mlp', sizes: [12, 8, 3] });
     });
 
     it('retries a job whose worker failed, with exponential backoff, up to its attempts', async () => {
-      const counting = new CountingExecutor(new InlineExecutor(), 2);
+      const counting = new CountingExecutor(inline, 2);
       const first = worker(counting);
       const sut = producer({ attempts: 3, backoffMs: 150 });
       const result = await sut.execute(jobOf('flaky', mlp));
@@ -64,7 +66,7 @@ const mlp = randomModel({ seed: 7, kind: 'mlp', sizes: [12, 8, 3] });
       expect(at[2] - at[1]).toBeGreaterThanOrEqual(300);
 
       // Failing every attempt: failed for good, with the last reason, and listed.
-      const always = new CountingExecutor(new InlineExecutor(), Infinity);
+      const always = new CountingExecutor(inline, Infinity);
       await retire(first);
       const second = worker(always);
       const failing = producer({ attempts: 2, backoffMs: 50 });
@@ -75,12 +77,12 @@ const mlp = randomModel({ seed: 7, kind: 'mlp', sizes: [12, 8, 3] });
       ]);
       // The workers' fault, not the job's: submitted again, it runs again.
       await retire(second);
-      worker(new CountingExecutor(new InlineExecutor()));
+      worker(new CountingExecutor(inline));
       await expect(failing.execute(jobOf('doomed', mlp))).resolves.toMatchObject({ id: 'doomed' });
     });
 
     it('stores a model once in Redis, not in every job, and stores it again when it went missing', async () => {
-      const first = worker(new CountingExecutor(new InlineExecutor()));
+      const first = worker(new CountingExecutor(inline));
       const sut = producer({ attempts: 2, backoffMs: 50 });
       await sut.execute(jobOf('first', mlp, 1));
       const probe = new Queue(names.queue, { connection: { url: names.url }, prefix: names.prefix });
@@ -94,12 +96,13 @@ const mlp = randomModel({ seed: 7, kind: 'mlp', sizes: [12, 8, 3] });
       // Flushed (or expired): the next job cannot replay, is retried, fails; submitted again, it runs.
       await client.del(key);
       await retire(first); // a worker that read it keeps it: a fresh one must read Redis
-      worker(new CountingExecutor(new InlineExecutor()));
+      worker(new CountingExecutor(inline));
       await expect(sut.execute(jobOf('second', mlp, 2))).rejects.toThrow(/is not stored in Redis/);
       await expect(sut.execute(jobOf('second', mlp, 2))).resolves.toMatchObject({ id: 'second' });
     });
 
     it('fails a malformed job at once with its reason, never retried, and lists it', async () => {
+      // A fresh executor: one that decoded the model before knows it by id and never reads bytes again.
       const counting = new CountingExecutor(new InlineExecutor());
       worker(counting);
       const sut = producer({ attempts: 3, backoffMs: 50 });
@@ -142,7 +145,6 @@ const mlp = randomModel({ seed: 7, kind: 'mlp', sizes: [12, 8, 3] });
     it('gives results bit-identical to the in-process executor on random models', async () => {
       worker(new CpuExecutor({ threads: 1 }));
       const sut = producer();
-      const inline = new InlineExecutor();
       const models: Model[] = [
         ...Array.from({ length: 16 }, (_, i) =>
           randomModel({
