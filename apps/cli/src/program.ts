@@ -250,7 +250,7 @@ Example:
   program
     .command('worker')
     .description(
-      "Take replay jobs from Redis (a watcher's or verifier's queue when they run with VERILAY_REDIS_URL) and run them on this machine's cores (native core or JavaScript, as VERILAY_NATIVE picks). SIGTERM finishes the running jobs, then exits; a second SIGTERM exits at once",
+      "Take replay jobs from Redis (a watcher's or verifier's queue when they run with VERILAY_REDIS_URL) and run them on this machine's cores (native core or JavaScript, as VERILAY_NATIVE picks). SIGTERM finishes the running jobs, then exits; a second SIGTERM exits at once and hands them back to the queue",
     )
     .addOption(new Option('--redis <url>', 'the Redis server').env('VERILAY_REDIS_URL').makeOptionMandatory())
     .option('--concurrency <n>', 'replays at once: worker threads (default: one per core)', integer(1, 256))

@@ -47,6 +47,8 @@ export class ReplayWorker {
   private readonly worker: Worker<unknown, ReplayResult>;
   private readonly executor: ReplayExecutor;
   private readonly models: ModelReads;
+  /** Jobs running here, with their lock tokens: a forced close hands them back. */
+  private readonly running = new Map<Job<unknown, ReplayResult>, string | undefined>();
 
   constructor(options: ReplayWorkerOptions) {
     const { prefix, queue } = queueNames(options);
@@ -54,7 +56,7 @@ export class ReplayWorker {
     const emit = options.onEvent ?? (() => {});
     this.executor = options.executor;
     this.models = new ModelReads(() => this.worker.client, prefix, queue);
-    this.worker = new Worker(queue, (job) => this.process(job), {
+    this.worker = new Worker(queue, (job, token) => this.track(job, token), {
       connection: connectionOf(options.url),
       prefix,
       concurrency: options.concurrency ?? 4 * options.executor.concurrency,
@@ -92,11 +94,28 @@ export class ReplayWorker {
 
   /**
    * Stops taking jobs. Graceful (default): waits for the running jobs to finish and store their
-   * results. `force`: returns at once; the running jobs' locks lapse and other workers take them.
+   * results. `force`: returns at once, handing the running jobs back to the queue (waiting, for
+   * any worker, without waiting for their locks to lapse); results they still produce here are
+   * refused by Redis (the lock is gone), so each job's result is stored once.
    */
   async close(force = false): Promise<void> {
+    if (force) {
+      await this.worker.pause(true); // takes nothing more, waits for nothing
+      await Promise.all(
+        [...this.running].map(([job, token]) => (token ? job.moveToWait(token).catch(() => 0) : 0)),
+      );
+    }
     await this.worker.close(force);
     await this.executor.close();
+  }
+
+  private async track(job: Job<unknown, ReplayResult>, token?: string): Promise<ReplayResult> {
+    this.running.set(job, token);
+    try {
+      return await this.process(job);
+    } finally {
+      this.running.delete(job);
+    }
   }
 
   private async process(job: Job<unknown, ReplayResult>): Promise<ReplayResult> {

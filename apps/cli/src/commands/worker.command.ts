@@ -26,8 +26,8 @@ const shown = (url: string) => {
  * `verilay worker --redis <url>`: takes replay jobs from the Redis queue (a watcher's or verifier's
  * with VERILAY_REDIS_URL) and runs them on the CPU executor (native core or JavaScript, as
  * VERILAY_NATIVE picks). Logs a line per failed job and a progress line while jobs come. SIGTERM or
- * SIGINT: takes no more jobs, finishes the running ones and exits; a second one exits at once (the
- * running jobs' locks lapse and another worker takes them). `--failed`: lists the failed jobs.
+ * SIGINT: takes no more jobs, finishes the running ones and exits; a second one exits at once,
+ * handing the running jobs back to the queue for other workers. `--failed`: lists the failed jobs.
  */
 export async function runWorker(opts: WorkerOptions): Promise<void> {
   const where = { url: opts.redis, prefix: opts.prefix, queue: opts.queue };
@@ -83,7 +83,7 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) {
-        log(`${signal} again: stopping now; the running jobs go to other workers once their locks lapse`);
+        log(`${signal} again: stopping now; the running jobs go back to the queue for other workers`);
         void worker.close(true).then(resolve, resolve);
         return;
       }
