@@ -145,4 +145,20 @@ describeEachDatabase('event outbox and webhook deliveries', (kind) => {
     await claims.postBatch(10, 9000, 6000, () => hex(98));
     expect(await hooks.fanOut(6000)).toBe(0);
   });
+
+  // Calls at once (Postgres' pool, or replicas): the limit and the fan-out still hold.
+  it('keeps the subscription limit and fans out once under concurrent calls', async () => {
+    const limited = (n: number) =>
+      hooks.createIfRoom(
+        { url: `https://example.com/${n}`, secret: 'whsec_x', types: null, operator: null, modelId: null },
+        5,
+        2,
+      );
+    const made = await Promise.all([1, 2, 3, 4].map(limited));
+    expect(made.filter((m) => m !== null)).toHaveLength(2);
+    await claims.insertSubmissions([newClaim(10), newClaim(11)], 1000);
+    await claims.postBatch(10, 9000, 2000, () => hex(99));
+    const fanned = await Promise.all([1, 2, 3].map(() => hooks.fanOut(3000)));
+    expect(fanned.reduce((a, b) => a + b, 0)).toBe(2 * 2);
+  });
 });

@@ -4,6 +4,7 @@ import { createTestDatabase, describeEachDatabase, type TestDatabase } from './t
 import { ClaimRepository } from './claim.repository';
 import { verifierDataSourceOptions } from './data-source-options';
 import { ModelRepository } from './model.repository';
+import { ProofQueueFullError } from './errors';
 import { ProofJobRepository } from './proof-job.repository';
 
 const hex = (n: number) => `0x${n.toString(16).padStart(64, '0')}`;
@@ -66,5 +67,29 @@ describeEachDatabase(ProofJobRepository.name, (kind) => {
     expect((await sut.take(5))?.id).toBe(a.id);
     expect((await sut.take(6))?.id).toBe(b.id);
     expect(await sut.take(7)).toBeNull();
+  });
+
+  // Concurrent callers (replicas, or calls at once on Postgres' pool): each rule still holds.
+  it('gives each of several concurrent takers its own job', async () => {
+    await sut.request(hex(1), 1);
+    await sut.request(hex(2), 2);
+    const taken = await Promise.all([1, 2, 3, 4].map(() => sut.take(3)));
+    const ids = taken.filter((j) => j !== null).map((j) => j!.id);
+    expect(ids).toHaveLength(2);
+    expect(new Set(ids).size).toBe(2);
+  });
+
+  it('opens one job for concurrent requests of one claim', async () => {
+    const asks = await Promise.all([1, 2, 3].map(() => sut.request(hex(1), 1)));
+    expect(asks.filter((a) => a.created)).toHaveLength(1);
+    expect(new Set(asks.map((a) => a.job.id)).size).toBe(1);
+  });
+
+  it('keeps the queue bound under concurrent requests', async () => {
+    const asks = await Promise.allSettled([sut.request(hex(1), 1, 1), sut.request(hex(2), 1, 1)]);
+    expect(asks.map((a) => a.status).sort()).toEqual(['fulfilled', 'rejected']);
+    expect(asks.find((a) => a.status === 'rejected')).toMatchObject({
+      reason: expect.any(ProofQueueFullError),
+    });
   });
 });
