@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { ClaimRepository } from './claim.repository';
 import { verifierDataSourceOptions } from './data-source-options';
 import { placeholders, rawQuery } from './dialect';
+import { DisputeRepository } from './dispute.repository';
 import { Listings } from './listings';
 import { MetaRepository } from './meta.repository';
 import { ModelRepository } from './model.repository';
@@ -74,5 +75,15 @@ describeEachDatabase('the schema on each database', (kind) => {
     const models = new ModelRepository(db);
     const done = await Promise.all([1, 2, 3].map(() => models.register(hex(1), 'm', Uint8Array.of(1), 0)));
     expect(done.filter(Boolean)).toHaveLength(1);
+  });
+
+  it('records a dispute once when two readers of its event race', async () => {
+    await new ModelRepository(db).register(hex(1), 'm', Uint8Array.of(1), 0);
+    await new ClaimRepository(db).insertSubmissions([newClaim(1)], 0);
+    const disputes = new DisputeRepository(db);
+    const opened = { disputeId: 7, claimId: hex(1), challenger: `0x${'cd'.repeat(20)}` };
+    const firsts = await Promise.all([1, 2, 3].map(() => disputes.recordOpened(opened, 5)));
+    expect(firsts.filter(Boolean)).toHaveLength(1);
+    expect(await disputes.open()).toHaveLength(1);
   });
 });
