@@ -47,16 +47,16 @@ export class ReplayWorker {
   private readonly worker: Worker<unknown, ReplayResult>;
   private readonly executor: ReplayExecutor;
   private readonly models: ModelReads;
-  /** Jobs running here, with their lock tokens: a forced close hands them back. */
-  private readonly running = new Map<Job<unknown, ReplayResult>, string | undefined>();
+  private readonly where: { url: string; prefix: string; queue: string };
 
   constructor(options: ReplayWorkerOptions) {
     const { prefix, queue } = queueNames(options);
+    this.where = { url: options.url, prefix, queue };
     const lockDuration = options.lockDurationMs ?? 30_000;
     const emit = options.onEvent ?? (() => {});
     this.executor = options.executor;
     this.models = new ModelReads(() => this.worker.client, prefix, queue);
-    this.worker = new Worker(queue, (job, token) => this.track(job, token), {
+    this.worker = new Worker(queue, (job) => this.process(job), {
       connection: connectionOf(options.url),
       prefix,
       concurrency: options.concurrency ?? 4 * options.executor.concurrency,
@@ -99,22 +99,31 @@ export class ReplayWorker {
    * refused by Redis (the lock is gone), so each job's result is stored once.
    */
   async close(force = false): Promise<void> {
-    if (force) {
-      await this.worker.pause(true); // takes nothing more, waits for nothing
-      await Promise.all(
-        [...this.running].map(([job, token]) => (token ? job.moveToWait(token).catch(() => 0) : 0)),
-      );
-    }
+    // Closed first: a worker still taking jobs could take a handed-back job again at once.
     await this.worker.close(force);
+    if (force) await this.handBack();
     await this.executor.close();
   }
 
-  private async track(job: Job<unknown, ReplayResult>, token?: string): Promise<ReplayResult> {
-    this.running.set(job, token);
+  /**
+   * Moves the jobs this worker holds back to waiting. Found by their locks (BullMQ's lock tokens
+   * start with the worker's id), not by the processor's calls: a job is taken from Redis a moment
+   * before it is given to the processor, and a job in between is held all the same.
+   */
+  private async handBack(): Promise<void> {
+    const queue = new Queue(this.where.queue, {
+      connection: connectionOf(this.where.url),
+      prefix: this.where.prefix,
+    });
     try {
-      return await this.process(job);
+      const client = await queue.client;
+      for (const job of await queue.getActive()) {
+        const token = job?.id && (await client.get(`${queue.toKey(job.id)}:lock`));
+        // Refused when the job has moved on meanwhile (finished, or taken by another): nothing to do.
+        if (token?.startsWith(`${this.worker.id}:`)) await job.moveToWait(token).catch(() => 0);
+      }
     } finally {
-      this.running.delete(job);
+      await queue.close();
     }
   }
 
