@@ -2,8 +2,8 @@ import { VerifierProcess } from '@verilay/client';
 import { createTensorCommitter, toHex32 } from '@verilay/commitments';
 import { computeModelId, modelToJson, randomInput, randomModel, type Model } from '@verilay/inference';
 import { claimDomain, claimTypedData, type ClaimSubmission } from '@verilay/protocol';
+import { createPostgresDatabase } from '@verilay/storage';
 import { Agent, request } from 'node:http';
-import { Client } from 'pg';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -118,19 +118,11 @@ const LABELS: Record<Mode, string> = {
 const POSTGRES_SERVER = process.env.INTAKE_DATABASE_URL;
 
 async function withPostgresDatabase<T>(work: (url: string) => Promise<T>): Promise<T> {
-  const admin = async (sql: string) => {
-    const client = new Client({ connectionString: POSTGRES_SERVER });
-    await client.connect();
-    await client.query(sql).finally(() => client.end());
-  };
-  const name = `verilay_bench_${process.pid}_${Date.now()}`;
-  await admin(`CREATE DATABASE "${name}"`);
-  const url = new URL(POSTGRES_SERVER!);
-  url.pathname = `/${name}`;
+  const database = await createPostgresDatabase(POSTGRES_SERVER!, 'verilay_bench');
   try {
-    return await work(url.toString());
+    return await work(database.url);
   } finally {
-    await admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await database.drop();
   }
 }
 

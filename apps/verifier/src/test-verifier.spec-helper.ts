@@ -3,11 +3,10 @@ import { buildClaim, devApiKeyFile, VerifierClient } from '@verilay/client';
 import { createTensorCommitter, toHex32, type TensorCommitter } from '@verilay/commitments';
 import { modelToJson, randomInput, randomModel, type Model } from '@verilay/inference';
 import { claimDomain, type ClaimSubmission } from '@verilay/protocol';
-import { randomBytes } from 'node:crypto';
+import { createPostgresDatabase } from '@verilay/storage';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from 'pg';
 import type { PrivateKeyAccount } from 'viem/accounts';
 import { privateKeyToAccount } from 'viem/accounts';
 import { loadVerifierConfig } from './config/verifier.config';
@@ -59,7 +58,10 @@ export async function startTestVerifier(
 ): Promise<TestVerifier> {
   const dir = mkdtempSync(join(tmpdir(), 'verilay-test-verifier-'));
   const db = join(dir, 'verifier.sqlite');
-  const postgres = options.postgres ? await createPostgresDatabase() : null;
+  const server = process.env.VERILAY_TEST_POSTGRES_URL;
+  if (options.postgres && !server)
+    throw new Error('VERILAY_TEST_POSTGRES_URL is unset (bash scripts/services.sh start)');
+  const postgres = options.postgres ? await createPostgresDatabase(server!) : null;
   const app = await createVerifierApp(
     loadVerifierConfig({
       VERIFIER_DB: db,
@@ -112,20 +114,4 @@ export async function startTestVerifier(
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-/** `verilay_t_<random>` on the test server (bash scripts/services.sh start), dropped by `drop`. */
-async function createPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const server = process.env.VERILAY_TEST_POSTGRES_URL;
-  if (!server) throw new Error('VERILAY_TEST_POSTGRES_URL is unset (bash scripts/services.sh start)');
-  const admin = async (sql: string) => {
-    const client = new Client({ connectionString: server });
-    await client.connect();
-    await client.query(sql).finally(() => client.end());
-  };
-  const name = `verilay_t_${randomBytes(8).toString('hex')}`;
-  await admin(`CREATE DATABASE "${name}"`);
-  const url = new URL(server);
-  url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
 }

@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from 'pg';
+import { createPostgresDatabase } from './postgres-database';
 
 /** The databases every repository spec runs on. */
 export type DatabaseKind = 'sqlite' | 'postgres';
@@ -56,23 +55,6 @@ export async function createTestDatabase(kind: DatabaseKind): Promise<TestDataba
     };
   }
   if (!POSTGRES_URL) throw new Error('VERILAY_TEST_POSTGRES_URL is unset');
-  const name = `verilay_t_${randomBytes(8).toString('hex')}`;
-  await onServer(`CREATE DATABASE "${name}"`);
-  const url = new URL(POSTGRES_URL);
-  url.pathname = `/${name}`;
-  return {
-    kind,
-    location: url.toString(),
-    drop: () => onServer(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
-  };
-}
-
-async function onServer(sql: string): Promise<void> {
-  const client = new Client({ connectionString: POSTGRES_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
+  const database = await createPostgresDatabase(POSTGRES_URL);
+  return { kind, location: database.url, drop: database.drop };
 }
