@@ -93,9 +93,27 @@ export class ChainSequencerService implements OnApplicationBootstrap, BeforeAppl
       if (batch.chainIndex !== null && this.acting) await this.settle(batch);
   }
 
-  /** Posts a batch, unless a crash after posting left it on chain unrecorded: then adopts it. */
+  /**
+   * Posts a batch, unless a crash after posting left it on chain unrecorded: then adopts it. A
+   * transaction of the sequencer's still pending (sent by a leader, or by this process, that died
+   * before recording it) may be this very batch: nothing is posted until it is mined, and then the
+   * search below adopts it (a batch was posted twice when a new leader did not wait).
+   */
   private async post(batch: BatchEntity): Promise<void> {
     const { sequencer, deployment } = this.chain;
+    const address = sequencer.account.address;
+    const [mined, sent] = await Promise.all([
+      sequencer.public.getTransactionCount({ address, blockTag: 'latest' }),
+      sequencer.public.getTransactionCount({ address, blockTag: 'pending' }),
+    ]);
+    if (sent > mined) {
+      this.logger.log({
+        msg: 'batch waits: a transaction of the sequencer is pending',
+        batchId: batch.id,
+        pending: sent - mined,
+      });
+      return;
+    }
     const earlier = await sequencer.public.getContractEvents({
       address: deployment.claims,
       abi: verilayClaimsAbi,
