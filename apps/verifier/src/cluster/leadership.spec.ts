@@ -57,7 +57,7 @@ async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
     await Promise.all(started.splice(0).map((l) => l.stop()));
   });
 
-  it('elects exactly one of three; a graceful stop hands over within a poll', async () => {
+  it('elects exactly one of three; a graceful stop hands over at once', async () => {
     const all = [await replica('a'), await replica('b'), await replica('c')];
     await until(() => leaders().length === 1);
     await sleep(3 * POLL_MS);
@@ -67,7 +67,8 @@ async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
     await first.stop();
     started.splice(started.indexOf(first), 1);
     await until(() => leaders().length === 1);
-    expect(Date.now() - stoppedAt).toBeLessThan(3 * POLL_MS);
+    // At once, not after Postgres would notice a dead session (TCP keepalives: 4 s and more).
+    expect(Date.now() - stoppedAt).toBeLessThan(3000);
     expect(leaders()[0]).not.toBe(first);
     expect(all.filter((l) => l.isLeader)).toHaveLength(1);
     expect(most).toBe(1);
@@ -99,7 +100,7 @@ async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
     expect(most).toBe(1);
   });
 
-  it('a leader process SIGKILLed frees the lock at once: a follower leads within a poll or two', async () => {
+  it('a leader process SIGKILLed frees the lock at once: a follower leads at its next poll', async () => {
     // A child process that holds the cluster's lock the way PostgresLeadership does, then dies.
     const child = spawn(
       process.execPath,
@@ -128,6 +129,6 @@ async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
     const killedAt = Date.now();
     child.kill('SIGKILL');
     await until(() => follower.isLeader);
-    expect(Date.now() - killedAt).toBeLessThan(3 * POLL_MS + 500);
+    expect(Date.now() - killedAt).toBeLessThan(3000);
   });
 });
