@@ -97,7 +97,7 @@ interface Health {
       // a owns the database: stop its app only (its close() would drop the database).
       await a.app.close();
     }
-    await until(async () => (await role(follower)) === 'leader', 5000);
+    await until(async () => (await role(follower)) === 'leader', 15_000);
     const more = await follower.submit();
     await until(async () => {
       const all = await Promise.all([...ids, more].map((id) => follower.client.getClaim(id)));
