@@ -42,7 +42,7 @@ const SCENARIOS = process.env.INTAKE_SCENARIOS
  * own task id and signature: the verifier still recovers each signer and recomputes each input
  * commitment. Signed with libsecp256k1 so that preparing thousands of claims takes a second.
  */
-async function prepareClaims(model: Model, count: number): Promise<ClaimSubmission[]> {
+export async function prepareClaims(model: Model, count: number): Promise<ClaimSubmission[]> {
   const committer = await createTensorCommitter();
   const input = randomInput(model, 1);
   const inputCommitment = committer.commitTensor({ dtype: model.input.dtype, data: input });
@@ -70,7 +70,7 @@ async function prepareClaims(model: Model, count: number): Promise<ClaimSubmissi
 }
 
 /** CPU seconds (user + system, all threads) a process has used so far; null off Linux. */
-function cpuSeconds(pid: number | undefined): number | null {
+export function cpuSeconds(pid: number | undefined): number | null {
   const stat = `/proc/${pid}/stat`;
   if (pid === undefined || !existsSync(stat)) return null;
   const fields = readFileSync(stat, 'utf8').split(') ')[1].split(' ');
@@ -78,7 +78,7 @@ function cpuSeconds(pid: number | undefined): number | null {
 }
 
 /** POSTs a prepared JSON body over a keep-alive connection; resolves with the status. */
-function post(agent: Agent, port: number, body: string): Promise<number> {
+export function post(agent: Agent, port: number, body: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = request(
       {

@@ -16,7 +16,9 @@ import {
 } from '@verilay/chain';
 import { API_SCOPES, buildClaim, mintApiKey, VerifierProcess, WatcherProcess } from '@verilay/client';
 import { createTensorCommitter, toHex32 } from '@verilay/commitments';
-import { randomInput, randomModel, modelToJson } from '@verilay/inference';
+import { computeModelId, encodeModel, modelToJson, randomInput, randomModel } from '@verilay/inference';
+import { bullJobId, RedisReplayExecutor } from '@verilay/queue';
+import { InlineExecutor, type ReplayJob } from '@verilay/workers';
 import { claimDomain } from '@verilay/protocol';
 import { Queue } from 'bullmq';
 import IORedis from 'ioredis';
@@ -27,7 +29,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { decodeFunctionData } from 'viem';
+import { decodeFunctionData, toHex } from 'viem';
 import {
   CLI_ENTRY,
   eventually,
@@ -48,10 +50,10 @@ if (!pgUrl || !redisUrl)
 const { token: API_TOKEN, entry: API_KEYS } = mintApiKey('admin', API_SCOPES);
 
 /** A `verilay worker` process on the test's queue; a job it dies holding is taken again after ~2 s. */
-function startWorker(redis: string): ChildProcess & { logs: string } {
+function startWorker(redis: string, name: string): ChildProcess & { logs: string } {
   const child = spawn(
     process.execPath,
-    [CLI_ENTRY, 'worker', '--redis', redis, '--concurrency', '1', '--lock-ms', '2000'],
+    [CLI_ENTRY, 'worker', '--redis', redis, '--concurrency', '1', '--lock-ms', '2000', '--name', name],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   ) as ChildProcess & { logs: string };
   child.logs = '';
@@ -123,7 +125,7 @@ function startWorker(redis: string): ChildProcess & { logs: string } {
     const flush = new IORedis(redis);
     await flush.flushdb();
     flush.disconnect();
-    workers.push(startWorker(redis), startWorker(redis));
+    workers.push(startWorker(redis, 'w0'), startWorker(redis, 'w1'));
   }, 600_000);
 
   afterAll(async () => {
@@ -212,12 +214,30 @@ function startWorker(redis: string): ChildProcess & { logs: string } {
     const reader = createChainClients({ rpcUrl: anvil.rpcUrl, chainId: anvil.chainId }, devAccount(7));
     // The leader and a worker busy with a replay die mid-work.
     const replayQueue = new Queue('replay', { connection: { url: redis }, prefix: 'verilay' });
-    await eventually(
-      async () => ((await replayQueue.getActiveCount()) > 0 ? true : undefined),
+    // A worker is killed while it holds a job. A replay of a model no worker has seen takes over a
+    // second (its 8 MB are read from Redis, decoded and hashed), so the job is held when the kill
+    // comes; its name on the job says which worker holds it. Another takes the job and its result
+    // is the in-process executor's, bit for bit.
+    const heavy = randomModel({ seed: 77, kind: 'mlp', sizes: [2048, 2048, 2048, 10], argmax: true });
+    const heavyJob: ReplayJob = {
+      id: `heavy-${randomBytes(4).toString('hex')}`,
+      modelId: computeModelId(heavy),
+      modelBytes: toHex(encodeModel(heavy)),
+      input: [...randomInput(heavy, 1)],
+      salt: '0x0',
+    };
+    const producer = new RedisReplayExecutor({ url: redis });
+    const heavyResult = producer.execute(heavyJob);
+    const busy = await eventually(
+      async () => {
+        const job = await replayQueue.getJob(bullJobId(heavyJob.id));
+        return job && (await job.getState()) === 'active' && job.processedBy ? job : undefined;
+      },
       60_000,
       'a busy worker',
     );
-    workers[0].kill('SIGKILL');
+    const victim = busy.processedBy === 'w0' ? 0 : 1;
+    workers[victim].kill('SIGKILL');
     // The chain stops mining, so the leader's next batch is sent and left pending; then the leader
     // dies. Its successor must not post that batch again: it waits for the pending transaction and
     // adopts the batch once it is mined.
@@ -317,6 +337,15 @@ function startWorker(redis: string): ChildProcess & { logs: string } {
     expect(new Set(roots).size).toBe(roots.length);
     expect(roots.length).toBe(Number(onChain));
 
+    // The job the killed worker held was done by the other one.
+    await eventually(
+      async () => ((await replayQueue.getJobState(busy.id!)) === 'completed' ? true : undefined),
+      30_000,
+      "the killed worker's job done",
+    );
+    expect((await replayQueue.getJob(busy.id!))!.processedBy).toBe(`w${1 - victim}`);
+    expect(await heavyResult).toEqual(await new InlineExecutor().execute(heavyJob));
+    await producer.close();
     // Each replay job done once: every completed job id is unique, none failed.
     const completed = await replayQueue.getCompleted();
     const ids = completed.map((j) => j.id);

@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { hostname } from 'node:os';
 import { apiKeyMint } from './commands/api-key.command';
 import { claimSubmit } from './commands/claim-submit.command';
 import { runDemo } from './commands/demo.command';
@@ -265,6 +266,11 @@ Example:
       'a replay running longer is abandoned and its job failed (REPLAY_TIMEOUT), never retried',
       integer(100, 3_600_000),
       60_000,
+    )
+    .option(
+      '--name <name>',
+      "stored on every job it takes (a job's processedBy)",
+      `${hostname()}:${process.pid}`,
     )
     .option('--prefix <prefix>', 'key prefix of the queues', 'verilay')
     .option('--queue <name>', 'the queue', 'replay')

@@ -26,6 +26,8 @@ export interface ReplayWorkerOptions extends RedisQueueOptions {
   readonly lockDurationMs?: number;
   /** How often this worker looks for jobs whose worker died (default: the lock duration). */
   readonly stalledIntervalMs?: number;
+  /** Stored on every job it takes (BullMQ's processedBy): which worker runs or ran a job. */
+  readonly name?: string;
   /** One event per job, for logs and progress. */
   readonly onEvent?: (event: ReplayWorkerEvent) => void;
 }
@@ -59,6 +61,7 @@ export class ReplayWorker {
     this.worker = new Worker(queue, (job) => this.process(job), {
       connection: connectionOf(options.url),
       prefix,
+      name: options.name,
       concurrency: options.concurrency ?? 4 * options.executor.concurrency,
       lockDuration,
       stalledInterval: options.stalledIntervalMs ?? lockDuration,

@@ -13,6 +13,8 @@ export interface WorkerOptions {
   readonly failed?: boolean;
   readonly limit: number;
   readonly progressMs: number;
+  /** Stored on the jobs it takes (the CLI's default: host:pid). */
+  readonly name?: string;
 }
 
 /** The URL for a log line: no password. */
@@ -62,6 +64,7 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
     ...where,
     executor,
     lockDurationMs: opts.lockMs,
+    name: opts.name,
     stalledIntervalMs: Math.min(opts.lockMs, 30_000),
     onEvent,
   });
