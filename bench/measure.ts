@@ -13,3 +13,27 @@ export async function withPeakRss<T>(f: () => Promise<T>): Promise<[T, number]> 
     clearInterval(timer);
   }
 }
+
+/**
+ * A bench's command-line entry that needs a server: exits 2 with `hint` when `server` is unset,
+ * else prints the bench's table and exits 0 (1 on an error).
+ */
+export function runServerBench(
+  server: string | undefined,
+  hint: string,
+  bench: (server: string) => Promise<string>,
+): void {
+  if (!server) {
+    console.error(hint);
+    process.exit(2);
+  }
+  bench(server)
+    .then((table) => {
+      console.log(table);
+      process.exit(0);
+    })
+    .catch((e) => {
+      console.error(e);
+      process.exit(1);
+    });
+}

@@ -12,6 +12,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
+import { runServerBench } from './measure';
 
 const ROUNDS = 3;
 const CLI = join(__dirname, '../apps/cli/src/main.js');
@@ -135,19 +136,9 @@ export async function benchReplayQueue(url: string): Promise<string> {
   ].join('\n');
 }
 
-if (require.main === module) {
-  const url = process.env.VERILAY_REDIS_URL ?? process.env.VERILAY_TEST_REDIS_URL;
-  if (!url) {
-    console.error('needs VERILAY_REDIS_URL or VERILAY_TEST_REDIS_URL (bash scripts/services.sh start)');
-    process.exit(2);
-  }
-  benchReplayQueue(url)
-    .then((table) => {
-      console.log(table);
-      process.exit(0);
-    })
-    .catch((e) => {
-      console.error(e);
-      process.exit(1);
-    });
-}
+if (require.main === module)
+  runServerBench(
+    process.env.VERILAY_REDIS_URL ?? process.env.VERILAY_TEST_REDIS_URL,
+    'needs VERILAY_REDIS_URL or VERILAY_TEST_REDIS_URL (bash scripts/services.sh start)',
+    benchReplayQueue,
+  );

@@ -6,6 +6,7 @@ import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cpuSeconds, post, prepareClaims } from './claim-intake.bench';
+import { runServerBench } from './measure';
 
 /**
  * Durable intake of 1 and 2 verifier replicas on one Postgres database (issue 15): the same
@@ -85,19 +86,9 @@ export async function benchReplicaIntake(server: string): Promise<string> {
   return rows.join('\n');
 }
 
-if (require.main === module) {
-  const server = process.env.REPLICA_DATABASE_URL;
-  if (!server) {
-    console.error('REPLICA_DATABASE_URL: a Postgres server (bash scripts/services.sh start prints one)');
-    process.exit(2);
-  }
-  benchReplicaIntake(server)
-    .then((table) => {
-      console.log(table);
-      process.exit(0);
-    })
-    .catch((e) => {
-      console.error(e);
-      process.exit(1);
-    });
-}
+if (require.main === module)
+  runServerBench(
+    process.env.REPLICA_DATABASE_URL,
+    'REPLICA_DATABASE_URL: a Postgres server (bash scripts/services.sh start prints one)',
+    benchReplicaIntake,
+  );
