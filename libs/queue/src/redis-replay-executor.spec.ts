@@ -1,8 +1,9 @@
-import { Queue } from 'bullmq';
+import { Queue, QueueEvents } from 'bullmq';
 import { randomArchitecture, randomModel, type Model } from '@verilay/inference';
 import { CpuExecutor, InlineExecutor, ReplayRejectedError, type ReplayJob } from '@verilay/workers';
 import { CountingExecutor, dropQueue, freshQueue, jobOf } from './queue-test.spec-helper';
 import { RemoteReplayError } from './remote-replay.error';
+import { bullJobId, connectionOf } from './redis-queue-options';
 import { RedisReplayExecutor } from './redis-replay-executor';
 import { MalformedReplayJobError } from './replay-job-payload';
 import { ReplayWorker } from './replay-worker';
@@ -27,6 +28,12 @@ const mlp = randomModel({ seed: 7, kind: 'mlp', sizes: [12, 8, 3] });
     return w;
   };
 
+  const events = async () => {
+    const e = new QueueEvents(names.queue, { connection: connectionOf(url!), prefix: names.prefix });
+    open.push(e);
+    await e.waitUntilReady();
+    return e;
+  };
   const retire = (c: { close(): Promise<void> }) => open.splice(open.indexOf(c), 1)[0].close();
 
   beforeEach(() => {
@@ -140,6 +147,36 @@ const mlp = randomModel({ seed: 7, kind: 'mlp', sizes: [12, 8, 3] });
       // Submitted again, it fails the same way without running again.
       await expect(sut.execute(cases[2][0])).rejects.toThrow(ReplayRejectedError);
       expect(counting.calls).toHaveLength(2);
+    });
+
+    it('replays its own job when a Redis writer took its id first with another input (one it can predict)', async () => {
+      // The attack: the defender's ids are `dispute-<n>-<claim>` and the watcher's `<claim>:<input
+      // hash>`, both known in advance. A job planted under one with another input, replayed by an
+      // honest worker, was the producer's answer for good (kept by id): the defender read it as
+      // "the stored input changed" and never moved, until its clock ran out and the honest claim
+      // was slashed; the watcher read "bad data" every retry and never disputed the lie.
+      const counting = new CountingExecutor(inline);
+      worker(counting);
+      const job = jobOf('dispute-7-0xc1a1', mlp, 1);
+      const attacker = new Queue(names.queue, { connection: connectionOf(url!), prefix: names.prefix });
+      open.push(attacker);
+      const planted = await attacker.add('replay', jobOf(job.id, mlp, 2), { jobId: bullJobId(job.id) });
+      await planted.waitUntilFinished(await events());
+      const sut = producer();
+      const expected = await inline.execute(job);
+      await expect(sut.execute(job)).resolves.toEqual(expected);
+      // Answered for good: submitted again, the stored job is its own and runs no more.
+      await expect(producer().execute(job)).resolves.toEqual(expected);
+      expect(counting.calls).toHaveLength(2);
+      // The right input with bytes that are not the model's: a failure for good (REPLAY_REJECTED).
+      const other = jobOf('0xc1a1:5e3d', randomModel({ seed: 9, kind: 'mlp', sizes: [5, 4, 2] }), 3);
+      const rejected = await attacker.add(
+        'replay',
+        { ...other, modelBytes: '0xdeadbeef' },
+        { jobId: bullJobId(other.id) },
+      );
+      await rejected.waitUntilFinished(await events()).catch(() => undefined);
+      await expect(sut.execute(other)).resolves.toEqual(await inline.execute(other));
     });
 
     it('gives results bit-identical to the in-process executor on random models', async () => {

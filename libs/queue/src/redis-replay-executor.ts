@@ -1,7 +1,7 @@
 import { Queue, QueueEvents, type Job } from 'bullmq';
 import { ReplayExecutor, type ReplayJob, type ReplayResult } from '@verilay/workers';
 import { ModelUploads } from './model-store';
-import { errorOfFailure, isFinalFailure } from './remote-replay.error';
+import { errorOfFailure, isFinalFailure, RemoteReplayError } from './remote-replay.error';
 import type { QueuedReplayJob } from './replay-job-payload';
 import { bullJobId, connectionOf, queueNames, type RedisQueueOptions } from './redis-queue-options';
 
@@ -70,14 +70,7 @@ export class RedisReplayExecutor extends ReplayExecutor {
     // The model goes to Redis once, the job names it; bytes that are not the id's go with the job.
     const { modelBytes, ...named } = job;
     const payload: QueuedReplayJob = (await this.models.ensure(job.modelId, modelBytes)) ? named : job;
-    const added: Job = await this.queue.add('replay', payload, {
-      jobId: bullJobId(job.id),
-      attempts: this.attempts,
-      backoff: { type: 'exponential', delay: this.backoffMs },
-      removeOnComplete: { count: this.keepFinished },
-      removeOnFail: { count: this.keepFinished },
-      priority: this.priority,
-    });
+    const added = await this.addOwn(job, payload);
     // An id seen before: BullMQ added nothing (the job returned is not read back from Redis).
     if ((await added.getState()) === 'failed') {
       const stored = await this.queue.getJob(added.id!);
@@ -95,6 +88,32 @@ export class RedisReplayExecutor extends ReplayExecutor {
     }
   }
 
+  /**
+   * Adds the job under its id. A job already stored there must be this replay (any producer's):
+   * ids are predictable (`dispute-<n>-<claim>`, `<claim>:<input hash>`), and one taken first with
+   * another input or model bytes by anyone who can write to Redis would otherwise be this job's
+   * answer for good (the defender, blocked on an input that "changed", would let its clock run
+   * out). Such a job is removed, once it is no longer running, and this one added in its place.
+   */
+  private async addOwn(job: ReplayJob, payload: QueuedReplayJob): Promise<Job> {
+    for (let tries = 0; tries < 3; tries += 1) {
+      const added: Job = await this.queue.add('replay', payload, {
+        jobId: bullJobId(job.id),
+        attempts: this.attempts,
+        backoff: { type: 'exponential', delay: this.backoffMs },
+        removeOnComplete: { count: this.keepFinished },
+        removeOnFail: { count: this.keepFinished },
+        priority: this.priority,
+      });
+      const stored = await this.queue.getJob(added.id!);
+      if (!stored || isSameReplay(stored.data, job)) return added;
+      // A running job's lock keeps it from removal: it is let finish first.
+      if (await stored.isActive()) await stored.waitUntilFinished(this.events).catch(() => undefined);
+      await stored.remove().catch(() => undefined);
+    }
+    throw new RemoteReplayError(job.id, 'its job id is held by another replay');
+  }
+
   /** Jobs that failed for good, newest first, with the reason of their last attempt. */
   failed(limit = 100): Promise<FailedReplay[]> {
     return listFailed(this.queue, limit);
@@ -103,6 +122,25 @@ export class RedisReplayExecutor extends ReplayExecutor {
   async close(): Promise<void> {
     await Promise.all([this.queue.close(), this.events.close()]);
   }
+}
+
+/** Whether a stored payload is the replay `job` (its model by id, or with the same bytes). */
+function isSameReplay(data: unknown, job: ReplayJob): boolean {
+  const d = data as Partial<QueuedReplayJob> | undefined;
+  const salt = (hex: unknown) => {
+    try {
+      return BigInt(hex as string);
+    } catch {
+      return hex;
+    }
+  };
+  return (
+    d?.id === job.id &&
+    d.modelId?.toLowerCase() === job.modelId.toLowerCase() &&
+    (d.modelBytes === undefined || d.modelBytes.toLowerCase() === job.modelBytes.toLowerCase()) &&
+    salt(d.salt) === salt(job.salt) &&
+    JSON.stringify(d.input) === JSON.stringify(job.input)
+  );
 }
 
 /** The failed jobs of a queue (shared with `verilay worker --failed`). */
