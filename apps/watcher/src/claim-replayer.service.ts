@@ -54,7 +54,9 @@ export class ClaimReplayer implements OnApplicationShutdown {
   private readonly logger = new Logger(ClaimReplayer.name);
   private readonly verifier: VerifierClient;
   private readonly checks: ReplayQueue;
+  /** Replays on this machine: disputes, and the confirmation of a remote check that finds a lie. */
   private readonly disputes: ReplayQueue;
+  private readonly remoteChecks: boolean;
   /** Decoded models with the canonical bytes they were checked from (the replay jobs' copy). */
   private readonly models: ByteLru<LoadedModel>;
   /** Registry entries never change: a model once seen registered stays registered. */
@@ -66,16 +68,17 @@ export class ClaimReplayer implements OnApplicationShutdown {
     private readonly metrics: WatcherMetrics,
   ) {
     this.verifier = new VerifierClient(config.verifierUrl, 15_000);
-    // With VERILAY_REDIS_URL the replays go to `verilay worker` processes, disputes first (priority 0).
-    const executor = (threads: number, priority: number) =>
-      createReplayExecutor({
-        redisUrl: config.redisUrl,
-        threads,
-        jobTimeoutMs: config.replayTimeoutMs,
-        priority,
-      });
-    this.checks = new ReplayQueue(executor(config.threads, 1), { maxBytes: config.replayCacheBytes / 2 });
-    this.disputes = new ReplayQueue(executor(1, 0), { maxBytes: config.replayCacheBytes / 2 });
+    // With VERILAY_REDIS_URL the checks go to `verilay worker` processes. SAFETY: a worker, or
+    // anyone who writes to Redis, may answer anything; what a bond rides on is never theirs to
+    // say: dispute replays (each move follows one, next to an in-process proof that costs far
+    // more) run here, and a check that finds a claim wrong is replayed here before it counts.
+    this.remoteChecks = config.redisUrl !== undefined;
+    const executor = (threads: number, redisUrl?: string) =>
+      createReplayExecutor({ redisUrl, threads, jobTimeoutMs: config.replayTimeoutMs, priority: 1 });
+    this.checks = new ReplayQueue(executor(config.threads, config.redisUrl), {
+      maxBytes: config.replayCacheBytes / 2,
+    });
+    this.disputes = new ReplayQueue(executor(1), { maxBytes: config.replayCacheBytes / 2 });
     this.models = new ByteLru(config.modelCacheBytes);
   }
 
@@ -116,18 +119,22 @@ export class ClaimReplayer implements OnApplicationShutdown {
       salt = input.salt ? BigInt(input.salt) : 0n;
     }
     let result: ReplayResult;
+    const job = {
+      // Replays are cached by id: keyed by the input too, or a wrong input served once would be
+      // the claim's answer for good, however often the right one is served later (finding 6c).
+      id: `${claimId}:${createHash('sha256')
+        .update(JSON.stringify([data, salt.toString(16)]))
+        .digest('hex')}`,
+      modelId: claim.modelId,
+      modelBytes: `0x${loaded.bytes.toString('hex')}`,
+      input: data,
+      salt: `0x${salt.toString(16)}`,
+    } as const;
     try {
-      result = await (task ? this.disputes : this.checks).submit({
-        // Replays are cached by id: keyed by the input too, or a wrong input served once would be
-        // the claim's answer for good, however often the right one is served later (finding 6c).
-        id: `${claimId}:${createHash('sha256')
-          .update(JSON.stringify([data, salt.toString(16)]))
-          .digest('hex')}`,
-        modelId: claim.modelId,
-        modelBytes: `0x${loaded.bytes.toString('hex')}`,
-        input: data,
-        salt: `0x${salt.toString(16)}`,
-      });
+      result = await (task ? this.disputes : this.checks).submit(job);
+      // SAFETY: a remote "the claim is wrong" would cost a bond if it lied: our own replay decides.
+      if (!task && this.remoteChecks && result.outputCommitment !== claim.outputCommitment)
+        result = await this.disputes.submit(job);
     } catch (error) {
       if (error instanceof ReplayTimeoutError) return this.tooCostly(claimId, error.shortMessage);
       return { ok: false, verdict: 'bad-data', reason: `the served input does not run: ${String(error)}` };

@@ -15,6 +15,7 @@ import {
 } from '@verilay/chain';
 import { TraceTree } from '@verilay/commitments';
 import { encodeModel } from '@verilay/inference';
+import { createReplayExecutor } from '@verilay/queue';
 import { ReplayQueue } from '@verilay/workers';
 import { ClaimRepository, DisputeRepository, type DisputeEntity } from '@verilay/storage';
 import { ProverPool, releaseProverThreads } from '@verilay/zk';
@@ -54,6 +55,8 @@ export class DisputeDefender implements OnApplicationShutdown {
   private readonly provers: ProverPool;
   /** Disputes (and their step) already logged as waiting for a lazy step verifier. */
   private readonly waiting = new Set<string>();
+  /** With remote replays (VERILAY_REDIS_URL): a thread here, to confirm one against the claim. */
+  private readonly ownReplays?: ReplayQueue;
 
   constructor(
     private readonly chain: ChainContext,
@@ -70,11 +73,12 @@ export class DisputeDefender implements OnApplicationShutdown {
       cacheDir: config.zkCacheDir,
       checkKey: provingKeyCheck(chain.sequencer, chain.deployment),
     });
+    if (config.redisUrl) this.ownReplays = new ReplayQueue(createReplayExecutor({ threads: 1 }));
   }
 
   async onApplicationShutdown(): Promise<void> {
     await releaseProverThreads();
-    await this.replays.close();
+    await Promise.all([this.replays.close(), this.ownReplays?.close()]);
   }
 
   /** One move in every open dispute where it is our turn; a failing dispute does not stop the others. */
@@ -126,13 +130,26 @@ export class DisputeDefender implements OnApplicationShutdown {
     const data = JSON.parse(input.data) as number[];
     const salt = input.salt ? BigInt(input.salt) : 0n;
     // Replayed on the verifier's own worker threads (libs/workers), like a watcher does.
-    const task = await this.replays.submit({
+    const job = {
       id: `dispute-${row.disputeId}-${c.claimId}`,
       modelId: c.modelId as `0x${string}`,
       modelBytes: `0x${Buffer.from(encodeModel(model)).toString('hex')}`,
       input: data,
       salt: `0x${salt.toString(16)}`,
-    });
+    } as const;
+    // SAFETY: with VERILAY_REDIS_URL that replay is a worker's word (or anyone's who writes to
+    // Redis): one that disagrees with the claim would concede it, and one that fails (a failure
+    // stored for good under the job's id) would block the defence until the clock runs out; the
+    // honest operator would be slashed either way. Only our own replay may say so.
+    const own = this.ownReplays;
+    const remote = await this.replays
+      .submit(job)
+      .catch((error: unknown) => (own ? undefined : Promise.reject(error)));
+    const agrees =
+      remote?.inputCommitment === c.inputCommitment &&
+      remote.outputCommitment === c.outputCommitment &&
+      remote.traceRoot === c.traceRoot;
+    const task = own && !agrees ? await own.submit(job) : remote!;
     // Intake checked the input against its commitment, so a mismatch means the stored data changed.
     if (task.inputCommitment !== c.inputCommitment)
       throw new DefenceBlockedError('input-mismatch', 'the stored task input does not match the claim');
