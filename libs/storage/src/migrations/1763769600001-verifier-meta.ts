@@ -6,7 +6,8 @@ export class VerifierMeta1763769600001 implements MigrationInterface {
   name = 'VerifierMeta1763769600001';
 
   async up(q: QueryRunner): Promise<void> {
-    await ddl(q, 
+    await ddl(
+      q,
       `CREATE TABLE "verifier_meta" ("key" varchar(64) PRIMARY KEY NOT NULL, "value" text NOT NULL)`,
     );
   }

@@ -5,7 +5,9 @@ export class ProofJobs1763769600002 implements MigrationInterface {
   name = 'ProofJobs1763769600002';
 
   async up(q: QueryRunner): Promise<void> {
-    await ddl(q, `CREATE TABLE "proof_jobs" (
+    await ddl(
+      q,
+      `CREATE TABLE "proof_jobs" (
       "id" integer PRIMARY KEY AUTOINCREMENT NOT NULL,
       "claimId" varchar(66) NOT NULL REFERENCES "claims" ("claimId"),
       "status" varchar(16) NOT NULL,
@@ -13,7 +15,8 @@ export class ProofJobs1763769600002 implements MigrationInterface {
       "result" text,
       "error" text,
       "createdAt" integer NOT NULL,
-      "updatedAt" integer NOT NULL)`);
+      "updatedAt" integer NOT NULL)`,
+    );
     await ddl(q, `CREATE INDEX "idx_proof_jobs_status" ON "proof_jobs" ("status", "id")`);
     await ddl(q, `CREATE INDEX "idx_proof_jobs_claim" ON "proof_jobs" ("claimId")`);
   }

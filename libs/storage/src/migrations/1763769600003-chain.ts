@@ -9,7 +9,9 @@ export class Chain1763769600003 implements MigrationInterface {
     await ddl(q, `ALTER TABLE "batches" ADD COLUMN "chainIndex" integer`);
     await ddl(q, `ALTER TABLE "batches" ADD COLUMN "postTx" varchar(66)`);
     await ddl(q, `CREATE UNIQUE INDEX "idx_batches_chain_index" ON "batches" ("chainIndex")`);
-    await ddl(q, `CREATE TABLE "disputes" (
+    await ddl(
+      q,
+      `CREATE TABLE "disputes" (
       "disputeId" integer PRIMARY KEY NOT NULL,
       "claimId" varchar(66) NOT NULL REFERENCES "claims" ("claimId"),
       "challenger" varchar(42) NOT NULL,
@@ -17,7 +19,8 @@ export class Chain1763769600003 implements MigrationInterface {
       "challengerWon" boolean,
       "note" text,
       "openedAt" integer NOT NULL,
-      "updatedAt" integer NOT NULL)`);
+      "updatedAt" integer NOT NULL)`,
+    );
     await ddl(q, `CREATE INDEX "idx_disputes_status" ON "disputes" ("status")`);
   }
 
