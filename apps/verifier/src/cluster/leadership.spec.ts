@@ -100,6 +100,48 @@ async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
     expect(most).toBe(1);
   });
 
+  it('a leader paused (a long GC pause) while its session ended and another took the lock is no leader when it resumes', async () => {
+    const a = await replica('a');
+    await until(() => a.isLeader);
+    // Another replica's process: on a line from us, it ends a's session (a Postgres restart, a
+    // failover, or a network drop while a was paused) and takes the lock, printing when it got it.
+    const child = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const { Client } = require('pg');
+         process.stdin.once('data', async () => {
+           const c = new Client({ connectionString: process.argv[1] });
+           await c.connect();
+           await c.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'verilay-leadership a'");
+           for (;;) {
+             const { rows } = await c.query('SELECT pg_try_advisory_lock($1::bigint) AS got', [process.argv[2]]);
+             if (rows[0].got) break;
+           }
+           console.log(Date.now());
+           setInterval(() => {}, 1000);
+         });`,
+        url!,
+        key.toString(),
+      ],
+      { cwd: process.cwd(), stdio: ['pipe', 'pipe', 'inherit'] },
+    );
+    try {
+      const took = new Promise<number>((resolve) => child.stdout!.once('data', (d) => resolve(Number(d))));
+      await sleep(3 * POLL_MS);
+      child.stdin!.write('go\n');
+      // a's event loop stops (a GC pause, SIGSTOP): its sockets and timers wait, the kernel does not.
+      const pausedUntil = Date.now() + 1500;
+      while (Date.now() < pausedUntil);
+      // The first thing a resumed process runs is its due timers (a sequencer's pass), before any I/O.
+      const resumedAsLeader = a.isLeader;
+      expect(await took).toBeLessThan(pausedUntil);
+      expect(resumedAsLeader).toBe(false);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
   it('a leader process SIGKILLed frees the lock at once: a follower leads at its next poll', async () => {
     // A child process that holds the cluster's lock the way PostgresLeadership does, then dies.
     const child = spawn(

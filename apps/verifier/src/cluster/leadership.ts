@@ -84,6 +84,8 @@ export class PostgresLeadership extends Leadership {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private stopped = false;
+  /** When the last check that Postgres answered was sent (the session held the lock after it). */
+  private confirmedAt = 0;
 
   constructor(private readonly options: PostgresLeadershipOptions) {
     super();
@@ -91,7 +93,11 @@ export class PostgresLeadership extends Leadership {
   }
 
   get role(): Role {
-    return this.leader ? 'leader' : 'follower';
+    // INVARIANT: leadership is a lease from the last check Postgres answered (sent at
+    // `confirmedAt`): a process that was paused (a long GC pause, SIGSTOP) may have had its session
+    // ended meanwhile and the lock taken, and on resuming it runs its due timers (a batch
+    // transaction) before the socket's error is read. It leads again once a check answers.
+    return this.leader && Date.now() - this.confirmedAt < 2 * this.options.pollMs ? 'leader' : 'follower';
   }
 
   async start(): Promise<void> {
@@ -117,9 +123,11 @@ export class PostgresLeadership extends Leadership {
     if (this.stopped) return;
     try {
       const client = this.client ?? (await this.connect());
+      const sentAt = Date.now();
       if (this.leader) {
         // A session-level lock lives as long as its session: the same session answering holds it.
         await client.query('SELECT 1');
+        if (this.client === client) this.confirmedAt = sentAt;
         return;
       }
       const { rows } = await client.query<{ got: boolean }>(
@@ -127,6 +135,7 @@ export class PostgresLeadership extends Leadership {
         [this.options.key.toString()],
       );
       if (rows[0]?.got && !this.stopped) {
+        this.confirmedAt = sentAt;
         this.leader = true;
         this.logger.log({ msg: 'became the leader', replica: this.replicaId });
         this.changed('leader');
