@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
+import { createPublicClient, http } from 'viem';
 import { toHttp } from './api-exception.filter';
 
 const url = process.env.VERILAY_TEST_POSTGRES_URL;
@@ -29,7 +30,24 @@ describe('a database that cannot be reached answers 503 DATABASE_UNAVAILABLE, ne
     expect(toHttp(e)).toEqual([503, { error: expect.objectContaining({ code: 'DATABASE_UNAVAILABLE' }) }]);
   });
 
+  it('an unreachable chain RPC is no database outage (a socket error deep in its cause)', async () => {
+    const chain = createPublicClient({ transport: http('http://127.0.0.1:1', { retryCount: 0 }) });
+    const e = await failure(() => chain.getBlockNumber());
+    expect(toHttp(e)[1]).not.toMatchObject({ error: { code: 'DATABASE_UNAVAILABLE' } });
+  });
+
   (url ? describe : describe.skip)('real Postgres errors', () => {
+    it('a bug Postgres refuses as a protocol violation (08P01: a parameter too many) is 500', async () => {
+      const db = await new DataSource({ type: 'postgres', url, extra: { max: 1 } }).initialize();
+      try {
+        const e = await failure(() => db.query('SELECT $1::int AS one', [1, 2]));
+        expect(e).toMatchObject({ driverError: { code: '08P01' } });
+        expect(toHttp(e)[0]).toBe(500);
+      } finally {
+        await db.destroy();
+      }
+    });
+
     it('nothing listening (ECONNREFUSED through typeorm)', async () => {
       const closed = new URL(url!);
       closed.port = '1';
