@@ -12,7 +12,7 @@ const modelKey = (prefix: string, queue: string, modelId: string) =>
  * Models in Redis, once per model instead of once per job: a job names its model by id and the
  * workers read the bytes once (the MNIST MLP's 51 kB in every job cost more than its replay).
  * Only bytes that hash to their modelId are stored, so no producer can put a wrong model under a
- * right id by mistake; the replay checks the hash again (the store is only as trusted as Redis).
+ * right id by mistake; a worker checks the hash again before it keeps them (ModelReads).
  */
 export class ModelUploads {
   /** What this producer stored lately, by id: the same bytes again need no hash and no upload. */
@@ -62,9 +62,19 @@ export class ModelReads {
     const id = modelId.toLowerCase();
     const known = this.cache.get(id);
     if (known) return known;
-    const stored = await (await this.client()).get(modelKey(this.prefix, this.queue, id));
+    const client = await this.client();
+    const key = modelKey(this.prefix, this.queue, id);
+    const stored = await client.get(key);
     if (stored === null) return undefined;
-    const hex = `0x${Buffer.from(stored, 'base64').toString('hex')}` as const;
+    const bytes = Buffer.from(stored, 'base64');
+    // SAFETY: bytes that are not the id's (anyone who writes to Redis put them there) are dropped
+    // and read as missing: the producer stores the model again when the job is submitted again.
+    // Replayed, they would fail every job of the model for good (REPLAY_REJECTED, never retried).
+    if (modelIdOfBytes(bytes) !== id) {
+      await client.del(key);
+      return undefined;
+    }
+    const hex = `0x${bytes.toString('hex')}` as const;
     this.cache.set(id, hex, hex.length);
     return hex;
   }

@@ -108,6 +108,28 @@ const mlp = randomModel({ seed: 7, kind: 'mlp', sizes: [12, 8, 3] });
       await expect(sut.execute(jobOf('second', mlp, 2))).resolves.toMatchObject({ id: 'second' });
     });
 
+    it('drops model bytes a Redis writer put under a model id: stored again, not a failure for good', async () => {
+      // Fresh threads: an executor that decoded the model before knows it by id, bytes unread.
+      const model = randomModel({ seed: 21, kind: 'mlp', sizes: [7, 4, 2] });
+      const first = worker(new CpuExecutor({ threads: 1 }));
+      const sut = producer({ attempts: 2, backoffMs: 50 });
+      await sut.execute(jobOf('before', model, 1));
+      const probe = new Queue(names.queue, { connection: { url: names.url }, prefix: names.prefix });
+      open.push(probe);
+      const other = jobOf('', randomModel({ seed: 22, kind: 'mlp', sizes: [7, 4, 2] }));
+      await (
+        await probe.client
+      ).set(
+        `${names.prefix}:${names.queue}:model:${jobOf('', model).modelId}`,
+        Buffer.from(other.modelBytes.slice(2), 'hex').toString('base64'),
+      );
+      await retire(first);
+      worker(new CpuExecutor({ threads: 1 }));
+      const job = jobOf('after', model, 2);
+      await expect(sut.execute(job)).rejects.toThrow(/is not stored in Redis/);
+      await expect(sut.execute(job)).resolves.toEqual(await inline.execute(job));
+    }, 60_000);
+
     it('fails a malformed job at once with its reason, never retried, and lists it', async () => {
       // A fresh executor: one that decoded the model before knows it by id and never reads bytes again.
       const counting = new CountingExecutor(new InlineExecutor());
