@@ -28,7 +28,14 @@ export {
   type ChainClients,
   type ChainConnection,
 } from './chain-clients';
-export { ContractRevertError, decodeRevert, transact, type Mined, type TransactOptions } from './transact';
+export {
+  ContractRevertError,
+  decodeRevert,
+  NotSentError,
+  transact,
+  type Mined,
+  type TransactOptions,
+} from './transact';
 export { toSolidityProof, type SnarkjsGroth16Proof, type SolidityGroth16Proof } from './solidity-proof';
 export { defaultClaimsParameters, type ClaimsParameters, type VerilayDeployment } from './deployment';
 export { deployBytecode, deployContracts, type DeployedContracts } from './deploy-contracts';

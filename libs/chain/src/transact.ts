@@ -44,6 +44,21 @@ export interface TransactOptions {
   readonly value?: bigint;
   /** Gas limit; default: the estimate plus 25% (the Groth16 wrapper reverts on false, so estimates are sound). */
   readonly gas?: bigint;
+  /**
+   * The nonce to send with; default: the account's next. A caller that has seen this nonce free
+   * pins it, so that two senders of one key (a leader and a stale one) cannot both get mined.
+   */
+  readonly nonce?: number;
+  /** Asked right before signing; false: nothing is sent and NotSentError is thrown. */
+  readonly beforeSend?: () => boolean;
+}
+
+/** `beforeSend` said no: the transaction was not signed or sent. */
+export class NotSentError extends Error {
+  constructor(functionName: string) {
+    super(`${functionName} not sent: the caller withdrew before signing`);
+    this.name = 'NotSentError';
+  }
 }
 
 /**
@@ -75,7 +90,13 @@ export async function transact<
   } catch (error) {
     throw decodeRevert(call.functionName as string, error);
   }
-  const hash = await clients.wallet.writeContract({ ...request, chain: clients.chain, gas });
+  if (options.beforeSend && !options.beforeSend()) throw new NotSentError(call.functionName as string);
+  const hash = await clients.wallet.writeContract({
+    ...request,
+    chain: clients.chain,
+    gas,
+    ...(options.nonce === undefined ? {} : { nonce: options.nonce }),
+  });
   const receipt = await clients.public.waitForTransactionReceipt({ hash, pollingInterval: 50 });
   if (receipt.status !== 'success')
     throw new ContractRevertError(call.functionName as string, 'Reverted', [hash], undefined);

@@ -8,6 +8,7 @@ import {
 import {
   ContractRevertError,
   finalizeBatch,
+  NotSentError,
   postBatch,
   readClaimStatus,
   readDispute,
@@ -142,11 +143,19 @@ export class ChainSequencerService implements OnApplicationBootstrap, BeforeAppl
     // INVARIANT: a batch is posted once: it is looked for on chain first (above), and only the
     // leader, asked right before the transaction, sends it (docs/scale-out.md).
     if (!this.acting) return;
-    const posted = await postBatch(sequencer, deployment, {
-      root: batch.root as `0x${string}`,
-      count: batch.count,
-      dataHash: batch.root as `0x${string}`,
+    // The nonce seen free above is pinned, and leadership asked again right before signing: a
+    // stale leader (paused inside this call, then resumed) and its successor cannot both have a
+    // batch mined with it (docs/scale-out.md).
+    const posted = await postBatch(
+      sequencer,
+      deployment,
+      { root: batch.root as `0x${string}`, count: batch.count, dataHash: batch.root as `0x${string}` },
+      { nonce: mined, beforeSend: () => this.acting },
+    ).catch((e: unknown) => {
+      if (e instanceof NotSentError) return undefined;
+      throw e;
     });
+    if (!posted) return;
     await this.claims.markBatchOnChain(
       batch.id,
       Number(posted.batchIndex),
