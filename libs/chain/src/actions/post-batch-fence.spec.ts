@@ -23,12 +23,18 @@ describe('postBatch with a pinned nonce', () => {
   }, 60_000);
   afterAll(() => anvil?.stop());
 
-  it('of two batches sent with one nonce, one is mined; the other never is', async () => {
+  /** Fresh contracts, and dev account `index` bonded as a sequencer on them. */
+  async function bondedSequencer(index: number) {
     const connection = { rpcUrl: anvil.rpcUrl, chainId: anvil.chainId };
     const deployer = createChainClients(connection, devAccount(0));
     const deployment = await deployContracts(deployer, defaultClaimsParameters(devAccount(0).address));
-    const sequencer = createChainClients(connection, devAccount(1));
+    const sequencer = createChainClients(connection, devAccount(index));
     await depositBond(sequencer, deployment, 10n ** 18n);
+    return { deployment, sequencer };
+  }
+
+  it('of two batches sent with one nonce, one is mined; the other never is', async () => {
+    const { deployment, sequencer } = await bondedSequencer(1);
     // Two leaders of one key (the same clients: the same account), each with the nonce it saw free.
     const nonce = await sequencer.public.getTransactionCount({
       address: sequencer.account.address,
@@ -67,11 +73,7 @@ describe('postBatch with a pinned nonce', () => {
   }, 60_000);
 
   it('sends nothing when beforeSend says no', async () => {
-    const connection = { rpcUrl: anvil.rpcUrl, chainId: anvil.chainId };
-    const deployer = createChainClients(connection, devAccount(0));
-    const deployment = await deployContracts(deployer, defaultClaimsParameters(devAccount(0).address));
-    const sequencer = createChainClients(connection, devAccount(2));
-    await depositBond(sequencer, deployment, 10n ** 18n);
+    const { deployment, sequencer } = await bondedSequencer(2);
     const before = await sequencer.public.getTransactionCount({ address: sequencer.account.address });
     await expect(
       postBatch(
