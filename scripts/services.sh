@@ -44,7 +44,8 @@ case "$cmd" in
     echo "export VERILAY_TEST_REDIS_URL=redis://127.0.0.1:$redis_port"
     ;;
   stop)
-    redis-cli -p "$redis_port" shutdown nosave >/dev/null 2>&1 || true
+    # Only the servers this directory started (a server found running on the port is left alone).
+    if [ -f "$dir/redis/redis.pid" ]; then kill "$(cat "$dir/redis/redis.pid")" 2>/dev/null || true; fi
     [ -f "$dir/pg/PG_VERSION" ] && as_pg "$pg_bin/pg_ctl" -D "$dir/pg" -m fast stop >/dev/null 2>&1 || true
     ;;
   *)
