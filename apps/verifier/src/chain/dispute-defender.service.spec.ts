@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { readDispute, revealMidpoint } from '@verilay/chain';
 import { computeModelId, encodeModel, randomInput, randomModel } from '@verilay/inference';
 import type { ClaimRepository, DisputeRepository } from '@verilay/storage';
@@ -50,6 +51,7 @@ describe(DisputeDefender.name, () => {
   let truth: ReplayResult;
 
   beforeAll(async () => {
+    Logger.overrideLogger(false);
     truth = await inline.execute({
       id: 'truth',
       modelId: computeModelId(model),
