@@ -17,7 +17,8 @@ import {
 import { API_SCOPES, buildClaim, mintApiKey, VerifierProcess, WatcherProcess } from '@verilay/client';
 import { createTensorCommitter, toHex32 } from '@verilay/commitments';
 import { computeModelId, encodeModel, modelToJson, randomInput, randomModel } from '@verilay/inference';
-import { bullJobId, RedisReplayExecutor } from '@verilay/queue';
+import { bullJobId, RedisReplayExecutor, testRedisUrl } from '@verilay/queue';
+import { testPostgresUrl } from '@verilay/storage';
 import { InlineExecutor, type ReplayJob } from '@verilay/workers';
 import { claimDomain } from '@verilay/protocol';
 import { Queue } from 'bullmq';
@@ -40,12 +41,8 @@ import {
   watcherEnv,
 } from './support/e2e';
 
-const pgUrl = process.env.VERILAY_TEST_POSTGRES_URL;
-const redisUrl = process.env.VERILAY_TEST_REDIS_URL;
-if ((!pgUrl || !redisUrl) && process.env.VERILAY_REQUIRE_SERVERS === '1')
-  throw new Error('VERILAY_REQUIRE_SERVERS=1 but no Postgres or Redis URL (bash scripts/services.sh start)');
-if (!pgUrl || !redisUrl)
-  console.log('scale-out e2e skipped: no Postgres/Redis (bash scripts/services.sh start)');
+const pgUrl = testPostgresUrl();
+const redisUrl = testRedisUrl();
 
 const { token: API_TOKEN, entry: API_KEYS } = mintApiKey('admin', API_SCOPES);
 
@@ -75,6 +72,14 @@ function startWorker(redis: string, name: string): ChildProcess & { logs: string
   const workers: (ChildProcess & { logs: string })[] = [];
   let watcher: WatcherProcess | undefined;
   let admin: Client;
+
+  /** A raw JSON-RPC call to the test's anvil (its evm_* and txpool_* methods). */
+  const rpc = (method: string, params: unknown[]) =>
+    fetch(anvil.rpcUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+    });
 
   const replicaEnv = (name: string): Record<string, string> => ({
     VERIFIER_DATABASE_URL: `${pgUrl!.replace(/\/[^/]*$/, '')}/${database}`,
@@ -130,11 +135,7 @@ function startWorker(redis: string, name: string): ChildProcess & { logs: string
 
   afterAll(async () => {
     // Mining back on (a failed test may leave it off, and replicas would wait on their receipts).
-    await fetch(anvil.rpcUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'evm_setIntervalMining', params: [1] }),
-    }).catch(() => undefined);
+    if (anvil) await rpc('evm_setIntervalMining', [1]).catch(() => undefined);
     await watcher?.stop();
     for (const r of replicas) await r?.stop();
     for (const w of workers) w.kill('SIGKILL');
@@ -241,12 +242,6 @@ function startWorker(redis: string, name: string): ChildProcess & { logs: string
     // The chain stops mining, so the leader's next batch is sent and left pending; then the leader
     // dies. Its successor must not post that batch again: it waits for the pending transaction and
     // adopts the batch once it is mined.
-    const rpc = (method: string, params: unknown[]) =>
-      fetch(anvil.rpcUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
-      });
     const sequencer = devAccount(1).address;
     const pending = async () =>
       (await reader.public.getTransactionCount({ address: sequencer, blockTag: 'pending' })) -

@@ -1,18 +1,10 @@
 import type { VerilayEvent } from '@verilay/client';
-import { verifierDataSourceOptions } from '@verilay/storage';
+import { testPostgresUrl, verifierDataSourceOptions } from '@verilay/storage';
 import { DataSource } from 'typeorm';
 import { OTHER_OPERATOR, startTestVerifier, type TestVerifier } from './test-verifier.spec-helper';
 import { until } from './webhooks/webhook-receiver.spec-helper';
 
-const url = process.env.VERILAY_TEST_POSTGRES_URL;
-if (!url && process.env.VERILAY_REQUIRE_SERVERS === '1')
-  throw new Error(
-    'VERILAY_REQUIRE_SERVERS=1 but VERILAY_TEST_POSTGRES_URL is unset (bash scripts/services.sh start)',
-  );
-if (!url)
-  console.log(
-    'verifier-on-postgres skipped: VERILAY_TEST_POSTGRES_URL is unset (bash scripts/services.sh start)',
-  );
+const url = testPostgresUrl();
 
 /** The whole HTTP app on Postgres (VERIFIER_DATABASE_URL): intake, batches, windows, events. */
 (url ? describe : describe.skip)('the verifier app on Postgres', () => {

@@ -19,7 +19,7 @@ export {
   checkPostgresUrl,
 } from './data-source-options';
 export { openDataSource } from './open-data-source';
-export { createPostgresDatabase, type PostgresDatabase } from './postgres-database';
+export { createPostgresDatabase, testPostgresUrl, type PostgresDatabase } from './postgres-database';
 export { MetaRepository } from './meta.repository';
 export { ProofJobEntity, type ProofJobStatus, type ProofVerdict } from './proof-job.entity';
 export { ProofJobRepository } from './proof-job.repository';

@@ -28,3 +28,22 @@ export async function createPostgresDatabase(
   url.pathname = `/${name}`;
   return { url: url.toString(), drop: () => onServer(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
 }
+
+/**
+ * The Postgres server the specs use (VERILAY_TEST_POSTGRES_URL: `bash scripts/services.sh start`
+ * prints it), or undefined: its specs are then skipped with a line saying so, unless
+ * VERILAY_REQUIRE_SERVERS=1 (CI), where a missing server is a failure. (libs/queue's
+ * testRedisUrl is its Redis twin.)
+ */
+export function testPostgresUrl(): string | undefined {
+  const url = process.env.VERILAY_TEST_POSTGRES_URL;
+  if (url) return url;
+  if (process.env.VERILAY_REQUIRE_SERVERS === '1')
+    throw new Error(
+      'VERILAY_TEST_POSTGRES_URL is unset and VERILAY_REQUIRE_SERVERS=1 (bash scripts/services.sh start)',
+    );
+  console.warn(
+    'Postgres specs skipped: VERILAY_TEST_POSTGRES_URL is unset (bash scripts/services.sh start prints it)',
+  );
+  return undefined;
+}

@@ -3,14 +3,9 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { PostgresLeadership, type Role } from './leadership';
+import { testPostgresUrl } from '@verilay/storage';
 
-const url = process.env.VERILAY_TEST_POSTGRES_URL;
-if (!url && process.env.VERILAY_REQUIRE_SERVERS === '1')
-  throw new Error(
-    'VERILAY_REQUIRE_SERVERS=1 but VERILAY_TEST_POSTGRES_URL is unset (bash scripts/services.sh start)',
-  );
-if (!url)
-  console.log('leadership specs skipped: no Postgres (bash scripts/services.sh start, then export its URL)');
+const url = testPostgresUrl();
 
 const POLL_MS = 200;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,13 +1,9 @@
 import type { ClaimView } from '@verilay/client';
 import { startTestVerifier, type TestVerifier } from '../test-verifier.spec-helper';
 import { until } from '../webhooks/webhook-receiver.spec-helper';
+import { testPostgresUrl } from '@verilay/storage';
 
-const url = process.env.VERILAY_TEST_POSTGRES_URL;
-if (!url && process.env.VERILAY_REQUIRE_SERVERS === '1')
-  throw new Error(
-    'VERILAY_REQUIRE_SERVERS=1 but VERILAY_TEST_POSTGRES_URL is unset (bash scripts/services.sh start)',
-  );
-if (!url) console.log('replica specs skipped: no Postgres (bash scripts/services.sh start)');
+const url = testPostgresUrl();
 
 const ENV = {
   VERIFIER_CHALLENGE_WINDOW_MS: '1000',

@@ -1,13 +1,10 @@
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { createPublicClient, http } from 'viem';
+import { testPostgresUrl } from '@verilay/storage';
 import { toHttp } from './api-exception.filter';
 
-const url = process.env.VERILAY_TEST_POSTGRES_URL;
-if (!url && process.env.VERILAY_REQUIRE_SERVERS === '1')
-  throw new Error(
-    'VERILAY_REQUIRE_SERVERS=1 but VERILAY_TEST_POSTGRES_URL is unset (bash scripts/services.sh start)',
-  );
+const url = testPostgresUrl();
 
 /** The error a call gives (it must fail). */
 async function failure(work: () => Promise<unknown>): Promise<unknown> {
