@@ -16,6 +16,8 @@ export abstract class Leadership implements OnApplicationShutdown {
   abstract get role(): Role;
   /** How leadership is decided, for /health. */
   abstract readonly mechanism: string;
+  /** Whether other replicas may take work (claims, proof requests) this one must act on. */
+  abstract readonly replicated: boolean;
   abstract start(): Promise<void>;
   abstract stop(): Promise<void>;
 
@@ -42,6 +44,7 @@ export abstract class Leadership implements OnApplicationShutdown {
 /** The embedded set-up (a sqlite file belongs to one process): always the leader. */
 export class SoleLeadership extends Leadership {
   readonly mechanism = 'sole replica';
+  readonly replicated = false;
   constructor(readonly replicaId: string) {
     super();
   }
@@ -77,6 +80,7 @@ export interface PostgresLeadershipOptions {
  */
 export class PostgresLeadership extends Leadership {
   readonly mechanism = 'postgres advisory lock';
+  readonly replicated = true;
   readonly replicaId: string;
   private readonly logger = new Logger('Leadership');
   private client?: Client;

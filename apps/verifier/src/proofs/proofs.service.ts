@@ -72,7 +72,8 @@ export class ProofsService
       if (role === 'leader') void this.resume();
     });
     if (this.leadership.isLeader) await this.resume();
-    this.timer = setInterval(() => this.kick(), this.config.batchIntervalMs);
+    // A sole replica is kicked by its own requests; a replica's leader looks for the others'.
+    if (this.leadership.replicated) this.timer = setInterval(() => this.kick(), this.config.batchIntervalMs);
   }
 
   private async resume(): Promise<void> {
