@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # verilay's native core (native/, Rust + napi-rs). Usage: scripts/native.sh build|check|test
-#   build: native/verilay.node, release (`npm run build` runs it first)
+#   build: native/verilay.node, release (`npm run build` runs it first); VERILAY_GPU=off builds it
+#          without the GPU executor
 #   check: cargo fmt --check and clippy -D warnings (`npm run check`)
 #   test:  the pure crates' own tests (`npm test`)
 # Without a Rust toolchain each step says so and succeeds: verilay then uses its JavaScript paths
@@ -23,7 +24,10 @@ fi
 manifest=(--manifest-path native/Cargo.toml)
 case "$step" in
   build)
-    "$cargo" build --release --locked --quiet "${manifest[@]}" -p verilay-node
+    # The GPU executor (wgpu, native/crates/gpu) is in by default; VERILAY_GPU=off leaves it out.
+    features=()
+    [ "${VERILAY_GPU:-on}" = off ] && features=(--no-default-features)
+    "$cargo" build --release --locked --quiet "${manifest[@]}" -p verilay-node "${features[@]}"
     case "$(uname -s)" in
       Darwin) lib=libverilay_node.dylib ;;
       *) lib=libverilay_node.so ;;

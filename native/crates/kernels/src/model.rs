@@ -145,6 +145,14 @@ impl Model {
     pub fn dtypes(&self) -> &[DType] {
         &self.dtypes
     }
+    /// The checked layers, in order (another executor, e.g. the GPU's, runs them itself).
+    pub fn layers(&self) -> &[Layer] {
+        &self.layers
+    }
+    /// For layer i, the trace tensor it reads from its slot (load and the binary ops), else None.
+    pub fn operands(&self) -> &[Option<usize>] {
+        &self.operands
+    }
     /// states[i] (i = 0..=L): the live slots before layer i as (slot, trace index), ascending by
     /// slot; libs/inference's `model.states`. A store's slot holds the trace tensor it read.
     pub fn states(&self) -> &[Vec<LiveSlot>] {

@@ -6,6 +6,7 @@
 use napi::bindgen_prelude::{Buffer, Either, Float64Array, Int16Array, Int32Array, Int8Array};
 use napi::{Env, JsTypedArray, TypedArrayType};
 use rayon::prelude::*;
+use std::sync::Arc;
 use verilay_kernels::{
     ChannelRequant, DType, Format, Input, KernelError, Layer, Model, PolyGate, Requant, Requantization,
 };
@@ -76,7 +77,7 @@ pub struct NativeModelSpec {
     pub layers: Vec<NativeLayerSpec>,
 }
 
-fn map_error(error: KernelError) -> napi::Error {
+pub(crate) fn map_error(error: KernelError) -> napi::Error {
     let code = match error {
         KernelError::Model { .. } => "KERNEL_MODEL",
         KernelError::InputLength { .. } | KernelError::InputValue { .. } | KernelError::InputRange { .. } => {
@@ -303,13 +304,16 @@ fn format_of(name: Option<&str>) -> napi::Result<Format> {
 /// A checked model held in Rust; `run` returns the execution trace (input first).
 #[napi]
 pub struct NativeModel {
-    model: Model,
+    pub(crate) model: Arc<Model>,
 }
 
 /// The trace as JS Int32Arrays in V8's own memory (one copy). napi-rs' `Int32Array` would lend
 /// V8 the Rust buffers as external memory that V8 does not count, so a loop of runs on a large
 /// model (hundreds of MB a trace) never triggered a collection and grew until the OOM killer came.
-fn trace(env: &Env, result: Result<Vec<Vec<i32>>, KernelError>) -> napi::Result<Vec<JsTypedArray>> {
+pub(crate) fn trace(
+    env: &Env,
+    result: Result<Vec<Vec<i32>>, KernelError>,
+) -> napi::Result<Vec<JsTypedArray>> {
     result
         .map_err(map_error)?
         .into_iter()
@@ -399,7 +403,7 @@ impl NativeModel {
             let layers =
                 spec.layers.iter().enumerate().map(|(i, l)| layer(i, l)).collect::<napi::Result<_>>()?;
             let input = Input { shape, dtype: input_dtype, range };
-            Ok(Self { model: Model::build(format, input, layers).map_err(map_error)? })
+            Ok(Self { model: Arc::new(Model::build(format, input, layers).map_err(map_error)?) })
         })
     }
 
@@ -433,32 +437,44 @@ impl NativeModel {
     #[napi]
     pub fn execute(&self, input: Int32Array, salt: Option<Buffer>) -> napi::Result<NativeExecution> {
         guard(|| {
-            let salt = match salt {
-                Some(bytes) => field_element("salt", &bytes)?,
-                None => Fr::from(0u64),
-            };
-            let mut trace = self.model.run(&input).map_err(map_error)?;
-            let commitments = commit_trace(&trace, self.model.dtypes(), &self.model.copies(), salt)?;
-            // h_i: c_i alone, or with the commitments of the trace tensors its live slots hold.
-            let states = self
-                .model
-                .states()
-                .iter()
-                .zip(&commitments)
-                .map(|(live, c)| {
-                    let slots: Vec<Fr> = live.iter().map(|(_, j)| commitments[*j]).collect();
-                    state_commitment(*c, &slots).map_err(commit_error)
-                })
-                .collect::<napi::Result<Vec<_>>>()?;
-            let bytes: Vec<[u8; 32]> = states.iter().map(|h| fr_to_be_bytes(*h)).collect();
-            let root =
-                trace_root(&bytes).ok_or_else(|| coded("KERNEL_MODEL", "a model has at least one layer"))?;
-            Ok(NativeExecution {
-                output: Int32Array::new(trace.pop().expect("a trace holds the input")),
-                trace_commitments: states.into_iter().map(fr_to_hex32).collect(),
-                trace_root: format!("0x{}", root.iter().map(|b| format!("{b:02x}")).collect::<String>()),
-                tensor_commitments: commitments.into_iter().map(fr_to_hex32).collect(),
-            })
+            let salt = salt_of(salt)?;
+            let trace = self.model.run(&input).map_err(map_error)?;
+            commit_execution(&self.model, trace, salt)
         })
     }
+}
+
+/// A salt given as 32 big-endian bytes (none: 0).
+pub(crate) fn salt_of(salt: Option<Buffer>) -> napi::Result<Fr> {
+    match salt {
+        Some(bytes) => field_element("salt", &bytes),
+        None => Ok(Fr::from(0u64)),
+    }
+}
+
+/// A trace's commitments and output (what `execute` returns), whichever executor ran it.
+pub(crate) fn commit_execution(
+    model: &Model,
+    mut trace: Vec<Vec<i32>>,
+    salt: Fr,
+) -> napi::Result<NativeExecution> {
+    let commitments = commit_trace(&trace, model.dtypes(), &model.copies(), salt)?;
+    // h_i: c_i alone, or with the commitments of the trace tensors its live slots hold.
+    let states = model
+        .states()
+        .iter()
+        .zip(&commitments)
+        .map(|(live, c)| {
+            let slots: Vec<Fr> = live.iter().map(|(_, j)| commitments[*j]).collect();
+            state_commitment(*c, &slots).map_err(commit_error)
+        })
+        .collect::<napi::Result<Vec<_>>>()?;
+    let bytes: Vec<[u8; 32]> = states.iter().map(|h| fr_to_be_bytes(*h)).collect();
+    let root = trace_root(&bytes).ok_or_else(|| coded("KERNEL_MODEL", "a model has at least one layer"))?;
+    Ok(NativeExecution {
+        output: Int32Array::new(trace.pop().expect("a trace holds the input")),
+        trace_commitments: states.into_iter().map(fr_to_hex32).collect(),
+        trace_root: format!("0x{}", root.iter().map(|b| format!("{b:02x}")).collect::<String>()),
+        tensor_commitments: commitments.into_iter().map(fr_to_hex32).collect(),
+    })
 }

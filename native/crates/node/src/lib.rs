@@ -9,6 +9,8 @@ extern crate napi_derive;
 
 mod ceremony;
 mod error;
+#[cfg(feature = "gpu")]
+mod gpu;
 mod kernels;
 mod poseidon;
 mod prover;
