@@ -1,4 +1,11 @@
-import { mapNativeError, NativeError, nativeAddon, type NativeAddon } from '@verilay/native';
+import {
+  mapNativeError,
+  NativeError,
+  nativeAddon,
+  type NativeAddon,
+  type NativeGpuHandle,
+  type NativeGpuModelHandle,
+} from '@verilay/native';
 import { types } from 'node:util';
 import { InvalidInputError, InvalidModelError } from './errors';
 import type { Model } from './model';
@@ -139,6 +146,14 @@ export class NativeModelRunner extends ModelRunner {
       traceRoot: result.traceRoot,
       tensorCommitments: result.tensorCommitments,
     };
+  }
+
+  /**
+   * Uploads this model's weights to a GPU (the handle stays private: only the addon reads it).
+   * Throws the addon's errors unmapped (GPU_UNSUPPORTED: run this model on the CPU).
+   */
+  loadOnGpu(gpu: NativeGpuHandle): NativeGpuModelHandle {
+    return gpu.load(this.handle);
   }
 
   /** A native call on the input, with the reference runtime's errors for a bad input. */

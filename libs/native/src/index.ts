@@ -1,4 +1,13 @@
 export type { NativeAddon } from './addon';
+export type {
+  GpuAddon,
+  NativeGpuBackends,
+  NativeGpuHandle,
+  NativeGpuInfo,
+  NativeGpuLimits,
+  NativeGpuModelHandle,
+  NativeGpuOptions,
+} from './gpu-addon';
 export {
   callNative,
   callNativeAsync,
