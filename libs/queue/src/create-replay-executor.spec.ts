@@ -1,5 +1,6 @@
 import { Queue } from 'bullmq';
-import { CpuExecutor, InlineExecutor } from '@verilay/workers';
+import { CpuExecutor, GpuUnavailableError, InlineExecutor } from '@verilay/workers';
+import { resetNativeForTest } from '@verilay/native';
 import { randomModel } from '@verilay/inference';
 import { createReplayExecutor } from './create-replay-executor';
 import { CountingExecutor, dropQueue, freshQueue, jobOf } from './queue-test.spec-helper';
@@ -16,6 +17,22 @@ describe(createReplayExecutor.name, () => {
     await sut.close();
   });
 
+  it('takes VERILAY_EXECUTOR in-process: cpu threads, and a clear boot error for gpu without a GPU', async () => {
+    const sut = createReplayExecutor({ threads: 1, executor: 'cpu' });
+    expect(sut.describe()).toMatchObject({ kind: 'cpu', lost: false });
+    await sut.close();
+    const native = process.env.VERILAY_NATIVE;
+    process.env.VERILAY_NATIVE = 'off';
+    resetNativeForTest();
+    try {
+      expect(() => createReplayExecutor({ threads: 1, executor: 'gpu' })).toThrow(GpuUnavailableError);
+    } finally {
+      if (native === undefined) delete process.env.VERILAY_NATIVE;
+      else process.env.VERILAY_NATIVE = native;
+      resetNativeForTest();
+    }
+  });
+
   (url ? it : it.skip)(
     'with a Redis URL, sends jobs to the workers, priority 0 before priority 1',
     async () => {
@@ -24,6 +41,8 @@ describe(createReplayExecutor.name, () => {
       const disputes = createReplayExecutor({ redisUrl: url, threads: 1 }) as RedisReplayExecutor;
       expect(checks).toBeInstanceOf(RedisReplayExecutor);
       expect(checks.concurrency).toBe(2);
+      // The replays run on the workers (their own --executor), whatever this side's VERILAY_EXECUTOR.
+      expect(checks.describe().kind).toBe('remote');
       await Promise.all([checks.close(), disputes.close()]);
       // The same on a test queue: jobs queued while no worker runs, then taken one at a time.
       const low = new RedisReplayExecutor({ ...names, priority: 1 });

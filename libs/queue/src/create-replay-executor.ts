@@ -1,4 +1,4 @@
-import { CpuExecutor, type ReplayExecutor } from '@verilay/workers';
+import { createLocalExecutor, type ExecutorKind, type ReplayExecutor } from '@verilay/workers';
 import { RedisReplayExecutor } from './redis-replay-executor';
 
 export interface ReplayExecutorChoice {
@@ -13,9 +13,16 @@ export interface ReplayExecutorChoice {
    * watcher's dispute replays go before its batch checks, as their own thread does in-process.
    */
   readonly priority?: number;
+  /** In-process: VERILAY_EXECUTOR (default cpu; see createLocalExecutor). Through Redis: the workers' own. */
+  readonly executor?: ExecutorKind;
+  /** In-process, on a GPU: the largest batch of one model's jobs. */
+  readonly maxBatch?: number;
 }
 
-/** The replay executor of an app: remote workers when VERILAY_REDIS_URL is set, its own threads otherwise. */
+/**
+ * The replay executor of an app: remote workers when VERILAY_REDIS_URL is set, else its own GPU or
+ * CPU threads as VERILAY_EXECUTOR says (throws GpuUnavailableError for `gpu` without an adapter).
+ */
 export function createReplayExecutor(choice: ReplayExecutorChoice): ReplayExecutor {
   if (choice.redisUrl)
     return new RedisReplayExecutor({
@@ -23,5 +30,10 @@ export function createReplayExecutor(choice: ReplayExecutorChoice): ReplayExecut
       concurrency: choice.threads,
       priority: choice.priority,
     });
-  return new CpuExecutor({ threads: choice.threads, jobTimeoutMs: choice.jobTimeoutMs });
+  return createLocalExecutor({
+    kind: choice.executor,
+    threads: choice.threads,
+    jobTimeoutMs: choice.jobTimeoutMs,
+    maxBatch: choice.maxBatch,
+  });
 }

@@ -1,5 +1,10 @@
 import { Queue, QueueEvents, type Job } from 'bullmq';
-import { ReplayExecutor, type ReplayJob, type ReplayResult } from '@verilay/workers';
+import {
+  ReplayExecutor,
+  type ExecutorDescription,
+  type ReplayJob,
+  type ReplayResult,
+} from '@verilay/workers';
 import { ModelUploads } from './model-store';
 import { errorOfFailure, isFinalFailure, RemoteReplayError } from './remote-replay.error';
 import type { QueuedReplayJob } from './replay-job-payload';
@@ -62,6 +67,11 @@ export class RedisReplayExecutor extends ReplayExecutor {
     this.keepFinished = options.keepFinished ?? 10_000;
     this.priority = options.priority || undefined;
     this.models = new ModelUploads(() => this.queue.client, prefix, queue);
+  }
+
+  /** The replays run in `verilay worker` processes: each says its own executor. */
+  override describe(): ExecutorDescription {
+    return { ...super.describe(), kind: 'remote' };
   }
 
   async execute(job: ReplayJob): Promise<ReplayResult> {

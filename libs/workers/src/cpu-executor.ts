@@ -3,15 +3,10 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { ReplayExecutor } from './replay-executor';
+import { ReplayExecutor, type ExecutorDescription } from './replay-executor';
+import { enqueue, type Queued } from './queued';
 import type { ReplayJob, ReplayResult } from './replay-job';
 import { ReplayRejectedError } from './replay-rejected.error';
-
-interface Queued {
-  job: ReplayJob;
-  resolve(r: ReplayResult): void;
-  reject(e: Error): void;
-}
 
 interface Slot {
   worker: Worker;
@@ -52,14 +47,17 @@ export class CpuExecutor extends ReplayExecutor {
   readonly concurrency: number;
   private readonly slots: Slot[] = [];
   private readonly waiting: Queued[] = [];
-  private readonly entry = workerEntry();
+  private readonly entry = workerEntry('replay.worker.js');
   private readonly jobTimeoutMs?: number;
+  private readonly fallbackReason?: string;
   private closed = false;
 
-  constructor(options: { threads?: number; jobTimeoutMs?: number } = {}) {
+  /** `fallbackReason`: why these threads run instead of a GPU (VERILAY_EXECUTOR=auto), for describe(). */
+  constructor(options: { threads?: number; jobTimeoutMs?: number; fallbackReason?: string } = {}) {
     super();
     this.concurrency = Math.max(1, options.threads ?? availableParallelism());
     this.jobTimeoutMs = options.jobTimeoutMs;
+    this.fallbackReason = options.fallbackReason;
     for (let i = 0; i < this.concurrency; i++) {
       const slot = { ready: false, inFlight: [] } as unknown as Slot;
       this.start(slot);
@@ -68,11 +66,13 @@ export class CpuExecutor extends ReplayExecutor {
   }
 
   execute(job: ReplayJob): Promise<ReplayResult> {
-    if (this.closed) return Promise.reject(new Error('executor closed'));
-    return new Promise((resolve, reject) => {
-      this.waiting.push({ job, resolve, reject });
-      this.dispatch();
-    });
+    const result = enqueue(this.waiting, job, this.closed);
+    this.dispatch();
+    return result;
+  }
+
+  override describe(): ExecutorDescription {
+    return { ...super.describe(), fallbackReason: this.fallbackReason };
   }
 
   async close(): Promise<void> {
@@ -141,16 +141,16 @@ export class CpuExecutor extends ReplayExecutor {
 }
 
 /**
- * The compiled worker script: beside this file in the build, or in the build of this checkout
- * when this file runs from source (ts-jest).
+ * A compiled worker script of this lib: beside this file in the build, or in the build of this
+ * checkout when this file runs from source (ts-jest).
  */
-function workerEntry(): string {
-  const beside = join(__dirname, 'replay.worker.js');
+export function workerEntry(file: string): string {
+  const beside = join(__dirname, file);
   if (existsSync(beside)) return beside;
   let dir = __dirname;
   while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
   while (!existsSync(join(dir, 'nest-cli.json')) && dirname(dir) !== dir) dir = dirname(dir);
-  const built = join(dir, 'dist/libs/workers/src/replay.worker.js');
+  const built = join(dir, 'dist/libs/workers/src', file);
   if (existsSync(built)) return built;
-  throw new Error(`CpuExecutor needs its compiled worker (${beside}): run npm run build`);
+  throw new Error(`the replay executors need their compiled worker (${beside}): run npm run build`);
 }

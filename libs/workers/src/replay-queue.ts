@@ -1,5 +1,5 @@
 import { ByteLru } from './byte-lru';
-import type { ReplayExecutor } from './replay-executor';
+import type { ExecutorDescription, ReplayExecutor } from './replay-executor';
 import type { ReplayJob, ReplayResult } from './replay-job';
 
 /** Bytes a finished result holds in memory, roughly (numbers as doubles, hex strings as UTF-16). */
@@ -45,6 +45,11 @@ export class ReplayQueue {
       () => this.running.delete(job.id),
     );
     return result;
+  }
+
+  /** What runs its replays (its executor's describe()), for /health and metrics. */
+  describe(): ExecutorDescription {
+    return this.executor.describe();
   }
 
   close(): Promise<void> {

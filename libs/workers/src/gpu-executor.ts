@@ -1,0 +1,187 @@
+import type { NativeGpuBackends, NativeGpuInfo } from '@verilay/native';
+import { Worker } from 'node:worker_threads';
+import { CpuExecutor, workerEntry } from './cpu-executor';
+import type { GpuRequest, GpuResponse } from './gpu-messages';
+import { ReplayExecutor, type ExecutorDescription } from './replay-executor';
+import { enqueue, type Queued } from './queued';
+import type { ReplayJob, ReplayResult } from './replay-job';
+
+export interface GpuExecutorOptions {
+  /** Jobs of one model run together, up to this many (default 64). */
+  readonly maxBatch?: number;
+  /** Where the adapter is looked for (default all). */
+  readonly backends?: NativeGpuBackends;
+  /** The CPU fallback's threads (default one per core; started at its first job). */
+  readonly threads?: number;
+  /** A job's time budget: on the CPU as CpuExecutor's; a GPU batch gets it once per job it holds. */
+  readonly jobTimeoutMs?: number;
+  /** The adapter a probe found (createLocalExecutor's): describe() shows it before the thread is up. */
+  readonly adapter?: NativeGpuInfo;
+}
+
+/**
+ * Replays on a GPU (native/crates/gpu through wgpu): one worker thread owns the device; queued jobs
+ * of one model run together as one batch (up to `maxBatch`), each result bit for bit the CPU's
+ * (the kernels are exact and batch-invariant; the traces are committed on the CPU in Rust).
+ * Nothing is lost and nothing is answered wrong: a job whose model the GPU refuses
+ * (GPU_UNSUPPORTED, a missing limit) or the native core cannot run, one whose input the CPU would
+ * reject, and every job once the device fails (GPU_LOST, a dead thread, a batch past its budget)
+ * is replayed by the CPU executor it holds, which answers as CpuExecutor always does. The oldest
+ * job's model goes first, so no model waits behind a busy one for more than a batch.
+ */
+export class GpuExecutor extends ReplayExecutor {
+  readonly concurrency: number;
+  private readonly maxBatch: number;
+  private readonly options: GpuExecutorOptions;
+  private readonly waiting: Queued[] = [];
+  private worker?: Worker;
+  private state: 'opening' | 'ready' | 'failed' = 'opening';
+  private running?: Queued[];
+  private timer?: NodeJS.Timeout;
+  private adapter?: NativeGpuInfo;
+  private fallbackReason?: string;
+  private lost = false;
+  private readonly counts = { batches: 0, jobs: 0, cpuFallbackJobs: 0 };
+  private cpuExecutor?: CpuExecutor;
+  private destroyed?: () => void;
+  private closed = false;
+  private settle!: () => void;
+  /** Resolved once the thread said ready or unavailable (or died first). */
+  private readonly settled = new Promise<void>((resolve) => (this.settle = resolve));
+
+  constructor(options: GpuExecutorOptions = {}) {
+    super();
+    this.options = options;
+    this.adapter = options.adapter;
+    this.maxBatch = Math.max(1, options.maxBatch ?? 64);
+    this.concurrency = this.maxBatch;
+    const worker = new Worker(workerEntry('gpu.worker.js'), {
+      workerData: { backends: options.backends, maxBatch: this.maxBatch },
+    });
+    this.worker = worker;
+    worker.on('message', (m: GpuResponse) => this.onMessage(m));
+    worker.on('error', (e) => this.fail(`the GPU thread died: ${e.message}`, true));
+    worker.on('exit', (code) => {
+      if (!this.closed) this.fail(`the GPU thread exited (code ${code})`, true);
+    });
+  }
+
+  execute(job: ReplayJob): Promise<ReplayResult> {
+    const result = enqueue(this.waiting, job, this.closed);
+    this.dispatch();
+    return result;
+  }
+
+  override describe(): ExecutorDescription {
+    return {
+      kind: this.adapter || this.state !== 'failed' ? 'gpu' : 'cpu',
+      adapter: this.adapter,
+      fallbackReason: this.fallbackReason,
+      lost: this.lost,
+      ...this.counts,
+    };
+  }
+
+  /** Resolves once the thread has opened the device or found none (describe() then says which). */
+  async opened(): Promise<ExecutorDescription> {
+    await this.settled;
+    return this.describe();
+  }
+
+  /** Destroys the device as a device loss would (specs and drills): later jobs run on the CPU. */
+  async destroyDevice(): Promise<void> {
+    await this.opened();
+    if (this.state !== 'ready' || !this.worker) return;
+    const done = new Promise<void>((resolve) => (this.destroyed = resolve));
+    this.post({ type: 'destroy' });
+    await done;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.settle();
+    clearTimeout(this.timer);
+    for (const q of [...this.waiting.splice(0), ...(this.running ?? [])])
+      q.reject(new Error('executor closed'));
+    this.running = undefined;
+    await Promise.all([this.worker?.terminate(), this.cpuExecutor?.close()]);
+  }
+
+  private onMessage(m: GpuResponse): void {
+    if (m.type === 'ready') {
+      this.state = 'ready';
+      this.adapter = m.adapter;
+      this.settle();
+    } else if (m.type === 'unavailable') {
+      this.fail(m.reason, false);
+    } else if (m.type === 'destroyed') {
+      // Nothing changes here: the next batch finds the device lost, as after a real loss.
+      this.destroyed?.();
+    } else {
+      clearTimeout(this.timer);
+      const batch = this.running ?? [];
+      this.running = undefined;
+      if (m.ran) this.counts.batches++;
+      if (m.lost) this.fail(m.lost, false);
+      m.outcomes.forEach((outcome, i) => {
+        if ('result' in outcome) {
+          this.counts.jobs++;
+          batch[i].resolve(outcome.result);
+        } else this.toCpu(batch[i]);
+      });
+    }
+    this.dispatch();
+  }
+
+  /** The GPU is out for good: what it held and everything after runs on the CPU. */
+  private fail(reason: string, stopThread: boolean): void {
+    if (this.closed || this.state === 'failed') return;
+    this.state = 'failed';
+    this.settle();
+    this.lost = this.lost || this.adapter !== undefined;
+    this.fallbackReason = reason;
+    clearTimeout(this.timer);
+    if (stopThread) {
+      void this.worker?.terminate();
+      this.worker = undefined;
+    }
+    for (const q of this.running?.splice(0) ?? []) this.toCpu(q);
+    this.running = undefined;
+    this.dispatch();
+  }
+
+  private toCpu(q: Queued): void {
+    this.counts.cpuFallbackJobs++;
+    this.cpuExecutor ??= new CpuExecutor({
+      threads: this.options.threads,
+      jobTimeoutMs: this.options.jobTimeoutMs,
+    });
+    this.cpuExecutor.execute(q.job).then(q.resolve, q.reject);
+  }
+
+  private dispatch(): void {
+    if (this.closed || this.state === 'opening') return;
+    if (this.state === 'failed') {
+      for (const q of this.waiting.splice(0)) this.toCpu(q);
+      return;
+    }
+    if (this.running || this.waiting.length === 0) return;
+    // The oldest job's model, with every queued job of that model up to maxBatch, in order.
+    const model = this.waiting[0].job.modelId.toLowerCase();
+    const batch: Queued[] = [];
+    for (let i = 0; i < this.waiting.length && batch.length < this.maxBatch;) {
+      if (this.waiting[i].job.modelId.toLowerCase() === model) batch.push(...this.waiting.splice(i, 1));
+      else i++;
+    }
+    this.running = batch;
+    if (this.options.jobTimeoutMs !== undefined) {
+      const budget = this.options.jobTimeoutMs * batch.length;
+      this.timer = setTimeout(() => this.fail(`a GPU batch ran past ${budget} ms`, true), budget);
+    }
+    this.post({ type: 'batch', jobs: batch.map((q) => q.job) });
+  }
+
+  private post(m: GpuRequest): void {
+    this.worker!.postMessage(m);
+  }
+}
