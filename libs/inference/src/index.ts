@@ -90,3 +90,10 @@ export {
   type RandomModelOptions,
 } from './random-model';
 export { randomTransformer, type RandomTransformerOptions } from './random-transformer';
+export {
+  crossCheck,
+  crossCheckInputs,
+  crossCheckModel,
+  nativeHandle,
+  type CrossCheckTally,
+} from './gpu-cross-check';
