@@ -40,4 +40,12 @@ describe(createProgram.name, () => {
     );
     expect(out).toContain('refused the claims: 422 UNKNOWN_MODEL');
   });
+
+  it('worker --executor takes auto, gpu or cpu (default VERILAY_EXECUTOR, else auto) and names a bad value', () => {
+    const help = runCli(['worker', '--help']).out.replace(/\s+/g, ' ');
+    expect(help).toContain('(default: "auto", env: VERILAY_EXECUTOR)');
+    const { out, error } = runCli(['worker', '--redis', 'redis://127.0.0.1:1', '--executor', 'cuda']);
+    expect(error?.code).toBe('commander.invalidArgument');
+    expect(out).toContain('--executor is "cuda"; expected auto, gpu or cpu');
+  });
 });

@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { parseExecutorKind } from '@verilay/workers';
 import { hostname } from 'node:os';
 import { apiKeyMint } from './commands/api-key.command';
 import { claimSubmit } from './commands/claim-submit.command';
@@ -19,6 +20,15 @@ const integer = (min: number, max: number) => (value: string) => {
   if (!Number.isInteger(n) || n < min || n > max)
     throw new InvalidArgumentError(`must be an integer in [${min}, ${max}]`);
   return n;
+};
+
+/** VERILAY_EXECUTOR's values, as the apps' configs check them. */
+const executorKind = (value: string) => {
+  try {
+    return parseExecutorKind(value, '--executor');
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
 };
 
 /** Where circuit builds are cached: --cache-dir, else VERILAY_CACHE_DIR, else .verilay/cache (libs/zk). */
@@ -255,6 +265,16 @@ Example:
     )
     .addOption(new Option('--redis <url>', 'the Redis server').env('VERILAY_REDIS_URL').makeOptionMandatory())
     .option('--concurrency <n>', 'replays at once: worker threads (default: one per core)', integer(1, 256))
+    .addOption(
+      new Option(
+        '--executor <kind>',
+        'where replays run: auto (the GPU when an adapter opens, else the CPU), gpu (or fail), cpu (docs/gpu.md)',
+      )
+        .env('VERILAY_EXECUTOR')
+        .argParser(executorKind)
+        .default('auto'),
+    )
+    .option('--max-batch <n>', 'on a GPU: the most jobs of one model run as one batch', integer(1, 4096), 64)
     .option(
       '--lock-ms <ms>',
       'a job is locked this long, renewed while it runs: a worker that dies leaves its job to another after about this',

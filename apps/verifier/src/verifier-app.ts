@@ -14,6 +14,7 @@ import { answerHostileTransport } from './http/hostile-transport';
 import { httpMetrics } from './metrics/http-metrics.middleware';
 import { MetricsService } from './metrics/metrics.service';
 import { VerifierModule } from './verifier.module';
+import { describeExecutor, ReplayQueue } from '@verilay/workers';
 
 /** Where the OpenAPI document is served (JSON), beside its browsable page at `/docs`. */
 export const OPENAPI_JSON_PATH = '/docs/openapi.json';
@@ -47,6 +48,10 @@ export async function createVerifierApp(
     throw error;
   }
   answerHostileTransport(app.getHttpServer());
+  // What replays the disputes (with a chain): the GPU, or CPU threads and why (VERILAY_EXECUTOR).
+  const replays = connected.chain ? app.get(ReplayQueue, { strict: false }) : undefined;
+  if (logger && replays)
+    logger.log(`${describeExecutor(replays.describe())} (VERILAY_EXECUTOR=${config.executor})`, 'replays');
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

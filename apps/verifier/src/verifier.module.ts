@@ -81,7 +81,9 @@ export class VerifierModule {
           {
             provide: ReplayQueue,
             useFactory: () =>
-              new ReplayQueue(createReplayExecutor({ redisUrl: config.redisUrl, threads: 1 })),
+              new ReplayQueue(
+                createReplayExecutor({ redisUrl: config.redisUrl, threads: 1, executor: config.executor }),
+              ),
           },
           DisputeDefender,
           ChainSequencerService,

@@ -6,7 +6,14 @@ import { errorMessage } from '@verilay/errors';
 import { ComputeBudgetExceededError, decodeModel, modelIdOfBytes, type Model } from '@verilay/inference';
 import type { ClaimFields } from '@verilay/protocol';
 import { createReplayExecutor } from '@verilay/queue';
-import { ByteLru, ReplayQueue, ReplayTimeoutError, type ReplayResult } from '@verilay/workers';
+import {
+  ByteLru,
+  describeExecutor,
+  ReplayQueue,
+  ReplayTimeoutError,
+  type ExecutorDescription,
+  type ReplayResult,
+} from '@verilay/workers';
 import { servedInput } from './served-data';
 import { WatcherChain } from './watcher-chain';
 import { WatcherConfig } from './watcher.config';
@@ -43,8 +50,8 @@ export interface KnownTask {
 /**
  * Replays a claim from the task data the verifier serves, trusting none of it: the model must be
  * registered on chain and hash to the claim's modelId, and the input (with its salt) must hash to
- * the claim's input commitment. Replays run on CPU worker threads (or, with VERILAY_REDIS_URL, on
- * `verilay worker` processes through Redis) under a time budget
+ * the claim's input commitment. Replays run on the GPU or CPU worker threads (VERILAY_EXECUTOR; or,
+ * with VERILAY_REDIS_URL, the checks on `verilay worker` processes through Redis) under a time budget
  * (WATCHER_REPLAY_TIMEOUT_MS): one past it is abandoned, its thread replaced, and the claim is
  * never disputed. Replays for disputes have a thread of their own, so checking new batches never
  * delays a move. Finished replays and decoded models are kept within a number of bytes.
@@ -74,12 +81,25 @@ export class ClaimReplayer implements OnApplicationShutdown {
     // more) run here, and a check that finds a claim wrong is replayed here before it counts.
     this.remoteChecks = config.redisUrl !== undefined;
     const executor = (threads: number, redisUrl?: string) =>
-      createReplayExecutor({ redisUrl, threads, jobTimeoutMs: config.replayTimeoutMs, priority: 1 });
+      createReplayExecutor({
+        redisUrl,
+        threads,
+        jobTimeoutMs: config.replayTimeoutMs,
+        priority: 1,
+        executor: config.executor,
+      });
     this.checks = new ReplayQueue(executor(config.threads, config.redisUrl), {
       maxBytes: config.replayCacheBytes / 2,
     });
     this.disputes = new ReplayQueue(executor(1), { maxBytes: config.replayCacheBytes / 2 });
     this.models = new ByteLru(config.modelCacheBytes);
+    for (const [queue, d] of Object.entries(this.executors()))
+      this.logger.log(`${queue}: ${describeExecutor(d)} (VERILAY_EXECUTOR=${config.executor})`);
+  }
+
+  /** What runs each queue's replays (GPU or CPU, its adapter or why not), for /health and metrics. */
+  executors(): { checks: ExecutorDescription; disputes: ExecutorDescription } {
+    return { checks: this.checks.describe(), disputes: this.disputes.describe() };
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -1,6 +1,7 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { nativeStatus } from '@verilay/native';
 import { WatcherRepository } from '@verilay/storage';
+import { ClaimReplayer } from './claim-replayer.service';
 import { WatcherChain } from './watcher-chain';
 import { WatcherLoop } from './watcher-loop.service';
 import { WatcherMetrics } from './watcher-metrics.service';
@@ -14,9 +15,13 @@ export class WatcherHttpController {
     private readonly loop: WatcherLoop,
     private readonly metrics: WatcherMetrics,
     private readonly statusService: WatcherStatusService,
+    private readonly replayer: ClaimReplayer,
   ) {}
 
-  /** ok once a full pass has run; with the cursor, the open disputes and what runs the native ports. */
+  /**
+   * ok once a full pass has run; with the cursor, the open disputes, what runs the native ports and
+   * what runs each queue's replays (GPU adapter and limits, or why the CPU).
+   */
   @Get('health')
   async health() {
     const cursor = await this.repository.cursor(this.chain.deployment.deployBlock);
@@ -26,6 +31,7 @@ export class WatcherHttpController {
       nextBlock: cursor.toString(),
       openDisputes: (await this.repository.disputes('open')).length,
       native: nativeStatus(),
+      executors: this.replayer.executors(),
     };
   }
 
@@ -38,6 +44,8 @@ export class WatcherHttpController {
   @Get('metrics')
   @Header('content-type', 'text/plain; version=0.0.4')
   metricsText() {
+    for (const [queue, d] of Object.entries(this.replayer.executors()))
+      this.metrics.executors.update(queue, d);
     return this.metrics.registry.metrics();
   }
 }

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { ExecutorMetrics } from '@verilay/workers';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 
 /** Prometheus metrics of one watcher. */
@@ -44,6 +45,9 @@ export class WatcherMetrics {
     help: 'Reorgs noticed (processed blocks replaced on chain)',
     registers: [this.registry],
   });
+
+  /** The replay executors of the checks and the disputes, updated at each scrape. */
+  readonly executors = new ExecutorMetrics(this.registry);
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'verilay_watcher_' });

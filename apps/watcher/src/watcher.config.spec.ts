@@ -18,12 +18,14 @@ describe(loadWatcherConfig.name, () => {
       chainId: 31337,
       deployBlock: 0,
       redisUrl: undefined,
+      executor: 'auto',
       dbPath: 'verilay-watcher.sqlite',
       databaseUrl: undefined,
     });
     expect(
       loadWatcherConfig({ ...chain, WATCHER_DATABASE_URL: 'postgres://w@db:5432/watcher' }).databaseUrl,
     ).toBe('postgres://w@db:5432/watcher');
+    expect(loadWatcherConfig({ ...chain, VERILAY_EXECUTOR: ' GPU ' }).executor).toBe('gpu');
     expect(loadWatcherConfig({ ...chain, VERILAY_REDIS_URL: 'redis://10.0.0.5:6379' }).redisUrl).toBe(
       'redis://10.0.0.5:6379',
     );
@@ -47,6 +49,7 @@ describe(loadWatcherConfig.name, () => {
       /"WATCHER_DATABASE_URL" failed custom validation because the Postgres URL needs a host and a database name/,
     );
     expect(bad({ VERILAY_NATIVE: 'yes' })).toThrow(/"VERILAY_NATIVE" must be one of \[auto, on, off\]/);
+    expect(bad({ VERILAY_EXECUTOR: 'cuda' })).toThrow(/"VERILAY_EXECUTOR" must be one of \[auto, gpu, cpu\]/);
   });
 
   it('needs its own chain and contracts: none is taken from the verifier it polices', () => {

@@ -1,4 +1,5 @@
 import { NATIVE_MODES, type NativeMode } from '@verilay/native';
+import { EXECUTOR_KINDS, type ExecutorKind } from '@verilay/workers';
 import { checkPostgresUrl } from '@verilay/storage';
 import Joi from 'joi';
 
@@ -43,6 +44,8 @@ export class WatcherConfig {
   readonly zkCacheDir?: string;
   /** VERILAY_NATIVE: which implementation the native core's ports run (docs/native.md). */
   readonly native!: NativeMode;
+  /** VERILAY_EXECUTOR: where in-process replays run, auto (default), gpu or cpu (docs/gpu.md). */
+  readonly executor!: ExecutorKind;
   /** VERILAY_REDIS_URL: replays go to `verilay worker` processes through Redis (docs/scale-out.md). */
   readonly redisUrl?: string;
 }
@@ -85,6 +88,11 @@ export const WATCHER_ENV_SCHEMA = Joi.object({
     .lowercase()
     .valid(...NATIVE_MODES)
     .default('auto'),
+  VERILAY_EXECUTOR: Joi.string()
+    .trim()
+    .lowercase()
+    .valid(...EXECUTOR_KINDS)
+    .default('auto'),
   VERILAY_REDIS_URL: Joi.string().uri({ scheme: ['redis', 'rediss'] }),
 }).unknown(true);
 
@@ -117,6 +125,7 @@ export function loadWatcherConfig(env: Record<string, string | undefined>): Watc
     modelMaxBytes: value.WATCHER_MODEL_MAX_MB * 2 ** 20,
     zkCacheDir: value.VERILAY_CACHE_DIR,
     native: value.VERILAY_NATIVE,
+    executor: value.VERILAY_EXECUTOR,
     redisUrl: value.VERILAY_REDIS_URL,
   });
 }

@@ -1,13 +1,17 @@
 import { checkNativeAtBoot, describeNative } from '@verilay/native';
 import { listFailedReplays, ReplayWorker, type ReplayWorkerEvent } from '@verilay/queue';
-import { CpuExecutor } from '@verilay/workers';
+import { createLocalExecutor, describeExecutor, type ExecutorKind } from '@verilay/workers';
 
 export interface WorkerOptions {
   readonly redis: string;
   readonly prefix: string;
   readonly queue: string;
-  /** Replay threads (CpuExecutor); default one per core. */
+  /** Replay threads (CPU, or the GPU's fallback); default one per core. */
   readonly concurrency?: number;
+  /** VERILAY_EXECUTOR: auto (default), gpu (fails without an adapter), cpu. */
+  readonly executor?: ExecutorKind;
+  /** On a GPU: the most jobs of one model per batch (default 64). */
+  readonly maxBatch?: number;
   readonly lockMs: number;
   readonly jobTimeoutMs: number;
   readonly failed?: boolean;
@@ -26,8 +30,8 @@ const shown = (url: string) => {
 
 /**
  * `verilay worker --redis <url>`: takes replay jobs from the Redis queue (a watcher's or verifier's
- * with VERILAY_REDIS_URL) and runs them on the CPU executor (native core or JavaScript, as
- * VERILAY_NATIVE picks). Logs a line per failed job and a progress line while jobs come. SIGTERM or
+ * with VERILAY_REDIS_URL) and runs them on the GPU or CPU executor (--executor, VERILAY_EXECUTOR;
+ * on the CPU the native core or JavaScript, as VERILAY_NATIVE picks). Logs a line per failed job and a progress line while jobs come. SIGTERM or
  * SIGINT: takes no more jobs, finishes the running ones and exits; a second one exits at once,
  * handing the running jobs back to the queue for other workers. `--failed`: lists the failed jobs.
  */
@@ -46,7 +50,12 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
     return;
   }
   const native = describeNative(checkNativeAtBoot());
-  const executor = new CpuExecutor({ threads: opts.concurrency, jobTimeoutMs: opts.jobTimeoutMs });
+  const executor = createLocalExecutor({
+    kind: opts.executor ?? 'auto',
+    threads: opts.concurrency,
+    jobTimeoutMs: opts.jobTimeoutMs,
+    maxBatch: opts.maxBatch,
+  });
   const counts = { done: 0, failed: 0, retried: 0, stalled: 0 };
   let lastCounts = '';
   const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
@@ -80,7 +89,7 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
   }, opts.progressMs);
   await worker.ready();
   log(
-    `worker: queue ${opts.prefix}:${opts.queue} on ${shown(opts.redis)}, ${executor.concurrency} replay threads, ${native}; waiting for jobs`,
+    `worker: queue ${opts.prefix}:${opts.queue} on ${shown(opts.redis)}, ${describeExecutor(executor.describe())}, ${executor.concurrency} at once, ${native}; waiting for jobs`,
   );
   await new Promise<void>((resolve) => {
     let stopping = false;

@@ -73,7 +73,8 @@ export class DisputeDefender implements OnApplicationShutdown {
       cacheDir: config.zkCacheDir,
       checkKey: provingKeyCheck(chain.sequencer, chain.deployment),
     });
-    if (config.redisUrl) this.ownReplays = new ReplayQueue(createReplayExecutor({ threads: 1 }));
+    if (config.redisUrl)
+      this.ownReplays = new ReplayQueue(createReplayExecutor({ threads: 1, executor: config.executor }));
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -1,4 +1,5 @@
 import { NATIVE_MODES, type NativeMode } from '@verilay/native';
+import { EXECUTOR_KINDS, type ExecutorKind } from '@verilay/workers';
 import { checkPostgresUrl } from '@verilay/storage';
 import Joi from 'joi';
 import { hostname } from 'node:os';
@@ -63,6 +64,8 @@ export class VerifierConfig {
   readonly maxOpenProofs!: number;
   /** VERILAY_NATIVE: which implementation the native core's ports run (docs/native.md). */
   readonly native!: NativeMode;
+  /** VERILAY_EXECUTOR: where in-process replays run, auto (default), gpu or cpu (docs/gpu.md). */
+  readonly executor!: ExecutorKind;
   /** VERILAY_REDIS_URL: the defender's replays go to `verilay worker` processes (docs/scale-out.md). */
   readonly redisUrl?: string;
   /** Webhook deliveries and the event stream (docs/verifier-api.md, "Events and webhooks"). */
@@ -168,6 +171,11 @@ export const VERIFIER_ENV_SCHEMA = Joi.object({
     .lowercase()
     .valid(...NATIVE_MODES)
     .default('auto'),
+  VERILAY_EXECUTOR: Joi.string()
+    .trim()
+    .lowercase()
+    .valid(...EXECUTOR_KINDS)
+    .default('auto'),
   VERILAY_REDIS_URL: Joi.string().uri({ scheme: ['redis', 'rediss'] }),
 })
   .unknown(true)
@@ -223,6 +231,7 @@ export function loadVerifierConfig(env: Record<string, string | undefined>): Ver
     adminRateLimit: value.VERIFIER_ADMIN_RATE_LIMIT,
     maxOpenProofs: value.VERIFIER_MAX_OPEN_PROOFS,
     native: value.VERILAY_NATIVE,
+    executor: value.VERILAY_EXECUTOR,
     redisUrl: value.VERILAY_REDIS_URL,
     webhooks: {
       allowPrivate: value.VERIFIER_WEBHOOK_ALLOW_PRIVATE,

@@ -1,7 +1,8 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Optional } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { nativeStatus } from '@verilay/native';
+import { ReplayQueue } from '@verilay/workers';
 import { Leadership } from '../cluster/leadership';
 
 @ApiTags('operations')
@@ -11,6 +12,8 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly db: TypeOrmHealthIndicator,
     private readonly leadership: Leadership,
+    /** The defender's replays: present with a chain. */
+    @Optional() private readonly replays?: ReplayQueue,
   ) {}
 
   @Get()
@@ -30,6 +33,8 @@ export class HealthController {
           mechanism: this.leadership.mechanism,
         },
       }),
+      // What replays the disputes (GPU or CPU; a lost GPU falls back to the CPU, so still up).
+      ...(this.replays ? [() => ({ executor: { status: 'up' as const, ...this.replays!.describe() } })] : []),
     ]);
   }
 }

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { ExecutorMetrics } from '@verilay/workers';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Prometheus metrics of one verifier instance (its own registry: several apps can share a process). */
@@ -80,6 +81,9 @@ export class MetricsService {
     buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
     registers: [this.registry],
   });
+
+  /** The dispute defender's replay executor (GPU or CPU, adapter, fallbacks), updated at each scrape. */
+  readonly executors = new ExecutorMetrics(this.registry);
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'verilay_verifier_' });
