@@ -226,6 +226,18 @@ describe('verifier on chain (e2e)', () => {
     expect(verifier.output()).not.toMatch(/dispute conceded(?![\s\S]{0,300}replay gives another)/);
     expect(metrics).not.toMatch(/verilay_defence_failures_total\{/);
     expect(metrics).toMatch(/verilay_chain_gas_used_total\{action="defence"\} [1-9]/);
+    // VERILAY_EXECUTOR=auto: the defender replays on the GPU where an adapter opens (lavapipe in
+    // CI), else on CPU threads; /health and the metrics say which.
+    expect(metrics).toMatch(
+      /verilay_replay_executor_info\{queue="disputes",kind="(gpu|cpu)",adapter="[^"]*"/,
+    );
+    const health = (await (await fetch(`${verifier.url}/health`)).json()) as {
+      info: { executor: { kind: string; lost: boolean; jobs: number; fallbackReason?: string } };
+    };
+    const executor = health.info.executor;
+    expect(executor).toMatchObject({ status: 'up', kind: expect.stringMatching(/^(gpu|cpu)$/), lost: false });
+    if (executor.kind === 'gpu') expect(executor.jobs).toBeGreaterThan(0);
+    else expect(executor.fallbackReason).toMatch(/^no usable GPU: /);
   }, 300_000);
 
   it("finding 9: defends its claims through a griefer's reposting, signed or not, and the honest posting is untouched", async () => {

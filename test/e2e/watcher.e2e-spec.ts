@@ -188,6 +188,21 @@ describe('watcher (e2e)', () => {
     expect(won.reduce((a, b) => a + b, 0)).toBe(2);
     for (const w of watchers) expect(await w.health()).toMatchObject({ status: 'ok', openDisputes: 0 });
     expect(metrics).toMatch(/verilay_watcher_lag_blocks \d+/);
+    // VERILAY_EXECUTOR=auto: the GPU where an adapter opens (lavapipe in CI), else CPU threads;
+    // the dispute moves after the restart replayed there.
+    const executors = await Promise.all(watchers.map(async (w) => (await w.health()).executors));
+    const all = executors.flatMap((e) => [e.checks, e.disputes]);
+    for (const d of all) {
+      expect(d).toMatchObject({
+        kind: expect.stringMatching(/^(gpu|cpu)$/),
+        lost: false,
+        cpuFallbackJobs: 0,
+      });
+      if (d.kind === 'gpu') expect(d.adapter?.name).toEqual(expect.any(String));
+      else expect(d.fallbackReason).toMatch(/^no usable GPU: /);
+    }
+    if (all[0].kind === 'gpu') expect(all.reduce((n, d) => n + d.jobs, 0)).toBeGreaterThan(0);
+    expect(metrics).toMatch(/verilay_replay_executor_info\{queue="checks",kind="(gpu|cpu)",adapter="[^"]*"/);
   }, 300_000);
 
   it('is not fooled by task data that does not match the claim: no bond on an honest claim', async () => {

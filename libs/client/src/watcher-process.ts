@@ -1,11 +1,14 @@
 import type { ChildProcess } from 'node:child_process';
 import { AppProcess, freePort } from './app-process';
+import type { ExecutorDescription } from '@verilay/workers';
 
 export interface WatcherHealth {
   readonly status: 'ok' | 'starting';
   readonly challenger: `0x${string}`;
   readonly nextBlock: string;
   readonly openDisputes: number;
+  /** What runs each queue's replays: gpu (its adapter), cpu (why not the GPU), remote (Redis workers). */
+  readonly executors: { readonly checks: ExecutorDescription; readonly disputes: ExecutorDescription };
 }
 
 /** A watcher running as its own process (what `npm run start:watcher` runs). */
