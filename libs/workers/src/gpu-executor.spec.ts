@@ -142,6 +142,23 @@ describe(GpuExecutor.name, () => {
     });
   });
 
+  describe('execute past the batch budget', () => {
+    gpuIt('replays a batch past its budget on the CPU and opens the device again for the next', async () => {
+      // 1 ms: no batch of lavapipe's (a round trip to the thread, a dispatch, a read back) fits.
+      const sut = new GpuExecutor({ threads: 1, batchTimeoutMs: 1 });
+      try {
+        const jobs = [job('s0', cnn, 1), job('s1', cnn, 2), job('s2', transformer, 3)];
+        expect(await Promise.all(jobs.map((j) => sut.execute(j)))).toEqual(await onCpu(jobs));
+        const d = sut.describe();
+        expect(d).toMatchObject({ kind: 'gpu', lost: false });
+        expect(d.cpuFallbackJobs).toBeGreaterThan(0);
+        expect(d.jobs + d.cpuFallbackJobs).toBe(3);
+      } finally {
+        await sut.close();
+      }
+    });
+  });
+
   describe('close', () => {
     gpuIt('rejects the jobs still queued', async () => {
       const sut = new GpuExecutor({ threads: 1 });

@@ -13,8 +13,10 @@ export interface GpuExecutorOptions {
   readonly backends?: NativeGpuBackends;
   /** The CPU fallback's threads (default one per core; started at its first job). */
   readonly threads?: number;
-  /** A job's time budget: on the CPU as CpuExecutor's; a GPU batch gets it once per job it holds. */
+  /** A job's time budget on the CPU, as CpuExecutor's. */
   readonly jobTimeoutMs?: number;
+  /** A GPU batch's time budget (default: jobTimeoutMs once per job it holds; none without it). */
+  readonly batchTimeoutMs?: number;
   /** The adapter a probe found (createLocalExecutor's): describe() shows it before the thread is up. */
   readonly adapter?: NativeGpuInfo;
 }
@@ -25,8 +27,9 @@ export interface GpuExecutorOptions {
  * (the kernels are exact and batch-invariant; the traces are committed on the CPU in Rust).
  * Nothing is lost and nothing is answered wrong: a job whose model the GPU refuses
  * (GPU_UNSUPPORTED, a missing limit) or the native core cannot run, one whose input the CPU would
- * reject, and every job once the device fails (GPU_LOST, a dead thread, a batch past its budget)
- * is replayed by the CPU executor it holds, which answers as CpuExecutor always does. The oldest
+ * reject, the jobs of a batch past its time budget (its thread is replaced), and every job once
+ * the device fails (GPU_LOST, a dead thread) are replayed by the CPU executor it holds, which
+ * answers as CpuExecutor always does. The oldest
  * job's model goes first, so no model waits behind a busy one for more than a batch.
  */
 export class GpuExecutor extends ReplayExecutor {
@@ -55,15 +58,7 @@ export class GpuExecutor extends ReplayExecutor {
     this.adapter = options.adapter;
     this.maxBatch = Math.max(1, options.maxBatch ?? 64);
     this.concurrency = this.maxBatch;
-    const worker = new Worker(workerEntry('gpu.worker.js'), {
-      workerData: { backends: options.backends, maxBatch: this.maxBatch },
-    });
-    this.worker = worker;
-    worker.on('message', (m: GpuResponse) => this.onMessage(m));
-    worker.on('error', (e) => this.fail(`the GPU thread died: ${e.message}`, true));
-    worker.on('exit', (code) => {
-      if (!this.closed) this.fail(`the GPU thread exited (code ${code})`, true);
-    });
+    this.start();
   }
 
   execute(job: ReplayJob): Promise<ReplayResult> {
@@ -133,6 +128,35 @@ export class GpuExecutor extends ReplayExecutor {
     this.dispatch();
   }
 
+  /** A thread that opens the device; a stopped thread's last words are not heard. */
+  private start(): void {
+    const worker = new Worker(workerEntry('gpu.worker.js'), {
+      workerData: { backends: this.options.backends, maxBatch: this.maxBatch },
+    });
+    this.worker = worker;
+    this.state = 'opening';
+    const current = () => this.worker === worker;
+    worker.on('message', (m: GpuResponse) => current() && this.onMessage(m));
+    worker.on('error', (e) => current() && this.fail(`the GPU thread died: ${e.message}`, true));
+    worker.on('exit', (code) => {
+      if (current() && !this.closed) this.fail(`the GPU thread exited (code ${code})`, true);
+    });
+  }
+
+  /**
+   * A batch ran past its budget (a model heavy enough to hold the device, or a hung driver): a
+   * dispatched batch cannot be interrupted, so its thread is stopped; its jobs replay on the CPU
+   * under their own budgets (where a job too heavy for its budget fails as on the CPU executor),
+   * and a fresh thread opens the device again for the jobs after it.
+   */
+  private abandon(): void {
+    const stuck = this.worker;
+    for (const q of this.running?.splice(0) ?? []) this.toCpu(q);
+    this.running = undefined;
+    this.start();
+    void stuck?.terminate();
+  }
+
   /** The GPU is out for good: what it held and everything after runs on the CPU. */
   private fail(reason: string, stopThread: boolean): void {
     if (this.closed || this.state === 'failed') return;
@@ -174,10 +198,9 @@ export class GpuExecutor extends ReplayExecutor {
       else i++;
     }
     this.running = batch;
-    if (this.options.jobTimeoutMs !== undefined) {
-      const budget = this.options.jobTimeoutMs * batch.length;
-      this.timer = setTimeout(() => this.fail(`a GPU batch ran past ${budget} ms`, true), budget);
-    }
+    const { batchTimeoutMs, jobTimeoutMs } = this.options;
+    const budget = batchTimeoutMs ?? (jobTimeoutMs === undefined ? undefined : jobTimeoutMs * batch.length);
+    if (budget !== undefined) this.timer = setTimeout(() => this.abandon(), budget);
     this.post({ type: 'batch', jobs: batch.map((q) => q.job) });
   }
 
