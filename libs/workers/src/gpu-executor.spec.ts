@@ -143,20 +143,24 @@ describe(GpuExecutor.name, () => {
   });
 
   describe('execute past the batch budget', () => {
-    gpuIt('replays a batch past its budget on the CPU and opens the device again for the next', async () => {
-      // 1 ms: no batch of lavapipe's (a round trip to the thread, a dispatch, a read back) fits.
-      const sut = new GpuExecutor({ threads: 1, batchTimeoutMs: 1 });
-      try {
-        const jobs = [job('s0', cnn, 1), job('s1', cnn, 2), job('s2', transformer, 3)];
-        expect(await Promise.all(jobs.map((j) => sut.execute(j)))).toEqual(await onCpu(jobs));
-        const d = sut.describe();
-        expect(d).toMatchObject({ kind: 'gpu', lost: false });
-        expect(d.cpuFallbackJobs).toBeGreaterThan(0);
-        expect(d.jobs + d.cpuFallbackJobs).toBe(3);
-      } finally {
-        await sut.close();
-      }
-    });
+    gpuIt(
+      'replays a batch past its budget and its model’s later jobs on the CPU, and opens the device again',
+      async () => {
+        // 1 ms: no batch of lavapipe's (a round trip to the thread, a dispatch, a read back) fits.
+        const sut = new GpuExecutor({ threads: 1, batchTimeoutMs: 1 });
+        try {
+          const jobs = [job('s0', cnn, 1), job('s1', cnn, 2), job('s2', transformer, 3)];
+          expect(await Promise.all(jobs.map((j) => sut.execute(j)))).toEqual(await onCpu(jobs));
+          // s0 alone, then (a fresh thread) the transformer's batch: s1 went to the CPU with s0's model.
+          expect(sut.describe()).toMatchObject({ kind: 'gpu', lost: false, batches: 0, cpuFallbackJobs: 3 });
+          const later = job('s3', cnn, 4);
+          expect(await sut.execute(later)).toEqual(await cpu.execute(later));
+          expect(sut.describe()).toMatchObject({ batches: 0, cpuFallbackJobs: 4 });
+        } finally {
+          await sut.close();
+        }
+      },
+    );
   });
 
   describe('close', () => {

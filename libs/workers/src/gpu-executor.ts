@@ -46,6 +46,8 @@ export class GpuExecutor extends ReplayExecutor {
   private lost = false;
   private readonly counts = { batches: 0, jobs: 0, cpuFallbackJobs: 0 };
   private cpuExecutor?: CpuExecutor;
+  /** Models whose batch ran past its budget: their jobs go straight to the CPU. */
+  private readonly tooSlow = new Set<string>();
   private destroyed?: () => void;
   private closed = false;
   private settle!: () => void;
@@ -147,10 +149,13 @@ export class GpuExecutor extends ReplayExecutor {
    * A batch ran past its budget (a model heavy enough to hold the device, or a hung driver): a
    * dispatched batch cannot be interrupted, so its thread is stopped; its jobs replay on the CPU
    * under their own budgets (where a job too heavy for its budget fails as on the CPU executor),
-   * and a fresh thread opens the device again for the jobs after it.
+   * and a fresh thread opens the device again for the jobs after it. The model's later jobs run
+   * on the CPU: it would only hold the device again.
    */
   private abandon(): void {
     const stuck = this.worker;
+    if (this.tooSlow.size >= 10_000) this.tooSlow.clear(); // ids only, but bounded all the same
+    this.tooSlow.add(this.running![0].job.modelId.toLowerCase());
     for (const q of this.running?.splice(0) ?? []) this.toCpu(q);
     this.running = undefined;
     this.start();
@@ -189,6 +194,10 @@ export class GpuExecutor extends ReplayExecutor {
       for (const q of this.waiting.splice(0)) this.toCpu(q);
       return;
     }
+    for (let i = 0; i < this.waiting.length;)
+      if (this.tooSlow.has(this.waiting[i].job.modelId.toLowerCase()))
+        this.toCpu(this.waiting.splice(i, 1)[0]);
+      else i++;
     if (this.running || this.waiting.length === 0) return;
     // The oldest job's model, with every queued job of that model up to maxBatch, in order.
     const model = this.waiting[0].job.modelId.toLowerCase();
