@@ -142,6 +142,26 @@ describe(GpuExecutor.name, () => {
     });
   });
 
+  describe('opened', () => {
+    it('runs every job on the CPU, saying why, when its thread opens no GPU', async () => {
+      // A backend this platform lacks: the thread's NativeGpu.open finds no adapter.
+      const sut = new GpuExecutor({ threads: 1, backends: process.platform === 'darwin' ? 'dx12' : 'metal' });
+      try {
+        expect(await sut.opened()).toMatchObject({
+          kind: 'cpu',
+          lost: false,
+          // (Without the native core, VERILAY_NATIVE=off: no GPU either.)
+          fallbackReason: expect.stringMatching(/^\[GPU_UNAVAILABLE\] |^the native core is not loaded/),
+        });
+        const jobs = [job('c0', mlp, 1), job('c1', transformer, 2)];
+        expect(await Promise.all(jobs.map((j) => sut.execute(j)))).toEqual(await onCpu(jobs));
+        expect(sut.describe()).toMatchObject({ batches: 0, jobs: 0, cpuFallbackJobs: 2 });
+      } finally {
+        await sut.close();
+      }
+    });
+  });
+
   describe('execute past the batch budget', () => {
     gpuIt(
       'replays a batch past its budget and its model’s later jobs on the CPU, and opens the device again',

@@ -110,7 +110,7 @@ export class GpuExecutor extends ReplayExecutor {
       this.adapter = m.adapter;
       this.settle();
     } else if (m.type === 'unavailable') {
-      this.fail(m.reason, false);
+      this.fail(m.reason);
     } else if (m.type === 'destroyed') {
       // Nothing changes here: the next batch finds the device lost, as after a real loss.
       this.destroyed?.();
@@ -119,7 +119,7 @@ export class GpuExecutor extends ReplayExecutor {
       const batch = this.running ?? [];
       this.running = undefined;
       if (m.ran) this.counts.batches++;
-      if (m.lost) this.fail(m.lost, false);
+      if (m.lost) this.fail(m.lost); // its thread holds nothing of use any more
       m.outcomes.forEach((outcome, i) => {
         if ('result' in outcome) {
           this.counts.jobs++;
@@ -139,9 +139,9 @@ export class GpuExecutor extends ReplayExecutor {
     this.state = 'opening';
     const current = () => this.worker === worker;
     worker.on('message', (m: GpuResponse) => current() && this.onMessage(m));
-    worker.on('error', (e) => current() && this.fail(`the GPU thread died: ${e.message}`, true));
+    worker.on('error', (e) => current() && this.fail(`the GPU thread died: ${e.message}`));
     worker.on('exit', (code) => {
-      if (current() && !this.closed) this.fail(`the GPU thread exited (code ${code})`, true);
+      if (current() && !this.closed) this.fail(`the GPU thread exited (code ${code})`);
     });
   }
 
@@ -162,18 +162,16 @@ export class GpuExecutor extends ReplayExecutor {
     void stuck?.terminate();
   }
 
-  /** The GPU is out for good: what it held and everything after runs on the CPU. */
-  private fail(reason: string, stopThread: boolean): void {
+  /** The GPU is out for good: its thread stops; what it held and everything after runs on the CPU. */
+  private fail(reason: string): void {
     if (this.closed || this.state === 'failed') return;
     this.state = 'failed';
     this.settle();
     this.lost = this.lost || this.adapter !== undefined;
     this.fallbackReason = reason;
     clearTimeout(this.timer);
-    if (stopThread) {
-      void this.worker?.terminate();
-      this.worker = undefined;
-    }
+    void this.worker?.terminate();
+    this.worker = undefined;
     for (const q of this.running?.splice(0) ?? []) this.toCpu(q);
     this.running = undefined;
     this.dispatch();
