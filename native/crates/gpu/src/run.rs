@@ -2,7 +2,7 @@
 //! the CPU kernels give.
 
 use std::sync::mpsc;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use verilay_kernels::Model;
 
@@ -32,6 +32,7 @@ pub struct GpuModel {
     steps: Vec<Planned>,
     /// Tasks per chunk: the batch a run submits at once.
     chunk: usize,
+    workspaces: Mutex<Vec<Workspace>>,
 }
 
 /// Most bytes of trace one chunk holds on the GPU (and again in its read-back buffers).
@@ -100,8 +101,14 @@ impl Gpu {
             return Err(too_big("a trace tensor", largest));
         }
         let trace_bytes: u64 = model.shapes().iter().map(|s| s.iter().product::<usize>() as u64 * 4).sum();
-        let chunk = (binding / largest).min(CHUNK_TRACE_BYTES / trace_bytes.max(1)).max(1) as usize;
-        Ok(GpuModel { gpu: self.inner.clone(), model, steps, chunk: chunk.min(inner.max_batch) })
+        // Every tensor of a chunk within a binding, its trace within CHUNK_TRACE_BYTES and within
+        // one read-back buffer.
+        let chunk = (binding / largest)
+            .min(CHUNK_TRACE_BYTES / trace_bytes.max(1))
+            .min(inner.info.max_buffer_size / (trace_bytes + 16))
+            .max(1) as usize;
+        let workspaces = Mutex::new(Vec::new());
+        Ok(GpuModel { gpu: self.inner.clone(), model, steps, chunk: chunk.min(inner.max_batch), workspaces })
     }
 }
 
@@ -126,14 +133,13 @@ impl GpuModel {
         Ok(traces)
     }
 
-    fn run_chunk(&self, inputs: &[Vec<i32>]) -> Result<Vec<Vec<Vec<i32>>>, GpuError> {
+    /// The buffers and bind groups of a chunk of `batch` tasks (kept for the next chunk of that
+    /// size when small: building them is most of a small model's run).
+    fn workspace(&self, batch: usize) -> Workspace {
         let gpu = &self.gpu;
-        gpu.check_lost()?;
-        let batch = inputs.len();
-        let sizes: Vec<usize> = self.model.shapes().iter().map(|s| s.iter().product()).collect();
         let device = &gpu.device;
-        let validation = device.push_error_scope(wgpu::ErrorFilter::Validation);
-        let memory = device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
+        let sizes: Vec<u64> =
+            self.model.shapes().iter().map(|s| s.iter().product::<usize>() as u64 * 4).collect();
         let buffer = |label: &str, bytes: u64, usage: wgpu::BufferUsages| {
             device.create_buffer(&wgpu::BufferDescriptor {
                 label: Some(label),
@@ -143,71 +149,93 @@ impl GpuModel {
             })
         };
         use wgpu::BufferUsages as U;
-        let input: Vec<u8> = inputs.iter().flat_map(|x| words(x, i32::to_le_bytes)).collect();
-        let mut trace: Vec<wgpu::Buffer> = vec![storage(gpu, "input", &input)];
+        let b = batch as u64;
+        let mut trace = vec![buffer("input", b * sizes[0], U::STORAGE | U::COPY_DST)];
         // owner[t]: the trace tensor whose buffer trace tensor t is (itself unless an alias).
         let mut owner: Vec<usize> = vec![0];
         let run = buffer("run", 16, U::UNIFORM | U::COPY_DST);
-        gpu.queue.write_buffer(&run, 0, &words(&[batch as u32, 0, 0, 0], u32::to_le_bytes));
-        let flag = buffer("flag", 16, U::STORAGE | U::COPY_SRC);
+        let flag = buffer("flag", 16, U::STORAGE | U::COPY_SRC | U::COPY_DST);
+        let mut dispatches = Vec::new();
+        for (i, planned) in self.steps.iter().enumerate() {
+            let layer = match planned {
+                Planned::Alias(j) => {
+                    trace.push(trace[*j].clone());
+                    owner.push(owner[*j]);
+                    continue;
+                }
+                Planned::Dispatch(layer) => layer,
+            };
+            let y = buffer("trace", b * sizes[i + 1], U::STORAGE | U::COPY_SRC);
+            let group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+                label: None,
+                layout: &gpu.layout,
+                entries: &[
+                    bind(0, &layer.params),
+                    bind(1, &trace[i]),
+                    bind(2, layer.operand.map_or(&gpu.dummy, |j| &trace[j])),
+                    bind(3, layer.weights.as_ref().unwrap_or(&gpu.dummy)),
+                    bind(4, layer.aux.as_ref().unwrap_or(&gpu.dummy)),
+                    bind(5, &y),
+                    bind(6, &run),
+                    bind(7, &flag),
+                ],
+            });
+            let groups = (b * layer.per as u64).div_ceil(WORKGROUP as u64);
+            let x = groups.clamp(1, gpu.info.max_compute_workgroups_per_dimension as u64);
+            dispatches.push((layer.entry, group, [x as u32, groups.div_ceil(x).max(1) as u32]));
+            trace.push(y);
+            owner.push(i + 1);
+        }
+        // One read-back buffer: each layer's buffer once (an alias is its owner's values; the
+        // input is here already), then the flag.
+        let mut reads = Vec::new();
+        let mut at = 0u64;
+        for t in 1..trace.len() {
+            if owner[t] == t {
+                reads.push((t, at, b * sizes[t]));
+                at += b * sizes[t];
+            }
+        }
+        let staging = buffer("read", at + 16, U::MAP_READ | U::COPY_DST);
+        Workspace { batch, trace, owner, run, flag, dispatches, reads, flag_at: at, staging, bytes: at }
+    }
+
+    fn run_chunk(&self, inputs: &[Vec<i32>]) -> Result<Vec<Vec<Vec<i32>>>, GpuError> {
+        let gpu = &self.gpu;
+        gpu.check_lost()?;
+        let batch = inputs.len();
+        let device = &gpu.device;
+        let validation = device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let memory = device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
+        let kept = self.workspaces.lock().ok().and_then(|mut w| {
+            let i = w.iter().position(|k| k.batch == batch)?;
+            Some(w.swap_remove(i))
+        });
+        let ws = kept.unwrap_or_else(|| self.workspace(batch));
+        let input: Vec<u8> = inputs.iter().flat_map(|x| words(x, i32::to_le_bytes)).collect();
+        gpu.queue.write_buffer(&ws.trace[0], 0, &input);
+        gpu.queue.write_buffer(&ws.run, 0, &words(&[batch as u32, 0, 0, 0], u32::to_le_bytes));
+        gpu.queue.write_buffer(&ws.flag, 0, &[0u8; 16]);
         let mut encoder = device.create_command_encoder(&Default::default());
         {
             let mut pass = encoder.begin_compute_pass(&Default::default());
-            for (i, planned) in self.steps.iter().enumerate() {
-                let layer = match planned {
-                    Planned::Alias(j) => {
-                        trace.push(trace[*j].clone());
-                        owner.push(owner[*j]);
-                        continue;
-                    }
-                    Planned::Dispatch(layer) => layer,
-                };
-                let y = buffer("trace", (batch * sizes[i + 1] * 4) as u64, U::STORAGE | U::COPY_SRC);
-                let group = device.create_bind_group(&wgpu::BindGroupDescriptor {
-                    label: None,
-                    layout: &gpu.layout,
-                    entries: &[
-                        bind(0, &layer.params),
-                        bind(1, &trace[i]),
-                        bind(2, layer.operand.map_or(&gpu.dummy, |j| &trace[j])),
-                        bind(3, layer.weights.as_ref().unwrap_or(&gpu.dummy)),
-                        bind(4, layer.aux.as_ref().unwrap_or(&gpu.dummy)),
-                        bind(5, &y),
-                        bind(6, &run),
-                        bind(7, &flag),
-                    ],
-                });
-                pass.set_pipeline(gpu.pipeline(layer.entry));
-                pass.set_bind_group(0, &group, &[]);
-                let groups = (batch as u64 * layer.per as u64).div_ceil(WORKGROUP as u64);
-                let limit = gpu.info.max_compute_workgroups_per_dimension as u64;
-                let x = groups.clamp(1, limit);
-                pass.dispatch_workgroups(x as u32, groups.div_ceil(x).max(1) as u32, 1);
-                trace.push(y);
-                owner.push(i + 1);
+            for (entry, group, [x, y]) in &ws.dispatches {
+                pass.set_pipeline(gpu.pipeline(entry));
+                pass.set_bind_group(0, group, &[]);
+                pass.dispatch_workgroups(*x, *y, 1);
             }
         }
-        // Read back each layer's buffer once (an alias is its owner's values; the input is here).
-        let mut reads: Vec<(usize, wgpu::Buffer)> = Vec::new();
-        for (t, b) in trace.iter().enumerate().skip(1) {
-            if owner[t] == t {
-                let bytes = (batch * sizes[t] * 4) as u64;
-                let staging = buffer("read", bytes, U::MAP_READ | U::COPY_DST);
-                encoder.copy_buffer_to_buffer(b, 0, &staging, 0, bytes);
-                reads.push((t, staging));
+        for &(t, at, bytes) in &ws.reads {
+            if bytes > 0 {
+                encoder.copy_buffer_to_buffer(&ws.trace[t], 0, &ws.staging, at, bytes);
             }
         }
-        let flag_read = buffer("flag read", 16, U::MAP_READ | U::COPY_DST);
-        encoder.copy_buffer_to_buffer(&flag, 0, &flag_read, 0, 16);
+        encoder.copy_buffer_to_buffer(&ws.flag, 0, &ws.staging, ws.flag_at, 16);
         gpu.queue.submit([encoder.finish()]);
         let (sent, received) = mpsc::channel();
-        for (k, staging) in reads.iter().map(|(_, s)| s).chain([&flag_read]).enumerate() {
-            let sent = sent.clone();
-            staging.map_async(wgpu::MapMode::Read, .., move |r| {
-                let _ = sent.send((k, r));
-            });
-        }
-        drop(sent);
+        ws.staging.map_async(wgpu::MapMode::Read, .., move |r| {
+            let _ = sent.send(r);
+        });
         let polled = device.poll(wgpu::PollType::wait_indefinitely());
         let memory = pollster::block_on(memory.pop());
         let validation = pollster::block_on(validation.pop());
@@ -216,30 +244,62 @@ impl GpuModel {
             return Err(GpuError::Device(error.to_string()));
         }
         polled.map_err(|e| GpuError::Device(e.to_string()))?;
-        for (_, mapped) in received.iter() {
-            mapped.map_err(|e| GpuError::Device(format!("read-back: {e}")))?;
-        }
-        if read_i32(&flag_read, 1)[0] != 0 {
+        received
+            .recv()
+            .map_err(|_| GpuError::Device("read-back never mapped".into()))?
+            .map_err(|e| GpuError::Device(format!("read-back: {e}")))?;
+        let all = read_i32(&ws.staging, (ws.flag_at / 4) as usize + 1);
+        if all[(ws.flag_at / 4) as usize] != 0 {
             return Err(GpuError::TokenOutsideVocabulary);
         }
-        let mut values: Vec<Option<Vec<i32>>> = vec![None; trace.len()];
-        values[0] = Some(inputs.concat());
-        for (t, staging) in &reads {
-            values[*t] = Some(read_i32(staging, batch * sizes[*t]));
+        let sizes: Vec<usize> = self.model.shapes().iter().map(|s| s.iter().product()).collect();
+        let mut offsets: Vec<usize> = vec![usize::MAX; ws.trace.len()];
+        for &(t, at, _) in &ws.reads {
+            offsets[t] = (at / 4) as usize;
         }
         let traces = (0..batch)
             .map(|b| {
-                (0..trace.len())
-                    .map(|t| {
-                        let all = values[owner[t]].as_ref().expect("every owner is read back");
-                        all[b * sizes[t]..(b + 1) * sizes[t]].to_vec()
-                    })
-                    .collect()
+                let mut trace = vec![inputs[b].clone()];
+                for t in 1..ws.trace.len() {
+                    let at = offsets[ws.owner[t]];
+                    let tensor = if at == usize::MAX {
+                        inputs[b].clone() // an alias of the input
+                    } else {
+                        all[at + b * sizes[t]..at + (b + 1) * sizes[t]].to_vec()
+                    };
+                    trace.push(tensor);
+                }
+                trace
             })
             .collect();
+        if ws.bytes <= KEEP_WORKSPACE_BYTES {
+            if let Ok(mut w) = self.workspaces.lock() {
+                w.truncate(KEEP_WORKSPACES - 1);
+                w.insert(0, ws);
+            }
+        }
         Ok(traces)
     }
 }
+
+/// A chunk's buffers, bind groups and read-back layout.
+struct Workspace {
+    batch: usize,
+    trace: Vec<wgpu::Buffer>,
+    owner: Vec<usize>,
+    run: wgpu::Buffer,
+    flag: wgpu::Buffer,
+    dispatches: Vec<(&'static str, wgpu::BindGroup, [u32; 2])>,
+    /// (trace tensor, byte offset in `staging`, bytes) for each layer's own buffer.
+    reads: Vec<(usize, u64, u64)>,
+    flag_at: u64,
+    staging: wgpu::Buffer,
+    bytes: u64,
+}
+
+/// Workspaces kept per model (by batch size), and the largest kept (read-back bytes).
+const KEEP_WORKSPACES: usize = 2;
+const KEEP_WORKSPACE_BYTES: u64 = 64 << 20;
 
 fn bind(binding: u32, buffer: &wgpu::Buffer) -> wgpu::BindGroupEntry<'_> {
     wgpu::BindGroupEntry { binding, resource: buffer.as_entire_binding() }
