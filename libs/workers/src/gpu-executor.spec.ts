@@ -171,7 +171,7 @@ describe(GpuExecutor.name, () => {
         try {
           const jobs = [job('s0', cnn, 1), job('s1', cnn, 2), job('s2', transformer, 3)];
           expect(await Promise.all(jobs.map((j) => sut.execute(j)))).toEqual(await onCpu(jobs));
-          // s0 alone, then (a fresh thread) the transformer's batch: s1 went to the CPU with s0's model.
+          // The CNN's batch, then (on a fresh thread) the transformer's ran past 1 ms: all on the CPU.
           expect(sut.describe()).toMatchObject({ kind: 'gpu', lost: false, batches: 0, cpuFallbackJobs: 3 });
           const later = job('s3', cnn, 4);
           expect(await sut.execute(later)).toEqual(await cpu.execute(later));
