@@ -75,6 +75,9 @@ describe('watcher (e2e)', () => {
     WATCHER_POLL_MS: '300',
     WATCHER_THREADS: '1',
     VERILAY_CACHE_DIR: CACHE,
+    // Where a GPU is required (CI: lavapipe, a software adapter that `auto` passes over), the
+    // first watcher checks on it.
+    ...(i === 0 && process.env.VERILAY_REQUIRE_GPU === '1' ? { VERILAY_EXECUTOR: 'gpu' } : {}),
   });
 
   it('disputes and slashes wrong claims, leaves honest ones final, and survives a SIGKILL mid-dispute', async () => {
@@ -121,6 +124,12 @@ describe('watcher (e2e)', () => {
       60_000,
       'disputes opened',
     );
+    // The first watcher's checks ran on the GPU where one is required (CI's lavapipe): every
+    // check a job, a wrong one confirmed on the CPU before its dispute.
+    const before = (await watchers[0].health()).executors.checks;
+    if (process.env.VERILAY_REQUIRE_GPU === '1')
+      expect(before).toMatchObject({ kind: 'gpu', lost: false, cpuFallbackJobs: 0 });
+    if (before.kind === 'gpu') expect(before.jobs).toBeGreaterThanOrEqual(4);
     // ...and whichever watcher holds them is killed in the middle, then restarted on its database.
     await watchers[0].kill();
     await watchers[1].kill();
@@ -188,20 +197,21 @@ describe('watcher (e2e)', () => {
     expect(won.reduce((a, b) => a + b, 0)).toBe(2);
     for (const w of watchers) expect(await w.health()).toMatchObject({ status: 'ok', openDisputes: 0 });
     expect(metrics).toMatch(/verilay_watcher_lag_blocks \d+/);
-    // VERILAY_EXECUTOR=auto: the GPU where an adapter opens (lavapipe in CI), else CPU threads;
-    // the dispute moves after the restart replayed there.
+    // After the restart: checks on the GPU where one is required (the first watcher in CI), else
+    // where `auto` finds a hardware one, else on CPU threads; dispute replays (each move after the
+    // restart replayed) always on CPU threads.
     const executors = await Promise.all(watchers.map(async (w) => (await w.health()).executors));
-    const all = executors.flatMap((e) => [e.checks, e.disputes]);
-    for (const d of all) {
-      expect(d).toMatchObject({
+    for (const { checks, disputes } of executors) {
+      expect(disputes).toMatchObject({ kind: 'cpu', lost: false });
+      expect(checks).toMatchObject({
         kind: expect.stringMatching(/^(gpu|cpu)$/),
         lost: false,
         cpuFallbackJobs: 0,
       });
-      if (d.kind === 'gpu') expect(d.adapter?.name).toEqual(expect.any(String));
-      else expect(d.fallbackReason).toMatch(/^no usable GPU: /);
+      if (checks.kind === 'gpu') expect(checks.adapter?.name).toEqual(expect.any(String));
+      else expect(checks.fallbackReason).toMatch(/^no usable GPU: /);
     }
-    if (all[0].kind === 'gpu') expect(all.reduce((n, d) => n + d.jobs, 0)).toBeGreaterThan(0);
+    if (process.env.VERILAY_REQUIRE_GPU === '1') expect(executors[0].checks).toMatchObject({ kind: 'gpu' });
     expect(metrics).toMatch(/verilay_replay_executor_info\{queue="checks",kind="(gpu|cpu)",adapter="[^"]*"/);
   }, 300_000);
 

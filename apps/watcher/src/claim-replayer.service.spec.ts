@@ -4,7 +4,13 @@ import { computeModelId, encodeModel, MODEL_MEDIA_TYPE, randomInput, randomModel
 import type { ClaimFields } from '@verilay/protocol';
 import { Queue } from 'bullmq';
 import { DEFAULT_PREFIX, REPLAY_QUEUE, ReplayWorker, testRedisUrl } from '@verilay/queue';
-import { InlineExecutor, ReplayExecutor, type ReplayJob, type ReplayResult } from '@verilay/workers';
+import {
+  InlineExecutor,
+  ReplayExecutor,
+  type ExecutorDescription,
+  type ReplayJob,
+  type ReplayResult,
+} from '@verilay/workers';
 import { ClaimReplayer } from './claim-replayer.service';
 import type { WatcherChain } from './watcher-chain';
 import type { WatcherConfig } from './watcher.config';
@@ -13,12 +19,21 @@ import type { WatcherMetrics } from './watcher-metrics.service';
 const url = testRedisUrl();
 const FORGED = `0x${'0f'.repeat(32)}` as const;
 
-/** A worker on someone else's machine that says every claim is wrong (output and trace forged). */
+/**
+ * A worker on someone else's machine that says every claim is wrong (output and trace forged), or
+ * a GPU whose driver miscompiles a kernel (a faulty GPU cannot run here: this stands for one).
+ */
 class LyingExecutor extends ReplayExecutor {
   readonly concurrency = 1;
   readonly calls: string[] = [];
-  constructor(private readonly inner: ReplayExecutor) {
+  constructor(
+    private readonly inner: ReplayExecutor,
+    private readonly kind: 'cpu' | 'gpu' = 'cpu',
+  ) {
     super();
+  }
+  override describe(): ExecutorDescription {
+    return { ...super.describe(), kind: this.kind };
   }
   async execute(job: ReplayJob): Promise<ReplayResult> {
     this.calls.push(job.id);
@@ -32,6 +47,25 @@ class LyingExecutor extends ReplayExecutor {
   close(): Promise<void> {
     return this.inner.close();
   }
+}
+
+/** A registry that knows every model, and the config of a watcher reading `server`'s task data. */
+function replayerParts(server: Server, config: Partial<WatcherConfig>) {
+  const chain = {
+    clients: { public: { readContract: async () => true } },
+    deployment: { registry: `0x${'11'.repeat(20)}` },
+  } as unknown as WatcherChain;
+  const metrics = { replaysAbandoned: { inc: () => undefined } } as unknown as WatcherMetrics;
+  const full = {
+    verifierUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    threads: 1,
+    replayTimeoutMs: 30_000,
+    replayCacheBytes: 2 ** 20,
+    modelCacheBytes: 2 ** 20,
+    modelMaxBytes: 2 ** 20,
+    ...config,
+  } as WatcherConfig;
+  return [chain, full, metrics] as const;
 }
 
 (url ? describe : describe.skip)(ClaimReplayer.name, () => {
@@ -63,21 +97,7 @@ class LyingExecutor extends ReplayExecutor {
     liar = new LyingExecutor(inline);
     worker = new ReplayWorker({ ...names, executor: liar });
     await worker.ready();
-    const chain = {
-      clients: { public: { readContract: async () => true } },
-      deployment: { registry: `0x${'11'.repeat(20)}` },
-    } as unknown as WatcherChain;
-    const config = {
-      verifierUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-      redisUrl: db,
-      threads: 1,
-      replayTimeoutMs: 30_000,
-      replayCacheBytes: 2 ** 20,
-      modelCacheBytes: 2 ** 20,
-      modelMaxBytes: 2 ** 20,
-    } as WatcherConfig;
-    const metrics = { replaysAbandoned: { inc: () => undefined } } as unknown as WatcherMetrics;
-    sut = new ClaimReplayer(chain, config, metrics);
+    sut = new ClaimReplayer(...replayerParts(server, { redisUrl: db }));
     truth = await inline.execute({
       id: 'truth',
       modelId,
@@ -117,4 +137,56 @@ class LyingExecutor extends ReplayExecutor {
       expect(liar.calls).toHaveLength(1);
     });
   });
+});
+
+describe(`${ClaimReplayer.name} with its checks on a faulty GPU`, () => {
+  const model = randomModel({ seed: 12, kind: 'mlp', sizes: [6, 5, 3] });
+  const bytes = Buffer.from(encodeModel(model));
+  const input = Array.from(randomInput(model, 2));
+  const inline = new InlineExecutor();
+  let server: Server;
+
+  afterAll(() => server?.close());
+
+  /** A watcher whose checks run on `checks` (all else real: its dispute replays on CPU threads). */
+  async function watcherWith(checks: LyingExecutor): Promise<ClaimReplayer> {
+    server = createServer((req, res) =>
+      req.url?.startsWith('/v1/tasks/')
+        ? res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data: input }))
+        : res.writeHead(200, { 'content-type': MODEL_MEDIA_TYPE }).end(bytes),
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return new (class extends ClaimReplayer {
+      protected override checksExecutor(): ReplayExecutor {
+        return checks;
+      }
+    })(...replayerParts(server, { executor: 'gpu' }));
+  }
+
+  it('confirms on the CPU a check the GPU finds wrong before it counts: an honest claim stays right', async () => {
+    const gpu = new LyingExecutor(inline, 'gpu');
+    const sut = await watcherWith(gpu);
+    try {
+      const job = {
+        id: 'truth',
+        modelId: computeModelId(model),
+        modelBytes: `0x${bytes.toString('hex')}`,
+        input,
+        salt: '0x0',
+      } as const;
+      const truth = await inline.execute(job);
+      const claim = {
+        modelId: computeModelId(model),
+        inputCommitment: truth.inputCommitment,
+        outputCommitment: truth.outputCommitment,
+        traceRoot: truth.traceRoot,
+      } as ClaimFields;
+      const replay = await sut.replay(`0x${'c3'.repeat(32)}`, claim);
+      expect(gpu.calls).toHaveLength(1);
+      expect(replay).toMatchObject({ ok: true, result: { outputCommitment: truth.outputCommitment } });
+      expect(sut.executors()).toMatchObject({ checks: { kind: 'gpu' }, disputes: { kind: 'cpu' } });
+    } finally {
+      await sut.onApplicationShutdown();
+    }
+  }, 60_000);
 });

@@ -11,6 +11,7 @@ import {
   describeExecutor,
   ReplayQueue,
   ReplayTimeoutError,
+  type ReplayExecutor,
   type ExecutorDescription,
   type ReplayResult,
 } from '@verilay/workers';
@@ -61,9 +62,13 @@ export class ClaimReplayer implements OnApplicationShutdown {
   private readonly logger = new Logger(ClaimReplayer.name);
   private readonly verifier: VerifierClient;
   private readonly checks: ReplayQueue;
-  /** Replays on this machine: disputes, and the confirmation of a remote check that finds a lie. */
+  /**
+   * Replays on this machine's CPU threads: disputes, and the confirmation of a check (remote, or
+   * on the GPU) that finds a lie.
+   */
   private readonly disputes: ReplayQueue;
-  private readonly remoteChecks: boolean;
+  /** The checks run elsewhere than here on the CPU: a claim they find wrong is confirmed first. */
+  private readonly confirmChecks: boolean;
   /** Decoded models with the canonical bytes they were checked from (the replay jobs' copy). */
   private readonly models: ByteLru<LoadedModel>;
   /** Registry entries never change: a model once seen registered stays registered. */
@@ -75,26 +80,33 @@ export class ClaimReplayer implements OnApplicationShutdown {
     private readonly metrics: WatcherMetrics,
   ) {
     this.verifier = new VerifierClient(config.verifierUrl, 15_000);
-    // With VERILAY_REDIS_URL the checks go to `verilay worker` processes. SAFETY: a worker, or
-    // anyone who writes to Redis, may answer anything; what a bond rides on is never theirs to
-    // say: dispute replays (each move follows one, next to an in-process proof that costs far
-    // more) run here, and a check that finds a claim wrong is replayed here before it counts.
-    this.remoteChecks = config.redisUrl !== undefined;
-    const executor = (threads: number, redisUrl?: string) =>
-      createReplayExecutor({
-        redisUrl,
-        threads,
-        jobTimeoutMs: config.replayTimeoutMs,
-        priority: 1,
-        executor: config.executor,
-      });
-    this.checks = new ReplayQueue(executor(config.threads, config.redisUrl), {
-      maxBytes: config.replayCacheBytes / 2,
-    });
-    this.disputes = new ReplayQueue(executor(1), { maxBytes: config.replayCacheBytes / 2 });
+    // With VERILAY_REDIS_URL the checks go to `verilay worker` processes; with VERILAY_EXECUTOR
+    // they may run on the GPU. SAFETY: a worker, or anyone who writes to Redis, may answer
+    // anything, and a GPU is another implementation (another vendor's compiler and driver) than
+    // the reference CPU kernels the chain's step proofs agree with: what a bond rides on is never
+    // theirs to say. Dispute replays (each move follows one, next to an in-process proof that
+    // costs far more) run here on the CPU, and a check that finds a claim wrong is replayed here
+    // before it counts.
+    this.checks = new ReplayQueue(this.checksExecutor(config), { maxBytes: config.replayCacheBytes / 2 });
+    this.confirmChecks = this.checks.describe().kind !== 'cpu';
+    this.disputes = new ReplayQueue(
+      createReplayExecutor({ threads: 1, jobTimeoutMs: config.replayTimeoutMs, executor: 'cpu' }),
+      { maxBytes: config.replayCacheBytes / 2 },
+    );
     this.models = new ByteLru(config.modelCacheBytes);
     for (const [queue, d] of Object.entries(this.executors()))
       this.logger.log(`${queue}: ${describeExecutor(d)} (VERILAY_EXECUTOR=${config.executor})`);
+  }
+
+  /** The executor of the checks: `verilay worker`s through Redis, or VERILAY_EXECUTOR's here. */
+  protected checksExecutor(config: WatcherConfig): ReplayExecutor {
+    return createReplayExecutor({
+      redisUrl: config.redisUrl,
+      threads: config.threads,
+      jobTimeoutMs: config.replayTimeoutMs,
+      priority: 1,
+      executor: config.executor,
+    });
   }
 
   /** What runs each queue's replays (GPU or CPU, its adapter or why not), for /health and metrics. */
@@ -152,8 +164,9 @@ export class ClaimReplayer implements OnApplicationShutdown {
     } as const;
     try {
       result = await (task ? this.disputes : this.checks).submit(job);
-      // SAFETY: a remote "the claim is wrong" would cost a bond if it lied: our own replay decides.
-      if (!task && this.remoteChecks && result.outputCommitment !== claim.outputCommitment)
+      // SAFETY: a remote or GPU "the claim is wrong" would cost a bond if it were wrong: our own
+      // CPU replay decides.
+      if (!task && this.confirmChecks && result.outputCommitment !== claim.outputCommitment)
         result = await this.disputes.submit(job);
     } catch (error) {
       if (error instanceof ReplayTimeoutError) return this.tooCostly(claimId, error.shortMessage);

@@ -48,26 +48,38 @@ describe(createLocalExecutor.name, () => {
     }
   });
 
-  gpuIt('runs the GPU executor for auto and gpu where an adapter opens', async () => {
-    const model = randomModel({ seed: 31, kind: 'mlp', sizes: [16, 8, 4] });
-    for (const kind of ['auto', 'gpu'] as const) {
-      const sut = createLocalExecutor({ kind, threads: 1 });
-      try {
-        expect(sut.describe()).toMatchObject({ kind: 'gpu', adapter, lost: false });
-        expect(describeExecutor(sut.describe())).toBe(
-          `replays on the GPU ${adapter!.name} (${adapter!.backend}, ${adapter!.deviceType})`,
+  gpuIt(
+    'runs the GPU executor for gpu where an adapter opens, and for auto where it is hardware',
+    async () => {
+      const model = randomModel({ seed: 31, kind: 'mlp', sizes: [16, 8, 4] });
+      const software = adapter!.deviceType === 'Cpu';
+      if (software) {
+        const auto = createLocalExecutor({ kind: 'auto', threads: 1 });
+        expect(auto.describe()).toMatchObject({ kind: 'cpu' });
+        expect(auto.describe().fallbackReason).toBe(
+          `no usable GPU: only a software adapter (${adapter!.name}), slower than CPU threads; VERILAY_EXECUTOR=gpu runs on it`,
         );
-        await sut.execute({
-          id: 'j',
-          modelId: computeModelId(model),
-          modelBytes: `0x${Buffer.from(encodeModel(model)).toString('hex')}`,
-          input: Array.from(randomInput(model, 1)),
-          salt: '0x0',
-        });
-        expect(sut.describe()).toMatchObject({ batches: 1, jobs: 1 });
-      } finally {
-        await sut.close();
+        await auto.close();
       }
-    }
-  });
+      for (const kind of software ? (['gpu'] as const) : (['auto', 'gpu'] as const)) {
+        const sut = createLocalExecutor({ kind, threads: 1 });
+        try {
+          expect(sut.describe()).toMatchObject({ kind: 'gpu', adapter, lost: false });
+          expect(describeExecutor(sut.describe())).toBe(
+            `replays on the GPU ${adapter!.name} (${adapter!.backend}, ${adapter!.deviceType})`,
+          );
+          await sut.execute({
+            id: 'j',
+            modelId: computeModelId(model),
+            modelBytes: `0x${Buffer.from(encodeModel(model)).toString('hex')}`,
+            input: Array.from(randomInput(model, 1)),
+            salt: '0x0',
+          });
+          expect(sut.describe()).toMatchObject({ batches: 1, jobs: 1 });
+        } finally {
+          await sut.close();
+        }
+      }
+    },
+  );
 });

@@ -18,8 +18,8 @@ export interface LocalExecutorOptions {
 
 /**
  * The in-process replay executor VERILAY_EXECUTOR asks for: `cpu` threads; `gpu`, which throws
- * GpuUnavailableError when no adapter opens (the app must not start); `auto`, the GPU when one
- * opens, else CPU threads whose describe() says why (the apps log it at boot and show it in
+ * GpuUnavailableError when no adapter opens (the app must not start); `auto`, the GPU when a
+ * hardware one opens, else CPU threads whose describe() says why (the apps log it at boot and show it in
  * /health). The GPU is opened and closed here once, synchronously, to decide.
  */
 export function createLocalExecutor(options: LocalExecutorOptions = {}): ReplayExecutor {
@@ -29,6 +29,12 @@ export function createLocalExecutor(options: LocalExecutorOptions = {}): ReplayE
   if ('reason' in probe) {
     if (kind === 'gpu') throw new GpuUnavailableError(probe.reason);
     return new CpuExecutor({ threads, jobTimeoutMs, fallbackReason: `no usable GPU: ${probe.reason}` });
+  }
+  // A software adapter (Mesa's lavapipe, SwiftShader) runs the kernels on the CPU, slower than the
+  // CPU executor's native kernels: `auto` wants a GPU; `gpu` takes what there is (CI's lavapipe).
+  if (kind === 'auto' && probe.adapter.deviceType === 'Cpu') {
+    const fallbackReason = `no usable GPU: only a software adapter (${probe.adapter.name}), slower than CPU threads; VERILAY_EXECUTOR=gpu runs on it`;
+    return new CpuExecutor({ threads, jobTimeoutMs, fallbackReason });
   }
   return new GpuExecutor({ threads, jobTimeoutMs, maxBatch, backends, adapter: probe.adapter });
 }

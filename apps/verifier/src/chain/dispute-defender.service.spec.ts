@@ -6,6 +6,7 @@ import {
   InlineExecutor,
   ReplayExecutor,
   ReplayQueue,
+  type ExecutorDescription,
   ReplayRejectedError,
   type ReplayJob,
   type ReplayResult,
@@ -25,14 +26,21 @@ jest.mock('@verilay/chain', () => ({
 
 const FORGED = `0x${'0f'.repeat(32)}` as const;
 
-/** A `verilay worker` on someone else's machine (or a Redis writer) that forges one field. */
+/**
+ * A `verilay worker` on someone else's machine (or a Redis writer) that forges one field, or a
+ * GPU whose driver miscompiles a kernel (a faulty GPU cannot run here: this stands for one).
+ */
 class LyingExecutor extends ReplayExecutor {
   readonly concurrency = 1;
   constructor(
     private readonly inner: ReplayExecutor,
     private readonly field: 'inputCommitment' | 'outputCommitment' | 'traceRoot' | 'failure',
+    private readonly kind: 'remote' | 'gpu',
   ) {
     super();
+  }
+  override describe(): ExecutorDescription {
+    return { ...super.describe(), kind: this.kind };
   }
   async execute(job: ReplayJob): Promise<ReplayResult> {
     // A failure stored for good under the job's id: every later submission gets it again.
@@ -62,9 +70,15 @@ describe(DisputeDefender.name, () => {
   }, 60_000);
 
   describe('defendAll', () => {
-    it.each(['inputCommitment', 'outputCommitment', 'traceRoot', 'failure'] as const)(
-      'defends an honest claim when a remote replay forges its %s (never conceded, nor blocked, on its word)',
-      async (field) => {
+    it.each(
+      (['remote', 'gpu'] as const).flatMap((kind) =>
+        (['inputCommitment', 'outputCommitment', 'traceRoot', 'failure'] as const).map(
+          (field) => [kind, field] as const,
+        ),
+      ),
+    )(
+      'defends an honest claim when a %s replay gets its %s wrong (never conceded, nor blocked, on its word)',
+      async (kind, field) => {
         const claimId = `0x${'c1'.repeat(32)}`;
         const hi = truth.traceCommitments.length - 1;
         jest
@@ -92,9 +106,9 @@ describe(DisputeDefender.name, () => {
           } as unknown as ClaimRepository,
           { open: async () => [{ disputeId: 3, claimId }], setStatus } as unknown as DisputeRepository,
           { find: async () => model } as unknown as ModelsService,
-          new ReplayQueue(new LyingExecutor(inline, field)),
+          new ReplayQueue(new LyingExecutor(inline, field, kind)),
           new SystemClock(),
-          { redisUrl: 'redis://127.0.0.1:1' } as VerifierConfig,
+          (kind === 'remote' ? { redisUrl: 'redis://127.0.0.1:1' } : { executor: 'gpu' }) as VerifierConfig,
           {
             chainGasUsed: { inc: () => undefined },
             defenceFailures: { inc: failures },

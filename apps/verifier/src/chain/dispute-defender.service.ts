@@ -55,7 +55,10 @@ export class DisputeDefender implements OnApplicationShutdown {
   private readonly provers: ProverPool;
   /** Disputes (and their step) already logged as waiting for a lazy step verifier. */
   private readonly waiting = new Set<string>();
-  /** With remote replays (VERILAY_REDIS_URL): a thread here, to confirm one against the claim. */
+  /**
+   * With replays elsewhere than on this machine's CPU (VERILAY_REDIS_URL workers, or the GPU): a
+   * CPU thread here, to confirm a replay that disagrees with the claim.
+   */
   private readonly ownReplays?: ReplayQueue;
 
   constructor(
@@ -73,8 +76,8 @@ export class DisputeDefender implements OnApplicationShutdown {
       cacheDir: config.zkCacheDir,
       checkKey: provingKeyCheck(chain.sequencer, chain.deployment),
     });
-    if (config.redisUrl)
-      this.ownReplays = new ReplayQueue(createReplayExecutor({ threads: 1, executor: config.executor }));
+    if (replays.describe().kind !== 'cpu')
+      this.ownReplays = new ReplayQueue(createReplayExecutor({ threads: 1, executor: 'cpu' }));
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -139,9 +142,11 @@ export class DisputeDefender implements OnApplicationShutdown {
       salt: `0x${salt.toString(16)}`,
     } as const;
     // SAFETY: with VERILAY_REDIS_URL that replay is a worker's word (or anyone's who writes to
-    // Redis): one that disagrees with the claim would concede it, and one that fails (a failure
-    // stored for good under the job's id) would block the defence until the clock runs out; the
-    // honest operator would be slashed either way. Only our own replay may say so.
+    // Redis), and on the GPU another implementation's (a vendor's compiler and driver) than the
+    // reference CPU kernels: one that disagrees with the claim would concede it, and one that
+    // fails (a failure stored for good under the job's id) would block the defence until the
+    // clock runs out; the honest operator would be slashed either way. Only our own CPU replay
+    // may say so.
     const own = this.ownReplays;
     const remote = await this.replays
       .submit(job)
