@@ -162,6 +162,28 @@ describe(GpuExecutor.name, () => {
     });
   });
 
+  describe('opening past its deadline', () => {
+    gpuIt(
+      'runs every job on the CPU, saying why, when the thread does not open the device in time',
+      async () => {
+        // 1 ms: no open (an adapter, a device, the kernels compiled) fits; a wedged driver's hang
+        // would end the same way.
+        const sut = new GpuExecutor({ threads: 1, openTimeoutMs: 1 });
+        try {
+          expect(await sut.opened()).toMatchObject({
+            lost: false,
+            fallbackReason: 'the GPU thread did not open the device within 1 ms',
+          });
+          const jobs = [job('o0', mlp, 1), job('o1', cnn, 2)];
+          expect(await Promise.all(jobs.map((j) => sut.execute(j)))).toEqual(await onCpu(jobs));
+          expect(sut.describe()).toMatchObject({ batches: 0, jobs: 0, cpuFallbackJobs: 2 });
+        } finally {
+          await sut.close();
+        }
+      },
+    );
+  });
+
   describe('execute past the batch budget', () => {
     gpuIt(
       'replays a batch past its budget and its model’s later jobs on the CPU, and opens the device again',
@@ -191,6 +213,19 @@ describe(GpuExecutor.name, () => {
       for (const p of await pending)
         expect(p).toMatchObject({ status: 'rejected', reason: { message: 'executor closed' } });
       await expect(sut.execute(job('late', mlp, 3))).rejects.toThrow('executor closed');
+    });
+
+    gpuIt('hears nothing after it closed: a batch answered as the thread stops throws nowhere', async () => {
+      const sut = new GpuExecutor({ threads: 1 });
+      await sut.opened();
+      const pending = sut.execute(job('c0', mlp, 1)).catch((e: Error) => e.message);
+      // This thread busy for 500 ms: the GPU thread runs the batch and posts its answer, which
+      // waits in this thread's queue until after close().
+      const until = Date.now() + 500;
+      while (Date.now() < until);
+      await sut.close();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(await pending).toBe('executor closed');
     });
   });
 });

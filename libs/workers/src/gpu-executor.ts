@@ -15,11 +15,21 @@ export interface GpuExecutorOptions {
   readonly threads?: number;
   /** A job's time budget on the CPU, as CpuExecutor's. */
   readonly jobTimeoutMs?: number;
-  /** A GPU batch's time budget (default: jobTimeoutMs once per job it holds; none without it). */
+  /**
+   * A GPU batch's time budget (default: jobTimeoutMs, or DEFAULT_JOB_BUDGET_MS without it, once
+   * per job it holds). Past it the batch replays on the CPU: a hung driver never holds a job.
+   */
   readonly batchTimeoutMs?: number;
+  /** How long the thread may take to open the device (default OPEN_TIMEOUT_MS); then the CPU. */
+  readonly openTimeoutMs?: number;
   /** The adapter a probe found (createLocalExecutor's): describe() shows it before the thread is up. */
   readonly adapter?: NativeGpuInfo;
 }
+
+/** A job's share of a GPU batch's budget when the caller set none (SmolLM2's CPU replay: ~20 s). */
+export const DEFAULT_JOB_BUDGET_MS = 120_000;
+/** Opening a device and compiling the kernels takes well under a second on lavapipe. */
+export const OPEN_TIMEOUT_MS = 60_000;
 
 /**
  * Replays on a GPU (native/crates/gpu through wgpu): one worker thread owns the device; queued jobs
@@ -41,6 +51,7 @@ export class GpuExecutor extends ReplayExecutor {
   private state: 'opening' | 'ready' | 'failed' = 'opening';
   private running?: Queued[];
   private timer?: NodeJS.Timeout;
+  private openTimer?: NodeJS.Timeout;
   private adapter?: NativeGpuInfo;
   private fallbackReason?: string;
   private lost = false;
@@ -98,13 +109,19 @@ export class GpuExecutor extends ReplayExecutor {
     this.closed = true;
     this.settle();
     clearTimeout(this.timer);
+    clearTimeout(this.openTimer);
     for (const q of [...this.waiting.splice(0), ...(this.running ?? [])])
       q.reject(new Error('executor closed'));
     this.running = undefined;
-    await Promise.all([this.worker?.terminate(), this.cpuExecutor?.close()]);
+    // A batch's answer posted before the thread stops still arrives: it is not heard.
+    const worker = this.worker;
+    this.worker = undefined;
+    await Promise.all([worker?.terminate(), this.cpuExecutor?.close()]);
   }
 
   private onMessage(m: GpuResponse): void {
+    if (this.closed) return;
+    if (m.type === 'ready' || m.type === 'unavailable') clearTimeout(this.openTimer);
     if (m.type === 'ready') {
       this.state = 'ready';
       this.adapter = m.adapter;
@@ -137,6 +154,13 @@ export class GpuExecutor extends ReplayExecutor {
     });
     this.worker = worker;
     this.state = 'opening';
+    // A wedged driver (the stuck thread still holding the device) can hang the open itself.
+    const openMs = this.options.openTimeoutMs ?? OPEN_TIMEOUT_MS;
+    clearTimeout(this.openTimer);
+    this.openTimer = setTimeout(
+      () => this.worker === worker && this.fail(`the GPU thread did not open the device within ${openMs} ms`),
+      openMs,
+    );
     const current = () => this.worker === worker;
     worker.on('message', (m: GpuResponse) => current() && this.onMessage(m));
     worker.on('error', (e) => current() && this.fail(`the GPU thread died: ${e.message}`));
@@ -167,6 +191,7 @@ export class GpuExecutor extends ReplayExecutor {
     if (this.closed || this.state === 'failed') return;
     this.state = 'failed';
     this.settle();
+    clearTimeout(this.openTimer);
     this.lost = this.lost || this.adapter !== undefined;
     this.fallbackReason = reason;
     clearTimeout(this.timer);
@@ -206,8 +231,8 @@ export class GpuExecutor extends ReplayExecutor {
     }
     this.running = batch;
     const { batchTimeoutMs, jobTimeoutMs } = this.options;
-    const budget = batchTimeoutMs ?? (jobTimeoutMs === undefined ? undefined : jobTimeoutMs * batch.length);
-    if (budget !== undefined) this.timer = setTimeout(() => this.abandon(), budget);
+    const budget = batchTimeoutMs ?? (jobTimeoutMs ?? DEFAULT_JOB_BUDGET_MS) * batch.length;
+    this.timer = setTimeout(() => this.abandon(), budget);
     this.post({ type: 'batch', jobs: batch.map((q) => q.job) });
   }
 

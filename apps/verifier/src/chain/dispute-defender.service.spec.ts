@@ -34,7 +34,8 @@ class LyingExecutor extends ReplayExecutor {
   readonly concurrency = 1;
   constructor(
     private readonly inner: ReplayExecutor,
-    private readonly field: 'inputCommitment' | 'outputCommitment' | 'traceRoot' | 'failure',
+    private readonly field:
+      'inputCommitment' | 'outputCommitment' | 'traceRoot' | 'traceCommitments' | 'failure',
     private readonly kind: 'remote' | 'gpu',
   ) {
     super();
@@ -45,7 +46,11 @@ class LyingExecutor extends ReplayExecutor {
   async execute(job: ReplayJob): Promise<ReplayResult> {
     // A failure stored for good under the job's id: every later submission gets it again.
     if (this.field === 'failure') throw new ReplayRejectedError(job.id, 'forged');
-    return { ...(await this.inner.execute(job)), [this.field]: FORGED };
+    const truth = await this.inner.execute(job);
+    // The commitments the moves reveal, forged under the true root.
+    if (this.field === 'traceCommitments')
+      return { ...truth, traceCommitments: truth.traceCommitments.map((h, i) => (i === 0 ? h : FORGED)) };
+    return { ...truth, [this.field]: FORGED };
   }
   close(): Promise<void> {
     return this.inner.close();
@@ -72,7 +77,7 @@ describe(DisputeDefender.name, () => {
   describe('defendAll', () => {
     it.each(
       (['remote', 'gpu'] as const).flatMap((kind) =>
-        (['inputCommitment', 'outputCommitment', 'traceRoot', 'failure'] as const).map(
+        (['inputCommitment', 'outputCommitment', 'traceRoot', 'traceCommitments', 'failure'] as const).map(
           (field) => [kind, field] as const,
         ),
       ),

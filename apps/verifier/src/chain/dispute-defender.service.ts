@@ -13,7 +13,7 @@ import {
   submitValidityProof,
   toSolidityProof,
 } from '@verilay/chain';
-import { TraceTree } from '@verilay/commitments';
+import { TraceTree, traceRoot } from '@verilay/commitments';
 import { encodeModel } from '@verilay/inference';
 import { createReplayExecutor } from '@verilay/queue';
 import { ReplayQueue } from '@verilay/workers';
@@ -151,10 +151,12 @@ export class DisputeDefender implements OnApplicationShutdown {
     const remote = await this.replays
       .submit(job)
       .catch((error: unknown) => (own ? undefined : Promise.reject(error)));
+    // (The trace commitments too: the moves reveal them, and a root alone says nothing of them.)
     const agrees =
       remote?.inputCommitment === c.inputCommitment &&
       remote.outputCommitment === c.outputCommitment &&
-      remote.traceRoot === c.traceRoot;
+      remote.traceRoot === c.traceRoot &&
+      traceRoot(remote.traceCommitments) === c.traceRoot;
     const task = own && !agrees ? await own.submit(job) : remote!;
     // Intake checked the input against its commitment, so a mismatch means the stored data changed.
     if (task.inputCommitment !== c.inputCommitment)

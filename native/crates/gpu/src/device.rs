@@ -182,6 +182,7 @@ impl Gpu {
         let source =
             format!("{}\n{}", include_str!("shaders/wide.wgsl"), include_str!("shaders/kernels.wgsl"));
         let errors = device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let internal = device.push_error_scope(wgpu::ErrorFilter::Internal);
         let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some("verilay kernels"),
             source: wgpu::ShaderSource::Wgsl(source.into()),
@@ -218,7 +219,9 @@ impl Gpu {
                 })
             })
             .collect();
-        if let Some(error) = pollster::block_on(errors.pop()) {
+        // (A driver that fails to compile a pipeline reports an internal error.)
+        let internal = pollster::block_on(internal.pop());
+        if let Some(error) = internal.or(pollster::block_on(errors.pop())) {
             return Err(GpuError::Unavailable(format!(
                 "the kernels do not compile on {}: {error}",
                 info.name

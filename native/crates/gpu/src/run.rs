@@ -59,7 +59,8 @@ impl Gpu {
     pub fn load(&self, model: Arc<Model>) -> Result<GpuModel, GpuError> {
         let inner = &self.inner;
         inner.check_lost()?;
-        let binding = inner.info.max_storage_buffer_binding_size;
+        // The shaders index with u32: no binding may reach 4 GiB, whatever the adapter allows.
+        let binding = inner.info.max_storage_buffer_binding_size.min((1 << 32) - 4);
         let too_big = |what: &str, bytes: u64| {
             GpuError::Unsupported(format!(
                 "{what} of {bytes} bytes is over the adapter's maxStorageBufferBindingSize ({binding})"
@@ -207,6 +208,7 @@ impl GpuModel {
         let device = &gpu.device;
         let validation = device.push_error_scope(wgpu::ErrorFilter::Validation);
         let memory = device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
+        let internal = device.push_error_scope(wgpu::ErrorFilter::Internal);
         let kept = self.workspaces.lock().ok().and_then(|mut w| {
             let i = w.iter().position(|k| k.batch == batch)?;
             Some(w.swap_remove(i))
@@ -237,10 +239,11 @@ impl GpuModel {
             let _ = sent.send(r);
         });
         let polled = device.poll(wgpu::PollType::wait_indefinitely());
+        let internal = pollster::block_on(internal.pop());
         let memory = pollster::block_on(memory.pop());
         let validation = pollster::block_on(validation.pop());
         gpu.check_lost()?;
-        if let Some(error) = memory.or(validation) {
+        if let Some(error) = internal.or(memory).or(validation) {
             return Err(GpuError::Device(error.to_string()));
         }
         polled.map_err(|e| GpuError::Device(e.to_string()))?;

@@ -115,8 +115,9 @@ pub struct NativeGpuModel {
 }
 
 impl NativeGpuModel {
-    /// The traces of a batch. A token id outside an embedding's vocabulary voids the GPU's
-    /// results; the CPU kernels then run the batch and give the error where there is one.
+    /// The traces of a batch. A token id outside an embedding's vocabulary (one flag for the
+    /// batch) voids all of the GPU's results; the CPU kernels then run the batch and give the
+    /// first input's error (the executor then replays each job on the CPU, each with its own).
     fn traces(&self, inputs: &[Int32Array]) -> napi::Result<Vec<Vec<Vec<i32>>>> {
         let inputs: Vec<&[i32]> = inputs.iter().map(|x| x.as_ref()).collect();
         match self.model.run(&inputs) {
