@@ -1,10 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { readClaimStatus, verilayClaimsAbi } from '@verilay/chain';
-import { ANSWER_CAPS, VerifierClient } from '@verilay/client';
+import { ANSWER_CAPS, VerifierClient, type BatchView } from '@verilay/client';
 import { BatchTree, claimLeaf } from '@verilay/commitments';
 import { errorMessage } from '@verilay/errors';
 import { pickClaimFields } from '@verilay/protocol';
 import { WatcherRepository, type WatchedBatch } from '@verilay/storage';
+import { mapBounded } from '@verilay/workers';
 import { keccak256, toHex } from 'viem';
 import { ClaimReplayer } from './claim-replayer.service';
 import { decodePosting, encodePosting } from './posting-data';
@@ -22,7 +23,8 @@ const RETRYABLE = new Set(['no-data', 'bad-data']);
 
 /**
  * Checks the claims of each batch it has seen: fetches the batch data from the verifier, checks
- * it against the root on chain, replays (all claims or a sample) and records a verdict per claim.
+ * it against the root on chain, replays (all claims or a sample, several at once: the replayer's
+ * `checkConcurrency`) and records a verdict per claim.
  * A wrong claim is stored with what it takes to dispute it; the pursuer (`PursuerService`) then
  * follows that posting on chain until it is slashed or final. Checking never waits on the chain's
  * windows, and never holds up the moves of open disputes (they run in a loop of their own).
@@ -83,66 +85,77 @@ export class CheckerService {
     // SAFETY: the batch data must be what the chain committed to, claim by claim.
     const claims = served;
     const leaves = claims.map((c) => claimLeaf(pickClaimFields(c)));
-    if (
-      leaves.some((l, i) => l !== claims[i].claimId.toLowerCase()) ||
-      new BatchTree(leaves).root !== batch.root.toLowerCase()
-    )
+    if (claims.length === 0) return this.unusable(batch, 'the served batch has no claims');
+    if (leaves.some((l, i) => l !== claims[i].claimId.toLowerCase()))
       return this.unusable(batch, 'served data does not match the root on chain');
-    const tree = new BatchTree(leaves);
-    let done = true;
-    for (const claim of claims) {
-      const claimId = claim.claimId.toLowerCase();
-      if (await this.repository.verdict(batch.batchIndex, claimId)) continue;
-      if (!this.sampled(claimId)) {
-        await this.record(batch.batchIndex, claimId, 'skipped');
-        continue;
-      }
-      const fields = pickClaimFields(claim);
-      const replay = await this.replayer.replay(claimId, fields);
-      if (!replay.ok) {
-        const settled =
-          !RETRYABLE.has(replay.verdict) ||
-          (await this.settled(batch, claimId, tree.proof(claimId as `0x${string}`)));
-        this.logger.warn({
-          msg: settled
-            ? 'claim not replayable'
-            : 'claim data unusable (retried until the chain settles the posting)',
-          claimId,
-          batchIndex: batch.batchIndex,
-          reason: replay.reason,
-        });
-        if (settled) await this.record(batch.batchIndex, claimId, replay.verdict, replay.reason);
-        else {
-          this.metrics.unusableAnswers.inc({ kind: replay.verdict });
-          done = false;
-        }
-        continue;
-      }
-      // SAFETY: only a wrong output is a claim this watcher can win against. A claim with the true
-      // output but another trace root (say, every true (i, h_i) leaf plus a junk one) lets the
-      // defender reveal true midpoints until the game ends on a true step it proves: the bond is
-      // lost (issue 11, finding 4). The bisection itself is then played by our own trace.
-      if (replay.result.outputCommitment === claim.outputCommitment) {
-        await this.record(batch.batchIndex, claimId, 'correct');
-        continue;
-      }
-      await this.repository.recordWrong(
-        batch.batchIndex,
-        claimId,
-        encodePosting({
-          claim: fields,
-          signature: claim.signature,
-          inclusionProof: tree.proof(claimId as `0x${string}`),
-          input: replay.input,
-          salt: `0x${replay.salt.toString(16)}`,
-        }),
-      );
-      this.metrics.claimsChecked.inc({ verdict: 'wrong' });
-      this.logger.warn({ msg: 'wrong claim found', claimId, batchIndex: batch.batchIndex });
-      await this.adoptRepostings(claimId);
+    // SAFETY: the tree as posted, a leaf twice included: a sequencer whose root has a duplicate
+    // leaf must not blind the watcher to the rest of its batch.
+    const tree = BatchTree.ofPosted(leaves);
+    if (tree.root !== batch.root.toLowerCase())
+      return this.unusable(batch, 'served data does not match the root on chain');
+    // A leaf posted twice is one claim: checked once (two checks of it at once would race to
+    // record its verdict).
+    const unique = [...new Map(claims.map((c) => [c.claimId.toLowerCase(), c])).values()];
+    const done = await mapBounded(unique, this.replayer.checkConcurrency(), (claim) =>
+      this.checkClaim(batch, tree, claim),
+    );
+    if (done.every(Boolean)) await this.repository.setBatchStatus(batch.batchIndex, 'checked');
+    return done.every(Boolean);
+  }
+
+  /** Checks one claim of a batch; returns whether it has its final verdict. */
+  private async checkClaim(
+    batch: WatchedBatch,
+    tree: BatchTree,
+    claim: BatchView['claims'][number],
+  ): Promise<boolean> {
+    const claimId = claim.claimId.toLowerCase();
+    if (await this.repository.verdict(batch.batchIndex, claimId)) return true;
+    if (!this.sampled(claimId)) {
+      await this.record(batch.batchIndex, claimId, 'skipped');
+      return true;
     }
-    if (done) await this.repository.setBatchStatus(batch.batchIndex, 'checked');
-    return done;
+    const fields = pickClaimFields(claim);
+    const replay = await this.replayer.replay(claimId, fields);
+    if (!replay.ok) {
+      const settled =
+        !RETRYABLE.has(replay.verdict) ||
+        (await this.settled(batch, claimId, tree.proof(claimId as `0x${string}`)));
+      this.logger.warn({
+        msg: settled
+          ? 'claim not replayable'
+          : 'claim data unusable (retried until the chain settles the posting)',
+        claimId,
+        batchIndex: batch.batchIndex,
+        reason: replay.reason,
+      });
+      if (settled) await this.record(batch.batchIndex, claimId, replay.verdict, replay.reason);
+      else this.metrics.unusableAnswers.inc({ kind: replay.verdict });
+      return settled;
+    }
+    // SAFETY: only a wrong output is a claim this watcher can win against. A claim with the true
+    // output but another trace root (say, every true (i, h_i) leaf plus a junk one) lets the
+    // defender reveal true midpoints until the game ends on a true step it proves: the bond is
+    // lost (issue 11, finding 4). The bisection itself is then played by our own trace.
+    if (replay.result.outputCommitment === claim.outputCommitment) {
+      await this.record(batch.batchIndex, claimId, 'correct');
+      return true;
+    }
+    await this.repository.recordWrong(
+      batch.batchIndex,
+      claimId,
+      encodePosting({
+        claim: fields,
+        signature: claim.signature,
+        inclusionProof: tree.proof(claimId as `0x${string}`),
+        input: replay.input,
+        salt: `0x${replay.salt.toString(16)}`,
+      }),
+    );
+    this.metrics.claimsChecked.inc({ verdict: 'wrong' });
+    this.logger.warn({ msg: 'wrong claim found', claimId, batchIndex: batch.batchIndex });
+    await this.adoptRepostings(claimId);
+    return true;
   }
 
   /** Whether the chain has settled the posting (final or slashed): nothing left to dispute. */

@@ -63,6 +63,7 @@ function replayerParts(server: Server, config: Partial<WatcherConfig>) {
     replayCacheBytes: 2 ** 20,
     modelCacheBytes: 2 ** 20,
     modelMaxBytes: 2 ** 20,
+    checkInflightBytes: 2 ** 20,
     ...config,
   } as WatcherConfig;
   return [chain, full, metrics] as const;
@@ -189,4 +190,96 @@ describe(`${ClaimReplayer.name} with its checks on a faulty GPU`, () => {
       await sut.onApplicationShutdown();
     }
   }, 60_000);
+});
+
+describe(`${ClaimReplayer.name} with checks in flight together`, () => {
+  const model = randomModel({ seed: 13, kind: 'mlp', sizes: [6, 5, 3] });
+  const bytes = Buffer.from(encodeModel(model));
+  const modelId = computeModelId(model);
+  const inline = new InlineExecutor();
+  let server: Server;
+  let modelRequests = 0;
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      if (req.url?.startsWith('/v1/tasks/')) {
+        const n = Number.parseInt(req.url.split('/')[3].slice(-2), 16);
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ data: Array.from(randomInput(model, n)) }));
+        return;
+      }
+      modelRequests += 1;
+      // The model answer is slow to come: the concurrent checks are all waiting for it.
+      setTimeout(() => res.writeHead(200, { 'content-type': MODEL_MEDIA_TYPE }).end(bytes), 50);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  });
+  afterAll(() => server?.close());
+
+  /** A GPU-like executor that runs many jobs at once and counts them. */
+  class CountingExecutor extends ReplayExecutor {
+    readonly concurrency = 64;
+    running = 0;
+    most = 0;
+    async execute(job: ReplayJob): Promise<ReplayResult> {
+      this.running += 1;
+      this.most = Math.max(this.most, this.running);
+      try {
+        await new Promise((r) => setTimeout(r, 20));
+        return await inline.execute(job);
+      } finally {
+        this.running -= 1;
+      }
+    }
+    close(): Promise<void> {
+      return inline.close();
+    }
+  }
+
+  async function replayAll(checkInflightBytes: number, claims = 6) {
+    const executor = new CountingExecutor();
+    const sut = new (class extends ClaimReplayer {
+      protected override checksExecutor(): ReplayExecutor {
+        return executor;
+      }
+    })(...replayerParts(server, { checkInflightBytes }));
+    try {
+      const jobs = Array.from({ length: claims }, async (_, n) => {
+        const truth = await inline.execute({
+          id: `truth-${n}`,
+          modelId,
+          modelBytes: `0x${bytes.toString('hex')}`,
+          input: Array.from(randomInput(model, n)),
+          salt: '0x0',
+        });
+        const claim = { modelId, inputCommitment: truth.inputCommitment } as ClaimFields;
+        return sut.replay(`0x${n.toString(16).padStart(64, '0')}`, {
+          ...claim,
+          outputCommitment: truth.outputCommitment,
+        });
+      });
+      return { replays: await Promise.all(jobs), executor, sut };
+    } finally {
+      await sut.onApplicationShutdown();
+    }
+  }
+
+  it('fetches a model once for the checks of it that start together', async () => {
+    modelRequests = 0;
+    const { replays, executor, sut } = await replayAll(2 ** 20);
+    expect(modelRequests).toBe(1);
+    expect(replays.every((r) => r.ok)).toBe(true);
+    expect(executor.most).toBe(6);
+    expect(sut.checkConcurrency()).toBe(64);
+  });
+
+  it('keeps the model bytes in flight within WATCHER_CHECK_INFLIGHT_MB, and runs a larger model alone', async () => {
+    const two = await replayAll(2 * bytes.length + 1);
+    expect(two.replays.every((r) => r.ok)).toBe(true);
+    expect(two.executor.most).toBe(2);
+    const alone = await replayAll(bytes.length - 1);
+    expect(alone.replays.every((r) => r.ok)).toBe(true);
+    expect(alone.executor.most).toBe(1);
+  });
 });

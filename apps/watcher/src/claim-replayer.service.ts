@@ -7,6 +7,7 @@ import { ComputeBudgetExceededError, decodeModel, modelIdOfBytes, type Model } f
 import type { ClaimFields } from '@verilay/protocol';
 import { createReplayExecutor } from '@verilay/queue';
 import {
+  ByteBudget,
   ByteLru,
   describeExecutor,
   ReplayQueue,
@@ -39,7 +40,10 @@ type Unreplayable = Extract<Replay, { ok: false }>;
 
 interface LoadedModel {
   readonly model: Model;
-  readonly bytes: Buffer;
+  /** The canonical bytes as a job carries them, made once: concurrent checks share the string. */
+  readonly hex: `0x${string}`;
+  /** Their count. */
+  readonly size: number;
 }
 
 /** Task data the watcher already holds (a disputed claim's input, stored when it was found wrong). */
@@ -55,7 +59,8 @@ export interface KnownTask {
  * with VERILAY_REDIS_URL, the checks on `verilay worker` processes through Redis) under a time budget
  * (WATCHER_REPLAY_TIMEOUT_MS): one past it is abandoned, its thread replaced, and the claim is
  * never disputed. Replays for disputes have a thread of their own, so checking new batches never
- * delays a move. Finished replays and decoded models are kept within a number of bytes.
+ * delays a move. Finished replays and decoded models are kept within a number of bytes, and the
+ * checks in flight carry at most WATCHER_CHECK_INFLIGHT_MB of model bytes together.
  */
 @Injectable()
 export class ClaimReplayer implements OnApplicationShutdown {
@@ -71,6 +76,10 @@ export class ClaimReplayer implements OnApplicationShutdown {
   private readonly confirmChecks: boolean;
   /** Decoded models with the canonical bytes they were checked from (the replay jobs' copy). */
   private readonly models: ByteLru<LoadedModel>;
+  /** Models being fetched: concurrent checks of one model wait for one download. */
+  private readonly loading = new Map<string, Promise<LoadedModel | Unreplayable>>();
+  /** Model bytes the checks in flight carry (a job's copy to its thread, GPU or queue). */
+  private readonly inFlight: ByteBudget;
   /** Registry entries never change: a model once seen registered stays registered. */
   private readonly registered = new Set<string>();
 
@@ -94,6 +103,7 @@ export class ClaimReplayer implements OnApplicationShutdown {
       { maxBytes: config.replayCacheBytes / 2 },
     );
     this.models = new ByteLru(config.modelCacheBytes);
+    this.inFlight = new ByteBudget(config.checkInflightBytes);
     for (const [queue, d] of Object.entries(this.executors()))
       this.logger.log(`${queue}: ${describeExecutor(d)} (VERILAY_EXECUTOR=${config.executor})`);
   }
@@ -107,6 +117,11 @@ export class ClaimReplayer implements OnApplicationShutdown {
       priority: 1,
       executor: config.executor,
     });
+  }
+
+  /** Claims a checker may replay at once: WATCHER_CHECK_CONCURRENCY, or what the checks' executor runs at once. */
+  checkConcurrency(): number {
+    return this.config.checkConcurrency ?? this.checks.concurrency;
   }
 
   /** What runs each queue's replays (GPU or CPU, its adapter or why not), for /health and metrics. */
@@ -123,18 +138,8 @@ export class ClaimReplayer implements OnApplicationShutdown {
     if (!(await this.isRegistered(claim.modelId)))
       return { ok: false, verdict: 'unregistered', reason: 'the model is not registered on chain' };
     // The model comes first, checked against its modelId: its input size bounds the input answer.
-    let loaded = this.models.get(claim.modelId.toLowerCase());
-    if (!loaded) {
-      const served = await this.fetch(() =>
-        this.verifier.getModelBytes(claim.modelId, {
-          maxBytes: ANSWER_CAPS.modelBytes(this.config.modelMaxBytes),
-        }),
-      );
-      if (served.failed) return served.failed;
-      const checked = this.load(claim.modelId, served.value);
-      if ('ok' in checked) return checked;
-      loaded = checked;
-    }
+    const loaded = await this.model(claim.modelId);
+    if ('ok' in loaded) return loaded;
     const { model } = loaded;
     let data: readonly number[];
     let salt: bigint;
@@ -158,16 +163,21 @@ export class ClaimReplayer implements OnApplicationShutdown {
         .update(JSON.stringify([data, salt.toString(16)]))
         .digest('hex')}`,
       modelId: claim.modelId,
-      modelBytes: `0x${loaded.bytes.toString('hex')}`,
+      modelBytes: loaded.hex,
       input: data,
       salt: `0x${salt.toString(16)}`,
     } as const;
     try {
-      result = await (task ? this.disputes : this.checks).submit(job);
-      // SAFETY: a remote or GPU "the claim is wrong" would cost a bond if it were wrong: our own
-      // CPU replay decides.
-      if (!task && this.confirmChecks && result.outputCommitment !== claim.outputCommitment)
-        result = await this.disputes.submit(job);
+      result = task
+        ? await this.disputes.submit(job)
+        : await this.inFlight.run(loaded.size, async () => {
+            const checked = await this.checks.submit(job);
+            // SAFETY: a remote or GPU "the claim is wrong" would cost a bond if it were wrong: our
+            // own CPU replay decides.
+            return this.confirmChecks && checked.outputCommitment !== claim.outputCommitment
+              ? this.disputes.submit(job)
+              : checked;
+          });
     } catch (error) {
       if (error instanceof ReplayTimeoutError) return this.tooCostly(claimId, error.shortMessage);
       return { ok: false, verdict: 'bad-data', reason: `the served input does not run: ${String(error)}` };
@@ -181,6 +191,27 @@ export class ClaimReplayer implements OnApplicationShutdown {
         reason: 'the served input does not match the input commitment',
       };
     return { ok: true, result, model, input: data, salt };
+  }
+
+  /**
+   * The model of `modelId`, from the cache or fetched from the verifier and checked; concurrent
+   * replays of a model not yet here share one download (a batch of one model's claims would
+   * otherwise fetch it once per claim in flight).
+   */
+  private async model(modelId: string): Promise<LoadedModel | Unreplayable> {
+    const key = modelId.toLowerCase();
+    const cached = this.models.get(key);
+    if (cached) return cached;
+    let loading = this.loading.get(key);
+    if (!loading) {
+      loading = this.fetch(() =>
+        this.verifier.getModelBytes(modelId, { maxBytes: ANSWER_CAPS.modelBytes(this.config.modelMaxBytes) }),
+      )
+        .then((served) => served.failed ?? this.load(modelId, served.value))
+        .finally(() => this.loading.delete(key));
+      this.loading.set(key, loading);
+    }
+    return loading;
   }
 
   /**
@@ -199,7 +230,7 @@ export class ClaimReplayer implements OnApplicationShutdown {
     }
   }
 
-  private tooCostly(id: string, reason: string): Replay {
+  private tooCostly(id: string, reason: string): Unreplayable {
     this.metrics.replaysAbandoned.inc();
     this.logger.warn({ msg: 'replay abandoned: past the budget (never disputed)', id, reason });
     return { ok: false, verdict: 'too-costly', reason };
@@ -223,7 +254,7 @@ export class ClaimReplayer implements OnApplicationShutdown {
    * The bytes are checked against the modelId (keccak256) before they are decoded, so a verifier
    * serving anything else never reaches the decoder.
    */
-  private load(modelId: string, bytes: Buffer): LoadedModel | Replay {
+  private load(modelId: string, bytes: Buffer): LoadedModel | Unreplayable {
     if (modelIdOfBytes(bytes) !== modelId.toLowerCase()) {
       this.logger.error({ msg: 'verifier served a model that is not the claimed one', modelId });
       return { ok: false, verdict: 'bad-data', reason: 'the served model does not hash to the modelId' };
@@ -240,7 +271,7 @@ export class ClaimReplayer implements OnApplicationShutdown {
         reason: `the served model does not load: ${errorMessage(error)}`,
       };
     }
-    const loaded = { model, bytes };
+    const loaded = { model, hex: `0x${bytes.toString('hex')}` as const, size: bytes.length };
     this.models.set(modelId.toLowerCase(), loaded, bytes.length);
     return loaded;
   }

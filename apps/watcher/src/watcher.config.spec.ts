@@ -21,7 +21,10 @@ describe(loadWatcherConfig.name, () => {
       executor: 'auto',
       dbPath: 'verilay-watcher.sqlite',
       databaseUrl: undefined,
+      checkConcurrency: undefined,
+      checkInflightBytes: 512 * 2 ** 20,
     });
+    expect(loadWatcherConfig({ ...chain, WATCHER_CHECK_CONCURRENCY: '8' }).checkConcurrency).toBe(8);
     expect(
       loadWatcherConfig({ ...chain, WATCHER_DATABASE_URL: 'postgres://w@db:5432/watcher' }).databaseUrl,
     ).toBe('postgres://w@db:5432/watcher');
@@ -48,6 +51,9 @@ describe(loadWatcherConfig.name, () => {
     expect(bad({ WATCHER_DATABASE_URL: 'postgres://db.internal:5432' })).toThrow(
       /"WATCHER_DATABASE_URL" failed custom validation because the Postgres URL needs a host and a database name/,
     );
+    expect(bad({ WATCHER_CHECK_CONCURRENCY: '0' })).toThrow(/"WATCHER_CHECK_CONCURRENCY" must be/);
+    expect(bad({ WATCHER_CHECK_CONCURRENCY: '2.5' })).toThrow(/"WATCHER_CHECK_CONCURRENCY" must be/);
+    expect(bad({ WATCHER_CHECK_INFLIGHT_MB: '0' })).toThrow(/"WATCHER_CHECK_INFLIGHT_MB" must be/);
     expect(bad({ VERILAY_NATIVE: 'yes' })).toThrow(/"VERILAY_NATIVE" must be one of \[auto, on, off\]/);
     expect(bad({ VERILAY_EXECUTOR: 'cuda' })).toThrow(/"VERILAY_EXECUTOR" must be one of \[auto, gpu, cpu\]/);
   });

@@ -31,6 +31,16 @@ export class WatcherConfig {
   readonly port!: number;
   readonly host!: string;
   readonly threads!: number;
+  /**
+   * Claims of a batch replayed at once (WATCHER_CHECK_CONCURRENCY); unset, the checks executor's
+   * own (its CPU threads, the GPU's largest batch, the Redis executor's jobs in flight).
+   */
+  readonly checkConcurrency?: number;
+  /**
+   * Canonical model bytes that the checks in flight may carry together (each job carries its
+   * model's bytes to the thread, GPU or queue that runs it): a model past it is replayed alone.
+   */
+  readonly checkInflightBytes!: number;
   /** A replay running longer is abandoned (its thread stopped) and its claim never disputed. */
   readonly replayTimeoutMs!: number;
   /** Bytes of finished replays kept, and of decoded models kept (each bound separately). */
@@ -78,6 +88,8 @@ export const WATCHER_ENV_SCHEMA = Joi.object({
   WATCHER_PORT: Joi.number().port().default(8081),
   WATCHER_HOST: Joi.string().hostname().default('127.0.0.1'),
   WATCHER_THREADS: Joi.number().integer().min(1).max(64).default(2),
+  WATCHER_CHECK_CONCURRENCY: Joi.number().integer().min(1).max(256),
+  WATCHER_CHECK_INFLIGHT_MB: Joi.number().integer().min(1).max(65_536).default(512),
   WATCHER_REPLAY_TIMEOUT_MS: Joi.number().integer().min(100).max(3_600_000).default(60_000),
   WATCHER_REPLAY_CACHE_MB: Joi.number().integer().min(1).max(65_536).default(64),
   WATCHER_MODEL_CACHE_MB: Joi.number().integer().min(1).max(65_536).default(256),
@@ -119,6 +131,8 @@ export function loadWatcherConfig(env: Record<string, string | undefined>): Watc
     port: value.WATCHER_PORT,
     host: value.WATCHER_HOST,
     threads: value.WATCHER_THREADS,
+    checkConcurrency: value.WATCHER_CHECK_CONCURRENCY,
+    checkInflightBytes: value.WATCHER_CHECK_INFLIGHT_MB * 2 ** 20,
     replayTimeoutMs: value.WATCHER_REPLAY_TIMEOUT_MS,
     replayCacheBytes: value.WATCHER_REPLAY_CACHE_MB * 2 ** 20,
     modelCacheBytes: value.WATCHER_MODEL_CACHE_MB * 2 ** 20,

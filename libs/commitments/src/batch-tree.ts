@@ -8,11 +8,24 @@ import type { Hex32 } from './field';
 export class BatchTree {
   private readonly tree: SimpleMerkleTree;
 
-  constructor(readonly leaves: readonly Hex32[]) {
+  /** The tree of a batch this side builds: at least one leaf, none twice. */
+  constructor(
+    readonly leaves: readonly Hex32[],
+    options: { readonly duplicates?: 'refuse' | 'allow' } = {},
+  ) {
     if (leaves.length === 0) throw new RangeError('a batch has at least one claim');
-    if (new Set(leaves.map((l) => l.toLowerCase())).size !== leaves.length)
+    if (options.duplicates !== 'allow' && new Set(leaves.map((l) => l.toLowerCase())).size !== leaves.length)
       throw new RangeError('a batch has no duplicate claims');
     this.tree = SimpleMerkleTree.of([...leaves]);
+  }
+
+  /**
+   * The tree of leaves someone else posted, a leaf twice included. The claim contract takes any
+   * root, and every leaf's proof verifies under a root built with duplicates: a checker that
+   * refused such a tree would never check that batch, and a lie in it would become final.
+   */
+  static ofPosted(leaves: readonly Hex32[]): BatchTree {
+    return new BatchTree(leaves, { duplicates: 'allow' });
   }
 
   get root(): Hex32 {

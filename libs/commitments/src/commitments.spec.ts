@@ -156,6 +156,14 @@ describe(BatchTree.name, () => {
     expect(() => new BatchTree([])).toThrow(/at least one/);
     expect(() => new BatchTree([leaves[0], leaves[0]])).toThrow(/duplicate/);
   });
+
+  it('rebuilds a tree someone posted with a leaf twice, and each leaf proves under its root', () => {
+    const posted = [leaves[0], leaves[1], leaves[0], leaves[2]];
+    const tree = BatchTree.ofPosted(posted);
+    expect(tree.root).not.toBe(new BatchTree(leaves.slice(0, 3)).root);
+    for (const leaf of posted) expect(BatchTree.verify(tree.root, leaf, tree.proof(leaf))).toBe(true);
+    expect(() => BatchTree.ofPosted([])).toThrow(/at least one/);
+  });
 });
 
 describe(TraceTree.name, () => {

@@ -5,6 +5,8 @@ export { InlineExecutor } from './inline-executor';
 export { ReplayRejectedError } from './replay-rejected.error';
 export { ReplayQueue, replayResultBytes } from './replay-queue';
 export { ByteLru } from './byte-lru';
+export { ByteBudget } from './byte-budget';
+export { mapBounded } from './map-bounded';
 export { ModelCache, replay } from './replay';
 export type { ExecutorDescription } from './replay-executor';
 export {

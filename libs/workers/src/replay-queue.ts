@@ -24,6 +24,11 @@ export class ReplayQueue {
     this.done = new ByteLru(options.maxBytes ?? 64 * 2 ** 20);
   }
 
+  /** Jobs its executor runs at once. */
+  get concurrency(): number {
+    return this.executor.concurrency;
+  }
+
   /** Bytes of finished results kept. */
   get cachedBytes(): number {
     return this.done.bytes;
