@@ -11,6 +11,7 @@ import {
   depositBond,
   devAccount,
   postBatch,
+  readClaimStatus,
   startAnvil,
   type AnvilInstance,
   type ChainClients,
@@ -135,7 +136,7 @@ describe(CheckerService.name, () => {
     await new FollowerService(chain, repository, config, metrics).follow();
     const checker = (replayer: CountingReplayer) =>
       new CheckerService(repository, replayer as unknown as ClaimReplayer, chain, config, metrics);
-    return { db, repository, checker, batchIndex: Number(batchIndex) };
+    return { db, repository, checker, chain, batchIndex: Number(batchIndex) };
   }
 
   const verdicts = async (repository: WatcherRepository, batchIndex: number, ids: string[]) =>
@@ -166,7 +167,7 @@ describe(CheckerService.name, () => {
     const [a, lie] = [servedClaim(100), servedClaim(101)];
     const claims = [a, lie, a];
     const root = SimpleMerkleTree.of(claims.map((c) => c.claimId)).root as `0x${string}`;
-    const { db, repository, checker, batchIndex } = await world('duplicate', claims, root);
+    const { db, repository, checker, chain, batchIndex } = await world('duplicate', claims, root);
     try {
       const replayer = new CountingReplayer(4, new Set([lie.claimId.toLowerCase()]));
       await checker(replayer).checkAll();
@@ -183,7 +184,16 @@ describe(CheckerService.name, () => {
       ).toEqual(['correct', 'wrong']);
       const [pending] = await repository.pendingWrong();
       const { inclusionProof } = JSON.parse(pending.posting) as { inclusionProof: `0x${string}`[] };
-      expect(SimpleMerkleTree.verify(root, lie.claimId, inclusionProof)).toBe(true);
+      // The contract's own MerkleProof (as openDispute checks it) takes the proof under that root.
+      expect(
+        await readClaimStatus(
+          chain.clients,
+          chain.deployment,
+          BigInt(batchIndex),
+          lie.claimId,
+          inclusionProof,
+        ),
+      ).toBe('challengeable');
       expect(await repository.batchesToCheck()).toEqual([]);
     } finally {
       await db.destroy();

@@ -265,21 +265,88 @@ describe(`${ClaimReplayer.name} with checks in flight together`, () => {
     }
   }
 
-  it('fetches a model once for the checks of it that start together', async () => {
+  it('fetches a model once for the checks of it that start together, then runs them together', async () => {
     modelRequests = 0;
     const { replays, executor, sut } = await replayAll(2 ** 20);
     expect(modelRequests).toBe(1);
     expect(replays.every((r) => r.ok)).toBe(true);
-    expect(executor.most).toBe(6);
+    // The first check of a model not cached runs alone (its download's size is not known yet).
+    expect(executor.most).toBeGreaterThan(1);
     expect(sut.checkConcurrency()).toBe(64);
   });
 
-  it('keeps the model bytes in flight within WATCHER_CHECK_INFLIGHT_MB, and runs a larger model alone', async () => {
-    const two = await replayAll(2 * bytes.length + 1);
+  it('keeps the model copies in flight within WATCHER_CHECK_INFLIGHT_MB, and runs a larger model alone', async () => {
+    // Each job's copy is the model's hex: two bytes per byte.
+    const two = await replayAll(2 * (2 * bytes.length) + 1);
     expect(two.replays.every((r) => r.ok)).toBe(true);
-    expect(two.executor.most).toBe(2);
-    const alone = await replayAll(bytes.length - 1);
+    expect(two.executor.most).toBeLessThanOrEqual(2);
+    const alone = await replayAll(2 * bytes.length - 1);
     expect(alone.replays.every((r) => r.ok)).toBe(true);
     expect(alone.executor.most).toBe(1);
+  });
+
+  it('confirms the checks a GPU finds wrong on a thread of their own: a dispute replay never waits behind them', async () => {
+    const gpu = new LyingExecutor(inline, 'gpu');
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let confirming = 0;
+    // The confirmations' thread is held until released (a batch of slow lies).
+    const held = new (class extends ReplayExecutor {
+      readonly concurrency = 1;
+      async execute(job: ReplayJob): Promise<ReplayResult> {
+        confirming += 1;
+        await released;
+        return inline.execute(job);
+      }
+      close = () => Promise.resolve();
+    })();
+    const threads: ReplayExecutor[] = [new InlineExecutor(), held];
+    const sut = new (class extends ClaimReplayer {
+      protected override checksExecutor(): ReplayExecutor {
+        return gpu;
+      }
+      protected override cpuThread(): ReplayExecutor {
+        return threads.shift()!;
+      }
+    })(...replayerParts(server, { executor: 'gpu' }));
+    try {
+      const job = (n: number) => ({
+        id: `truth-${n}`,
+        modelId,
+        modelBytes: `0x${bytes.toString('hex')}` as const,
+        input: Array.from(randomInput(model, n)),
+        salt: '0x0' as const,
+      });
+      const claimOf = async (n: number) => {
+        const truth = await inline.execute(job(n));
+        return {
+          modelId,
+          inputCommitment: truth.inputCommitment,
+          outputCommitment: truth.outputCommitment,
+        } as ClaimFields;
+      };
+      const checks = [1, 2, 3].map(async (n) =>
+        sut.replay(`0x${n.toString(16).padStart(64, '0')}`, await claimOf(n)),
+      );
+      while (confirming < 1) await new Promise((r) => setTimeout(r, 5));
+      const dispute = await sut.replay(`0x${'d1'.repeat(32)}`, await claimOf(9), {
+        data: job(9).input,
+        salt: 0n,
+      });
+      expect(dispute).toMatchObject({ ok: true });
+      expect(sut.executors()).toMatchObject({
+        checks: { kind: 'gpu' },
+        disputes: { kind: 'cpu' },
+        confirmations: { kind: 'cpu' },
+      });
+      release();
+      const confirmed = await Promise.all(checks);
+      // Every "wrong" from the GPU was replayed on the confirmations' thread, and found right.
+      expect(confirmed.every((r) => r.ok && r.result.outputCommitment !== FORGED)).toBe(true);
+      expect(confirming).toBe(3);
+    } finally {
+      release();
+      await sut.onApplicationShutdown();
+    }
   });
 });

@@ -59,26 +59,28 @@ export interface KnownTask {
  * with VERILAY_REDIS_URL, the checks on `verilay worker` processes through Redis) under a time budget
  * (WATCHER_REPLAY_TIMEOUT_MS): one past it is abandoned, its thread replaced, and the claim is
  * never disputed. Replays for disputes have a thread of their own, so checking new batches never
- * delays a move. Finished replays and decoded models are kept within a number of bytes, and the
- * checks in flight carry at most WATCHER_CHECK_INFLIGHT_MB of model bytes together.
+ * delays a move; so do the confirmations of checks that ran elsewhere. Finished replays and
+ * decoded models are kept within a number of bytes, and the checks in flight hold at most
+ * WATCHER_CHECK_INFLIGHT_MB of model copies together.
  */
 @Injectable()
 export class ClaimReplayer implements OnApplicationShutdown {
   private readonly logger = new Logger(ClaimReplayer.name);
   private readonly verifier: VerifierClient;
   private readonly checks: ReplayQueue;
-  /**
-   * Replays on this machine's CPU threads: disputes, and the confirmation of a check (remote, or
-   * on the GPU) that finds a lie.
-   */
+  /** Dispute replays, on a CPU thread of their own here. */
   private readonly disputes: ReplayQueue;
-  /** The checks run elsewhere than here on the CPU: a claim they find wrong is confirmed first. */
-  private readonly confirmChecks: boolean;
-  /** Decoded models with the canonical bytes they were checked from (the replay jobs' copy). */
+  /**
+   * When the checks run elsewhere than here on the CPU (remote workers, a GPU), a claim they find
+   * wrong is replayed here first, on a CPU thread of its own: a batch of lies (or a Redis writer
+   * saying every claim is wrong) queues its confirmations there, never ahead of a dispute's move.
+   */
+  private readonly confirmations?: ReplayQueue;
+  /** Decoded models with the canonical bytes (hex) they were checked from, the jobs' copy. */
   private readonly models: ByteLru<LoadedModel>;
   /** Models being fetched: concurrent checks of one model wait for one download. */
   private readonly loading = new Map<string, Promise<LoadedModel | Unreplayable>>();
-  /** Model bytes the checks in flight carry (a job's copy to its thread, GPU or queue). */
+  /** The model copies the checks in flight hold (each job takes its own to its thread, GPU or queue). */
   private readonly inFlight: ByteBudget;
   /** Registry entries never change: a model once seen registered stays registered. */
   private readonly registered = new Set<string>();
@@ -97,11 +99,10 @@ export class ClaimReplayer implements OnApplicationShutdown {
     // costs far more) run here on the CPU, and a check that finds a claim wrong is replayed here
     // before it counts.
     this.checks = new ReplayQueue(this.checksExecutor(config), { maxBytes: config.replayCacheBytes / 2 });
-    this.confirmChecks = this.checks.describe().kind !== 'cpu';
-    this.disputes = new ReplayQueue(
-      createReplayExecutor({ threads: 1, jobTimeoutMs: config.replayTimeoutMs, executor: 'cpu' }),
-      { maxBytes: config.replayCacheBytes / 2 },
-    );
+    const confirm = this.checks.describe().kind !== 'cpu';
+    const cpuCache = config.replayCacheBytes / (confirm ? 4 : 2);
+    this.disputes = new ReplayQueue(this.cpuThread(config), { maxBytes: cpuCache });
+    if (confirm) this.confirmations = new ReplayQueue(this.cpuThread(config), { maxBytes: cpuCache });
     this.models = new ByteLru(config.modelCacheBytes);
     this.inFlight = new ByteBudget(config.checkInflightBytes);
     for (const [queue, d] of Object.entries(this.executors()))
@@ -119,24 +120,50 @@ export class ClaimReplayer implements OnApplicationShutdown {
     });
   }
 
+  /** One CPU thread here: disputes' replays, or confirmations'. */
+  protected cpuThread(config: WatcherConfig): ReplayExecutor {
+    return createReplayExecutor({ threads: 1, jobTimeoutMs: config.replayTimeoutMs, executor: 'cpu' });
+  }
+
   /** Claims a checker may replay at once: WATCHER_CHECK_CONCURRENCY, or what the checks' executor runs at once. */
   checkConcurrency(): number {
     return this.config.checkConcurrency ?? this.checks.concurrency;
   }
 
   /** What runs each queue's replays (GPU or CPU, its adapter or why not), for /health and metrics. */
-  executors(): { checks: ExecutorDescription; disputes: ExecutorDescription } {
-    return { checks: this.checks.describe(), disputes: this.disputes.describe() };
+  executors(): {
+    checks: ExecutorDescription;
+    disputes: ExecutorDescription;
+    confirmations?: ExecutorDescription;
+  } {
+    return {
+      checks: this.checks.describe(),
+      disputes: this.disputes.describe(),
+      ...(this.confirmations && { confirmations: this.confirmations.describe() }),
+    };
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.all([this.checks.close(), this.disputes.close()]);
+    await Promise.all([this.checks.close(), this.disputes.close(), this.confirmations?.close()]);
   }
 
-  /** Replays `claim` for checking a batch, or (`task` given) for a dispute, on its own thread. */
+  /**
+   * Replays `claim` for checking a batch, or (`task` given) for a dispute, on its own thread. A
+   * check holds its model copy's bytes from the budget (WATCHER_CHECK_INFLIGHT_MB) from before
+   * the model is fetched to its verdict: the job's copy of a cached model (its hex, two bytes per
+   * byte), or the whole budget for a model not cached (its download, hex and decoding beside the
+   * job's copy): that check runs alone, and the checks behind it count the size it learned.
+   */
   async replay(claimId: string, claim: ClaimFields, task?: KnownTask): Promise<Replay> {
     if (!(await this.isRegistered(claim.modelId)))
       return { ok: false, verdict: 'unregistered', reason: 'the model is not registered on chain' };
+    if (task) return this.replayWith(claimId, claim, task);
+    const cached = () => this.models.get(claim.modelId.toLowerCase());
+    const copy = () => (cached() ? 2 * cached()!.size : this.inFlight.maxBytes);
+    return this.inFlight.run(copy, () => this.replayWith(claimId, claim));
+  }
+
+  private async replayWith(claimId: string, claim: ClaimFields, task?: KnownTask): Promise<Replay> {
     // The model comes first, checked against its modelId: its input size bounds the input answer.
     const loaded = await this.model(claim.modelId);
     if ('ok' in loaded) return loaded;
@@ -168,16 +195,11 @@ export class ClaimReplayer implements OnApplicationShutdown {
       salt: `0x${salt.toString(16)}`,
     } as const;
     try {
-      result = task
-        ? await this.disputes.submit(job)
-        : await this.inFlight.run(loaded.size, async () => {
-            const checked = await this.checks.submit(job);
-            // SAFETY: a remote or GPU "the claim is wrong" would cost a bond if it were wrong: our
-            // own CPU replay decides.
-            return this.confirmChecks && checked.outputCommitment !== claim.outputCommitment
-              ? this.disputes.submit(job)
-              : checked;
-          });
+      result = await (task ? this.disputes : this.checks).submit(job);
+      // SAFETY: a remote or GPU "the claim is wrong" would cost a bond if it were wrong: our own
+      // CPU replay decides.
+      if (!task && this.confirmations && result.outputCommitment !== claim.outputCommitment)
+        result = await this.confirmations.submit(job);
     } catch (error) {
       if (error instanceof ReplayTimeoutError) return this.tooCostly(claimId, error.shortMessage);
       return { ok: false, verdict: 'bad-data', reason: `the served input does not run: ${String(error)}` };
@@ -272,7 +294,8 @@ export class ClaimReplayer implements OnApplicationShutdown {
       };
     }
     const loaded = { model, hex: `0x${bytes.toString('hex')}` as const, size: bytes.length };
-    this.models.set(modelId.toLowerCase(), loaded, bytes.length);
+    // Its hex string (two bytes per byte) and the decoded model (about one per byte).
+    this.models.set(modelId.toLowerCase(), loaded, 3 * bytes.length);
     return loaded;
   }
 }

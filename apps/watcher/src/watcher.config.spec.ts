@@ -22,7 +22,7 @@ describe(loadWatcherConfig.name, () => {
       dbPath: 'verilay-watcher.sqlite',
       databaseUrl: undefined,
       checkConcurrency: undefined,
-      checkInflightBytes: 512 * 2 ** 20,
+      checkInflightBytes: 1024 * 2 ** 20,
     });
     expect(loadWatcherConfig({ ...chain, WATCHER_CHECK_CONCURRENCY: '8' }).checkConcurrency).toBe(8);
     expect(

@@ -37,13 +37,17 @@ export class WatcherConfig {
    */
   readonly checkConcurrency?: number;
   /**
-   * Canonical model bytes that the checks in flight may carry together (each job carries its
-   * model's bytes to the thread, GPU or queue that runs it): a model past it is replayed alone.
+   * Bytes of model copies the checks in flight may hold together: each job takes its model's hex
+   * (two bytes per canonical byte) to the thread, GPU or queue that runs it. A check of a model not
+   * cached, or of one past the budget, runs alone.
    */
   readonly checkInflightBytes!: number;
   /** A replay running longer is abandoned (its thread stopped) and its claim never disputed. */
   readonly replayTimeoutMs!: number;
-  /** Bytes of finished replays kept, and of decoded models kept (each bound separately). */
+  /**
+   * Bytes of finished replays kept, and of models kept (each bound separately; a model counts
+   * three bytes per canonical byte: its hex and its decoded form).
+   */
   readonly replayCacheBytes!: number;
   readonly modelCacheBytes!: number;
   /**
@@ -89,10 +93,10 @@ export const WATCHER_ENV_SCHEMA = Joi.object({
   WATCHER_HOST: Joi.string().hostname().default('127.0.0.1'),
   WATCHER_THREADS: Joi.number().integer().min(1).max(64).default(2),
   WATCHER_CHECK_CONCURRENCY: Joi.number().integer().min(1).max(256),
-  WATCHER_CHECK_INFLIGHT_MB: Joi.number().integer().min(1).max(65_536).default(512),
+  WATCHER_CHECK_INFLIGHT_MB: Joi.number().integer().min(1).max(65_536).default(1024),
   WATCHER_REPLAY_TIMEOUT_MS: Joi.number().integer().min(100).max(3_600_000).default(60_000),
   WATCHER_REPLAY_CACHE_MB: Joi.number().integer().min(1).max(65_536).default(64),
-  WATCHER_MODEL_CACHE_MB: Joi.number().integer().min(1).max(65_536).default(256),
+  WATCHER_MODEL_CACHE_MB: Joi.number().integer().min(1).max(65_536).default(512),
   WATCHER_MODEL_MAX_MB: Joi.number().integer().min(1).max(1024).default(256),
   VERILAY_CACHE_DIR: Joi.string().min(1),
   VERILAY_NATIVE: Joi.string()

@@ -8,6 +8,8 @@ export interface NativeGpuOptions {
   backends?: NativeGpuBackends;
   /** The most inputs one `run`/`execute` call takes (buffers are sized for it). */
   maxBatch?: number;
+  /** Invocations per workgroup (default 64, within the adapter's limits); no result depends on it. */
+  workgroup?: number;
 }
 
 /** The adapter's limits the kernels depend on (wgpu's names). */

@@ -80,9 +80,45 @@ describe(ByteBudget.name, () => {
     expect(sut.inFlight).toBe(0);
   });
 
+  it('asks a waiter its size when it reaches the head of the line', async () => {
+    const sut = new ByteBudget(100);
+    const learned: { size?: number } = {};
+    const [first, second, third] = [gate(), gate(), gate()];
+    // Three jobs of a model not known yet: the worst case (100) until the first learns its size.
+    const size = () => learned.size ?? 100;
+    const runs = [sut.run(size, first.work), sut.run(size, second.work), sut.run(size, third.work)];
+    await tick();
+    expect([first.started, second.started, third.started]).toEqual([true, false, false]);
+    learned.size = 30;
+    first.finish();
+    await tick();
+    expect([second.started, third.started]).toEqual([true, true]);
+    expect(sut.inFlight).toBe(60);
+    second.finish();
+    third.finish();
+    await Promise.all(runs);
+  });
+
   it('refuses a budget or a size that is not a number of bytes', async () => {
     expect(() => new ByteBudget(0)).toThrow(RangeError);
     expect(() => new ByteBudget(Number.NaN)).toThrow(RangeError);
     await expect(new ByteBudget(10).run(-1, async () => 0)).rejects.toThrow(RangeError);
+    // A size asked at the head of the line that is not one fails that job alone.
+    const sut = new ByteBudget(10);
+    const holder = gate();
+    const held = sut.run(10, holder.work);
+    const bad = sut.run(
+      () => Number.NaN,
+      async () => 0,
+    );
+    const good = sut.run(
+      () => 5,
+      async () => 1,
+    );
+    holder.finish();
+    await expect(bad).rejects.toThrow(RangeError);
+    await expect(good).resolves.toBe(1);
+    await held;
+    expect(sut.inFlight).toBe(0);
   });
 });

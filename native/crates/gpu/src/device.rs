@@ -12,6 +12,9 @@ pub struct GpuOptions {
     pub backends: Option<String>,
     /// Most tasks in one batch (default 64); larger batches run in chunks.
     pub max_batch: Option<usize>,
+    /// Invocations per workgroup (default 64), within the adapter's limits. No result depends on
+    /// it: tests open the device with several.
+    pub workgroup: Option<u32>,
 }
 
 /// The adapter a `Gpu` runs on, as health checks and metrics report it.
@@ -30,8 +33,8 @@ pub struct GpuInfo {
 
 /// The storage buffers one kernel binds (P, X, S, W, A, Y, F).
 const STORAGE_BINDINGS: u32 = 7;
-/// Invocations per workgroup (`WG` in the shaders).
-pub(crate) const WORKGROUP: u32 = 64;
+/// Invocations per workgroup by default (`WG` in the shaders).
+const WORKGROUP: u32 = 64;
 
 /// The kernels' entry points (shaders/kernels.wgsl).
 pub(crate) const ENTRIES: [&str; 17] = [
@@ -63,6 +66,8 @@ pub(crate) struct Inner {
     pub dummy: wgpu::Buffer,
     pub info: GpuInfo,
     pub max_batch: usize,
+    /// Invocations per workgroup (`WG` in the shaders).
+    pub workgroup: u32,
     pub lost: Arc<AtomicBool>,
     pub lost_reason: Arc<Mutex<String>>,
 }
@@ -102,11 +107,14 @@ fn backends(name: Option<&str>) -> Result<wgpu::Backends, GpuError> {
 }
 
 /// The limits the kernels need beyond WebGPU's defaults, checked by name.
-fn check_limits(limits: &wgpu::Limits) -> Result<(), GpuError> {
+fn check_limits(limits: &wgpu::Limits, workgroup: u32) -> Result<(), GpuError> {
+    if workgroup == 0 {
+        return Err(GpuError::Limit("a workgroup has at least one invocation".into()));
+    }
     let needs = [
         ("maxStorageBuffersPerShaderStage", limits.max_storage_buffers_per_shader_stage, STORAGE_BINDINGS),
-        ("maxComputeInvocationsPerWorkgroup", limits.max_compute_invocations_per_workgroup, WORKGROUP),
-        ("maxComputeWorkgroupSizeX", limits.max_compute_workgroup_size_x, WORKGROUP),
+        ("maxComputeInvocationsPerWorkgroup", limits.max_compute_invocations_per_workgroup, workgroup),
+        ("maxComputeWorkgroupSizeX", limits.max_compute_workgroup_size_x, workgroup),
         ("maxBindGroups", limits.max_bind_groups, 1),
         ("maxComputeWorkgroupsPerDimension", limits.max_compute_workgroups_per_dimension, 1024),
     ];
@@ -148,7 +156,8 @@ impl Gpu {
         }))
         .map_err(|e| GpuError::Unavailable(e.to_string()))?;
         let limits = adapter.limits();
-        check_limits(&limits)?;
+        let workgroup = options.workgroup.unwrap_or(WORKGROUP);
+        check_limits(&limits, workgroup)?;
         let a = adapter.get_info();
         let info = GpuInfo {
             name: a.name,
@@ -214,7 +223,10 @@ impl Gpu {
                     layout: Some(&pipeline_layout),
                     module: &module,
                     entry_point: Some(name),
-                    compilation_options: Default::default(),
+                    compilation_options: wgpu::PipelineCompilationOptions {
+                        constants: &[("WG", f64::from(workgroup))],
+                        ..Default::default()
+                    },
                     cache: None,
                 })
             })
@@ -234,7 +246,8 @@ impl Gpu {
             mapped_at_creation: false,
         });
         let max_batch = options.max_batch.unwrap_or(64).max(1);
-        let inner = Inner { device, queue, layout, pipelines, dummy, info, max_batch, lost, lost_reason };
+        let inner =
+            Inner { device, queue, layout, pipelines, dummy, info, max_batch, workgroup, lost, lost_reason };
         Ok(Self { inner: Arc::new(inner) })
     }
 

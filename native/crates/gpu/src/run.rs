@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use verilay_kernels::Model;
 
-use crate::device::{Gpu, Inner, WORKGROUP};
+use crate::device::{Gpu, Inner};
 use crate::plan::{step, Kernel, Step};
 use crate::GpuError;
 
@@ -181,7 +181,7 @@ impl GpuModel {
                     bind(7, &flag),
                 ],
             });
-            let groups = (b * layer.per as u64).div_ceil(WORKGROUP as u64);
+            let groups = (b * layer.per as u64).div_ceil(gpu.workgroup as u64);
             let x = groups.clamp(1, gpu.info.max_compute_workgroups_per_dimension as u64);
             dispatches.push((layer.entry, group, [x as u32, groups.div_ceil(x).max(1) as u32]));
             trace.push(y);

@@ -58,6 +58,10 @@ impl Rng {
 /// The GPU's traces equal the CPU's, each input alone and all of them in one batch.
 fn same(model: Model, inputs: &[Vec<i32>]) {
     let Some(gpu) = gpu() else { return };
+    same_on(gpu, model, inputs);
+}
+
+fn same_on(gpu: &Gpu, model: Model, inputs: &[Vec<i32>]) {
     let model = Arc::new(model);
     let on_gpu = gpu.load(model.clone()).expect("the GPU runs the model");
     let refs: Vec<&[i32]> = inputs.iter().map(|x| x.as_slice()).collect();
@@ -268,4 +272,90 @@ fn inputs_are_checked_as_the_cpu_checks_them() {
             other => panic!("expected the CPU's error, got {:?}", other.map(|_| ())),
         }
     }
+}
+
+#[test]
+fn the_same_bits_whatever_the_workgroup_size() {
+    let Some(default) = gpu() else { return };
+    let limits = default.info().max_compute_invocations_per_workgroup;
+    // The same models and inputs for every size (a fixed seed).
+    let models = || -> Vec<(Model, Vec<Vec<i32>>)> {
+        let mut rng = Rng(7);
+        let weights = |rng: &mut Rng, n: usize| (0..n).map(|_| rng.edge(-128, 127) as i8).collect::<Vec<_>>();
+        let requant = Requant { multiplier: 0x4000_0001, shift: 37, zero_point: 3, dtype: DType::Int8 };
+        let dense = Layer::Dense {
+            in_features: 33,
+            out_features: 17,
+            weights: weights(&mut rng, 33 * 17),
+            bias: rng.fill(17, DType::Int32),
+            requantize: Some(Requantization::Tensor(requant)),
+        };
+        let conv = Layer::Conv2d {
+            in_channels: 3,
+            out_channels: 5,
+            kernel: [3, 3],
+            stride: [1, 2],
+            padding: [1, 1],
+            weights: weights(&mut rng, 5 * 3 * 9),
+            bias: rng.fill(5, DType::Int32),
+        };
+        let (heads, t, half) = (2, 5, 4);
+        let table = |rng: &mut Rng| (0..t * half).map(|_| rng.edge(-32768, 32767) as i16).collect::<Vec<_>>();
+        let rope = Layer::Rope {
+            shift: 15,
+            dtype: DType::Int16,
+            positions: t,
+            half,
+            cos: table(&mut rng),
+            sin: table(&mut rng),
+        };
+        let softmax = Layer::Softmax {
+            causal: true,
+            frac_bits: 4,
+            table: (0..16).map(|_| rng.edge(1, 1 << 15) as i32).collect(),
+        };
+        let rms =
+            Layer::RmsNorm { dim: 8, weight: rng.fill(8, DType::Int32), eps: 1 << 10, dtype: DType::Int16 };
+        // Past 65,535 invocations in a batch of 2, so with one invocation per workgroup the dispatch
+        // needs a second dimension (maxComputeWorkgroupsPerDimension).
+        let wide = 40_000;
+        vec![
+            (v2(vec![3, 33], DType::Int8, vec![dense]), (0..3).map(|_| rng.fill(99, DType::Int8)).collect()),
+            (
+                Model::new(vec![3, 7, 6], DType::Int32, vec![conv, Layer::Relu]).expect("a valid conv"),
+                (0..3).map(|_| rng.fill(126, DType::Int32)).collect(),
+            ),
+            (
+                v2(vec![heads, t, 2 * half], DType::Int16, vec![rope]),
+                (0..3).map(|_| rng.fill(80, DType::Int16)).collect(),
+            ),
+            (
+                v2(vec![2, 5, 5], DType::Int16, vec![softmax]),
+                (0..3).map(|_| rng.fill(50, DType::Int16)).collect(),
+            ),
+            (v2(vec![4, 8], DType::Int8, vec![rms]), (0..3).map(|_| rng.fill(32, DType::Int8)).collect()),
+            (
+                v2(vec![wide], DType::Int32, vec![Layer::Requantize(Requantization::Tensor(requant))]),
+                (0..2).map(|_| rng.fill(wide, DType::Int32)).collect(),
+            ),
+        ]
+    };
+    let sizes: Vec<u32> = [1, 7, 64, 256].into_iter().filter(|&w| w <= limits).collect();
+    assert!(sizes.len() >= 3, "the adapter allows workgroups of {limits} invocations");
+    for workgroup in sizes {
+        let gpu = Gpu::open(&GpuOptions { workgroup: Some(workgroup), ..GpuOptions::default() })
+            .unwrap_or_else(|e| panic!("a workgroup of {workgroup}: {e}"));
+        for (model, inputs) in models() {
+            same_on(&gpu, model, &inputs);
+        }
+        gpu.destroy();
+    }
+    assert!(matches!(
+        Gpu::open(&GpuOptions { workgroup: Some(0), ..GpuOptions::default() }),
+        Err(GpuError::Limit(_))
+    ));
+    assert!(matches!(
+        Gpu::open(&GpuOptions { workgroup: Some(limits + 1), ..GpuOptions::default() }),
+        Err(GpuError::Limit(_))
+    ));
 }

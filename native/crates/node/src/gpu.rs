@@ -33,6 +33,8 @@ pub struct NativeGpuOptions {
     pub backends: Option<String>,
     /// Most tasks per submission (default 64).
     pub max_batch: Option<u32>,
+    /// Invocations per workgroup (default 64); no result depends on it.
+    pub workgroup: Option<u32>,
 }
 
 #[napi(object)]
@@ -65,9 +67,13 @@ impl NativeGpu {
     #[napi(factory)]
     pub fn open(options: Option<NativeGpuOptions>) -> napi::Result<Self> {
         guard(|| {
-            let options = options.unwrap_or(NativeGpuOptions { backends: None, max_batch: None });
             let options =
-                GpuOptions { backends: options.backends, max_batch: options.max_batch.map(|b| b as usize) };
+                options.unwrap_or(NativeGpuOptions { backends: None, max_batch: None, workgroup: None });
+            let options = GpuOptions {
+                backends: options.backends,
+                max_batch: options.max_batch.map(|b| b as usize),
+                workgroup: options.workgroup,
+            };
             Ok(Self { gpu: Gpu::open(&options).map_err(gpu_error)? })
         })
     }

@@ -26,7 +26,10 @@ struct Run {
 // F[0] != 0: an embedding met a token id outside its vocabulary (the CPU then gives the error).
 @group(0) @binding(7) var<storage, read_write> F: array<atomic<u32>>;
 
-const WG: u32 = 64u;
+// Invocations per workgroup, set when the pipelines are made (GpuOptions::workgroup). Each
+// invocation computes its own element or row alone, so no result depends on it (exact.rs runs 1,
+// 7, 64 and 256).
+override WG: u32 = 64u;
 
 struct Item {
   b: u32,
@@ -62,7 +65,7 @@ fn fused(v: i32, j: u32) -> i32 {
 }
 
 // 16 in, 17 out, 18 bias offset. Each row of [T, in] (or the one row).
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn dense(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let it = item(gid, nwg);
   if (!it.ok) {
@@ -82,7 +85,7 @@ fn dense(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups)
 }
 
 // 16 c, 17 h, 18 w, 19 oh, 20 ow, 21 kh, 22 kw, 23 sh, 24 sw, 25 ph, 26 pw, 27 bias offset.
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn conv2d(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let it = item(gid, nwg);
   if (!it.ok) {
@@ -121,7 +124,7 @@ fn conv2d(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
 }
 
 // A requantize layer (P[8] is set).
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn requantize(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let it = item(gid, nwg);
   if (!it.ok) {
@@ -130,7 +133,7 @@ fn requantize(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
   Y[it.b * P[1] + it.j] = fused(X[it.b * P[0] + it.j], it.j);
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn relu(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let it = item(gid, nwg);
   if (!it.ok) {
@@ -149,7 +152,7 @@ fn window(b: u32, j: u32) -> u32 {
   return b * P[0] + (ci * P[17] + (rem / ow) * P[23]) * P[18] + (rem % ow) * P[24];
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn maxpool(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let it = item(gid, nwg);
   if (!it.ok) {
@@ -166,7 +169,7 @@ fn maxpool(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
 }
 
 /// floor((sum + floor(n / 2)) / n) with the sum in 64 bits.
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn avgpool(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let it = item(gid, nwg);
   if (!it.ok) {
@@ -185,7 +188,7 @@ fn avgpool(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
 }
 
 // 16 n: the index of the first maximum of each row of n (v1: one row, the whole tensor).
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn argmax(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let it = item(gid, nwg);
   if (!it.ok) {
@@ -203,7 +206,7 @@ fn argmax(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
 }
 
 // 16 vocab, 17 dim.
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn embedding(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let it = item(gid, nwg);
   if (!it.ok) {
@@ -220,7 +223,7 @@ fn embedding(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgro
 }
 
 // 16 heads, 17 m, 18 k, 19 n, 20 transposeB: [heads, m, k] x [heads, k, n] ([heads, n, k]).
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn matmul(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let it = item(gid, nwg);
   if (!it.ok) {
@@ -248,7 +251,7 @@ fn matmul(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
 }
 
 // 16: 0 add, 1 mul (element-wise with the slot's tensor).
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn binary(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let it = item(gid, nwg);
   if (!it.ok) {
@@ -265,7 +268,7 @@ fn square_u(v: i32) -> vec2<u32> {
 }
 
 // rmsnorm, per row: 16 dim, 17/18 eps (lo, hi), 19 lo, 20 hi, 21 weight offset.
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn rmsnorm(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let it = item(gid, nwg);
   if (!it.ok) {
@@ -290,7 +293,7 @@ fn rmsnorm(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
 // layernorm, per row: 16 dim, 17/18 eps, 19 lo, 20 hi, 21 weight offset, 22 bias offset.
 // m = floor((d·Q − s²) / d²) + eps without 128 bits: with s = d·a + b (0 <= b < d) and
 // u = Q − d·a² − 2·a·b = d·c + e (0 <= e < d), d·Q − s² = d·u − b², so m = c − [d·e < b²] + eps.
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn layernorm(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let it = item(gid, nwg);
   if (!it.ok) {
@@ -334,7 +337,7 @@ fn rope_round(v: vec2<u32>) -> i32 {
   return w_clamp(w_sar(w_add(v, w_shl(vec2<u32>(1u, 0u), shift - 1u)), shift), pi(17), pi(18));
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn rope(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let it = item(gid, nwg);
   if (!it.ok) {
@@ -364,7 +367,7 @@ fn softmax_e(mx: i32, v: i32) -> u32 {
   return u32(A[P[20] + (d & ((1u << P[19]) - 1u))]) >> z;
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn softmax(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let it = item(gid, nwg);
   if (!it.ok) {
@@ -398,7 +401,7 @@ fn softmax(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
 
 // polyGate: 16 clip, 17 a, 18 b, 19 bias, and a requantization. x·g is taken mod 2^32, as the
 // CPU kernels take it (wrapping i32 arithmetic gives exactly that).
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn poly_gate(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let it = item(gid, nwg);
   if (!it.ok) {
@@ -412,7 +415,7 @@ fn poly_gate(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgro
 }
 
 // [T, H·hd] to [H, T, hd]: 16 heads, 17 dim.
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn split_heads(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let it = item(gid, nwg);
   if (!it.ok) {
@@ -427,7 +430,7 @@ fn split_heads(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
 }
 
 // [H, T, hd] to [T, H·hd]: 16 heads, 17 T.
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn merge_heads(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let it = item(gid, nwg);
   if (!it.ok) {
