@@ -201,8 +201,11 @@ describe('watcher (e2e)', () => {
     // where `auto` finds a hardware one, else on CPU threads; dispute replays (each move after the
     // restart replayed) always on CPU threads.
     const executors = await Promise.all(watchers.map(async (w) => (await w.health()).executors));
-    for (const { checks, disputes } of executors) {
+    for (const { checks, disputes, confirmations } of executors) {
       expect(disputes).toMatchObject({ kind: 'cpu', lost: false });
+      // A GPU's "wrong" is confirmed on a CPU thread of its own, never ahead of a dispute move.
+      if (checks.kind === 'gpu') expect(confirmations).toMatchObject({ kind: 'cpu', lost: false });
+      else expect(confirmations).toBeUndefined();
       expect(checks).toMatchObject({
         kind: expect.stringMatching(/^(gpu|cpu)$/),
         lost: false,

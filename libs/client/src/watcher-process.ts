@@ -8,7 +8,12 @@ export interface WatcherHealth {
   readonly nextBlock: string;
   readonly openDisputes: number;
   /** What runs each queue's replays: gpu (its adapter), cpu (why not the GPU), remote (Redis workers). */
-  readonly executors: { readonly checks: ExecutorDescription; readonly disputes: ExecutorDescription };
+  readonly executors: {
+    readonly checks: ExecutorDescription;
+    readonly disputes: ExecutorDescription;
+    /** Present when the checks run on a GPU or remote workers: where a lie they report is confirmed. */
+    readonly confirmations?: ExecutorDescription;
+  };
 }
 
 /** A watcher running as its own process (what `npm run start:watcher` runs). */
