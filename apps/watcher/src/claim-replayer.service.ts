@@ -127,7 +127,9 @@ export class ClaimReplayer implements OnApplicationShutdown {
 
   /** Claims a checker may replay at once: WATCHER_CHECK_CONCURRENCY, or what the checks' executor runs at once. */
   checkConcurrency(): number {
-    return this.config.checkConcurrency ?? this.checks.concurrency;
+    // At least four per thread: a check waits on the verifier and the database as much as on its
+    // replay (bench/watcher-check.bench.ts).
+    return this.config.checkConcurrency ?? Math.max(this.checks.concurrency, 4 * this.config.threads);
   }
 
   /** What runs each queue's replays (GPU or CPU, its adapter or why not), for /health and metrics. */

@@ -32,8 +32,8 @@ export class WatcherConfig {
   readonly host!: string;
   readonly threads!: number;
   /**
-   * Claims of a batch replayed at once (WATCHER_CHECK_CONCURRENCY); unset, the checks executor's
-   * own (its CPU threads, the GPU's largest batch, the Redis executor's jobs in flight).
+   * Claims of a batch replayed at once (WATCHER_CHECK_CONCURRENCY); unset, what the checks'
+   * executor runs at once (the GPU's largest batch), and at least four per thread.
    */
   readonly checkConcurrency?: number;
   /**
