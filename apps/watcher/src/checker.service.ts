@@ -95,7 +95,15 @@ export class CheckerService {
       return this.unusable(batch, 'served data does not match the root on chain');
     // A leaf posted twice is one claim: checked once (two checks of it at once would race to
     // record its verdict).
-    const unique = [...new Map(claims.map((c) => [c.claimId.toLowerCase(), c])).values()];
+    // Claims of one model next to each other: a model the cache cannot hold with another is
+    // fetched once per run of its claims, not once per claim.
+    const unique = [...new Map(claims.map((c) => [c.claimId.toLowerCase(), c])).values()].sort((a, b) =>
+      a.modelId.toLowerCase() < b.modelId.toLowerCase()
+        ? -1
+        : a.modelId.toLowerCase() > b.modelId.toLowerCase()
+          ? 1
+          : 0,
+    );
     const done = await mapBounded(unique, this.replayer.checkConcurrency(), (claim) =>
       this.checkClaim(batch, tree, claim),
     );

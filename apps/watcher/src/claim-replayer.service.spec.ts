@@ -1,6 +1,14 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { computeModelId, encodeModel, MODEL_MEDIA_TYPE, randomInput, randomModel } from '@verilay/inference';
+import {
+  computeModelId,
+  encodeModel,
+  MODEL_MEDIA_TYPE,
+  modelIdOfBytes,
+  randomInput,
+  randomModel,
+} from '@verilay/inference';
+import { ANSWER_CAPS } from '@verilay/client';
 import type { ClaimFields } from '@verilay/protocol';
 import { Queue } from 'bullmq';
 import { DEFAULT_PREFIX, REPLAY_QUEUE, ReplayWorker, testRedisUrl } from '@verilay/queue';
@@ -197,6 +205,9 @@ describe(`${ClaimReplayer.name} with checks in flight together`, () => {
   const bytes = Buffer.from(encodeModel(model));
   const modelId = computeModelId(model);
   const inline = new InlineExecutor();
+  // Bytes that hash to their id (so a registered model's) but do not decode.
+  const junk = Buffer.from('not a model at all');
+  const junkId = modelIdOfBytes(junk);
   let server: Server;
   let modelRequests = 0;
 
@@ -210,8 +221,9 @@ describe(`${ClaimReplayer.name} with checks in flight together`, () => {
         return;
       }
       modelRequests += 1;
-      // The model answer is slow to come: the concurrent checks are all waiting for it.
-      setTimeout(() => res.writeHead(200, { 'content-type': MODEL_MEDIA_TYPE }).end(bytes), 50);
+      // The model answer is slow to come: the concurrent replays are all waiting for it.
+      const answer = req.url?.includes(junkId) ? junk : bytes;
+      setTimeout(() => res.writeHead(200, { 'content-type': MODEL_MEDIA_TYPE }).end(answer), 50);
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   });
@@ -276,13 +288,58 @@ describe(`${ClaimReplayer.name} with checks in flight together`, () => {
   });
 
   it('keeps the model copies in flight within WATCHER_CHECK_INFLIGHT_MB, and runs a larger model alone', async () => {
-    // Each job's copy is the model's hex: two bytes per byte.
-    const two = await replayAll(2 * (2 * bytes.length) + 1);
+    // Each check holds its job's copy of the model (hex: two bytes per byte) and of its input (the
+    // answer's cap, the parsed values, the job's copy).
+    const elements = model.input.shape.reduce((a, b) => a * b, 1);
+    const check = 2 * bytes.length + ANSWER_CAPS.input(elements) + 16 * elements;
+    const two = await replayAll(2 * check + 1);
     expect(two.replays.every((r) => r.ok)).toBe(true);
-    expect(two.executor.most).toBeLessThanOrEqual(2);
-    const alone = await replayAll(2 * bytes.length - 1);
+    expect(two.executor.most).toBe(2);
+    const alone = await replayAll(check - 1);
     expect(alone.replays.every((r) => r.ok)).toBe(true);
     expect(alone.executor.most).toBe(1);
+  });
+
+  it('shares one download among dispute replays of a model not yet here', async () => {
+    modelRequests = 0;
+    const sut = new ClaimReplayer(...replayerParts(server, {}));
+    try {
+      const replays = await Promise.all(
+        [21, 22, 23].map(async (n) => {
+          const input = Array.from(randomInput(model, n));
+          const truth = await inline.execute({
+            id: `t${n}`,
+            modelId,
+            modelBytes: `0x${bytes.toString('hex')}`,
+            input,
+            salt: '0x0',
+          });
+          const claim = { modelId, inputCommitment: truth.inputCommitment } as ClaimFields;
+          return sut.replay(`0x${n.toString(16).padStart(64, '0')}`, claim, { data: input, salt: 0n });
+        }),
+      );
+      expect(replays.every((r) => r.ok)).toBe(true);
+      expect(modelRequests).toBe(1);
+    } finally {
+      await sut.onApplicationShutdown();
+    }
+  });
+
+  it('fetches a registered model the loader refuses once, not once per claim', async () => {
+    modelRequests = 0;
+    const sut = new ClaimReplayer(...replayerParts(server, {}));
+    try {
+      const claim = { modelId: junkId } as ClaimFields;
+      for (const n of [31, 32, 33])
+        expect(await sut.replay(`0x${n.toString(16).padStart(64, '0')}`, claim)).toMatchObject({
+          ok: false,
+          verdict: 'bad-data',
+          reason: expect.stringMatching(/^the served model does not load/),
+        });
+      expect(modelRequests).toBe(1);
+    } finally {
+      await sut.onApplicationShutdown();
+    }
   });
 
   it('confirms the checks a GPU finds wrong on a thread of their own: a dispute replay never waits behind them', async () => {
@@ -300,7 +357,14 @@ describe(`${ClaimReplayer.name} with checks in flight together`, () => {
       }
       close = () => Promise.resolve();
     })();
-    const threads: ReplayExecutor[] = [new InlineExecutor(), held];
+    let disputeReplays = 0;
+    const disputes = new (class extends InlineExecutor {
+      override execute(job: ReplayJob): Promise<ReplayResult> {
+        disputeReplays += 1;
+        return super.execute(job);
+      }
+    })();
+    const threads: ReplayExecutor[] = [disputes, held];
     const sut = new (class extends ClaimReplayer {
       protected override checksExecutor(): ReplayExecutor {
         return gpu;
@@ -344,6 +408,13 @@ describe(`${ClaimReplayer.name} with checks in flight together`, () => {
       // Every "wrong" from the GPU was replayed on the confirmations' thread, and found right.
       expect(confirmed.every((r) => r.ok && r.result.outputCommitment !== FORGED)).toBe(true);
       expect(confirming).toBe(3);
+      // The dispute over a confirmed lie starts from the confirmation's replay: none again.
+      expect(disputeReplays).toBe(1);
+      await sut.replay(`0x${(1).toString(16).padStart(64, '0')}`, await claimOf(1), {
+        data: job(1).input,
+        salt: 0n,
+      });
+      expect(disputeReplays).toBe(1);
     } finally {
       release();
       await sut.onApplicationShutdown();

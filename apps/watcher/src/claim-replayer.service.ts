@@ -78,7 +78,14 @@ export class ClaimReplayer implements OnApplicationShutdown {
   private readonly confirmations?: ReplayQueue;
   /** Decoded models with the canonical bytes (hex) they were checked from, the jobs' copy. */
   private readonly models: ByteLru<LoadedModel>;
-  /** Models being fetched: concurrent checks of one model wait for one download. */
+  /** What was learned of each model seen (kept when the model itself is not): its size and input. */
+  private readonly known = new ByteLru<{ readonly size: number; readonly elements: number }>(2 ** 20);
+  /**
+   * Models whose bytes hash to their id but that the loader refuses (past the compute budget, or
+   * not decodable): a fact about the registered model, so not fetched and decoded again per claim.
+   */
+  private readonly unloadable = new ByteLru<Unreplayable>(2 ** 20);
+  /** Models being fetched: concurrent fetches of one model wait for one download. */
   private readonly loading = new Map<string, Promise<LoadedModel | Unreplayable>>();
   /** The model copies the checks in flight hold (each job takes its own to its thread, GPU or queue). */
   private readonly inFlight: ByteBudget;
@@ -151,18 +158,32 @@ export class ClaimReplayer implements OnApplicationShutdown {
 
   /**
    * Replays `claim` for checking a batch, or (`task` given) for a dispute, on its own thread. A
-   * check holds its model copy's bytes from the budget (WATCHER_CHECK_INFLIGHT_MB) from before
-   * the model is fetched to its verdict: the job's copy of a cached model (its hex, two bytes per
-   * byte), or the whole budget for a model not cached (its download, hex and decoding beside the
-   * job's copy): that check runs alone, and the checks behind it count the size it learned.
+   * check holds bytes from the budget (WATCHER_CHECK_INFLIGHT_MB) from before the model is fetched
+   * to its verdict (`checkBytes`).
    */
   async replay(claimId: string, claim: ClaimFields, task?: KnownTask): Promise<Replay> {
     if (!(await this.isRegistered(claim.modelId)))
       return { ok: false, verdict: 'unregistered', reason: 'the model is not registered on chain' };
     if (task) return this.replayWith(claimId, claim, task);
-    const cached = () => this.models.get(claim.modelId.toLowerCase());
-    const copy = () => (cached() ? 2 * cached()!.size : this.inFlight.maxBytes);
-    return this.inFlight.run(copy, () => this.replayWith(claimId, claim));
+    return this.inFlight.run(
+      () => this.checkBytes(claim.modelId),
+      () => this.replayWith(claimId, claim),
+    );
+  }
+
+  /**
+   * What a check of `modelId` holds, asked when it reaches the head of the line: its job's copy of
+   * the model (hex, two bytes per byte) and its input (the answer's cap, the parsed values and the
+   * job's copy); four more bytes per byte when the model is not cached (its download, hex and
+   * decoded form are the check's own); the whole budget for a model never seen (it runs alone, and
+   * the checks behind it count what it learned).
+   */
+  private checkBytes(modelId: string): number {
+    const key = modelId.toLowerCase();
+    const facts = this.known.get(key);
+    if (!facts || this.unloadable.get(key)) return this.inFlight.maxBytes;
+    const job = 2 * facts.size + ANSWER_CAPS.input(facts.elements) + 16 * facts.elements;
+    return this.models.get(key) ? job : job + 4 * facts.size;
   }
 
   private async replayWith(claimId: string, claim: ClaimFields, task?: KnownTask): Promise<Replay> {
@@ -200,8 +221,11 @@ export class ClaimReplayer implements OnApplicationShutdown {
       result = await (task ? this.disputes : this.checks).submit(job);
       // SAFETY: a remote or GPU "the claim is wrong" would cost a bond if it were wrong: our own
       // CPU replay decides.
-      if (!task && this.confirmations && result.outputCommitment !== claim.outputCommitment)
+      if (!task && this.confirmations && result.outputCommitment !== claim.outputCommitment) {
         result = await this.confirmations.submit(job);
+        // Our own CPU's replay: the dispute that follows starts from it instead of replaying again.
+        this.disputes.remember(job.id, result);
+      }
     } catch (error) {
       if (error instanceof ReplayTimeoutError) return this.tooCostly(claimId, error.shortMessage);
       return { ok: false, verdict: 'bad-data', reason: `the served input does not run: ${String(error)}` };
@@ -224,7 +248,7 @@ export class ClaimReplayer implements OnApplicationShutdown {
    */
   private async model(modelId: string): Promise<LoadedModel | Unreplayable> {
     const key = modelId.toLowerCase();
-    const cached = this.models.get(key);
+    const cached = this.models.get(key) ?? this.unloadable.get(key);
     if (cached) return cached;
     let loading = this.loading.get(key);
     if (!loading) {
@@ -288,13 +312,19 @@ export class ClaimReplayer implements OnApplicationShutdown {
       // The loader refuses a model past the compute budget (libs/inference) before any replay.
       model = decodeModel(bytes);
     } catch (error) {
-      if (error instanceof ComputeBudgetExceededError) return this.tooCostly(modelId, error.shortMessage);
-      return {
-        ok: false,
-        verdict: 'bad-data',
-        reason: `the served model does not load: ${errorMessage(error)}`,
-      };
+      const refused: Unreplayable =
+        error instanceof ComputeBudgetExceededError
+          ? this.tooCostly(modelId, error.shortMessage)
+          : {
+              ok: false,
+              verdict: 'bad-data',
+              reason: `the served model does not load: ${errorMessage(error)}`,
+            };
+      this.unloadable.set(modelId.toLowerCase(), refused, 256 + 2 * refused.reason.length);
+      return refused;
     }
+    const elements = model.input.shape.reduce((a, b) => a * b, 1);
+    this.known.set(modelId.toLowerCase(), { size: bytes.length, elements }, 160);
     const loaded = { model, hex: `0x${bytes.toString('hex')}` as const, size: bytes.length };
     // Its hex string (two bytes per byte) and the decoded model (about one per byte).
     this.models.set(modelId.toLowerCase(), loaded, 3 * bytes.length);

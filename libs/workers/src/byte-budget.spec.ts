@@ -103,18 +103,22 @@ describe(ByteBudget.name, () => {
     expect(() => new ByteBudget(0)).toThrow(RangeError);
     expect(() => new ByteBudget(Number.NaN)).toThrow(RangeError);
     await expect(new ByteBudget(10).run(-1, async () => 0)).rejects.toThrow(RangeError);
-    // A size asked at the head of the line that is not one fails that job alone.
+    // A size that stops being one by the time its job reaches the head of the line fails that job
+    // alone, and the line moves on.
     const sut = new ByteBudget(10);
     const holder = gate();
     const held = sut.run(10, holder.work);
+    let size = 5;
     const bad = sut.run(
-      () => Number.NaN,
+      () => size,
       async () => 0,
     );
     const good = sut.run(
       () => 5,
       async () => 1,
     );
+    await tick();
+    size = Number.NaN;
     holder.finish();
     await expect(bad).rejects.toThrow(RangeError);
     await expect(good).resolves.toBe(1);

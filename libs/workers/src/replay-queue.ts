@@ -52,6 +52,11 @@ export class ReplayQueue {
     return result;
   }
 
+  /** Keeps `result` as the answer to job `id`, as if this queue had replayed it. */
+  remember(id: string, result: ReplayResult): void {
+    this.done.set(id, result, replayResultBytes(result));
+  }
+
   /** What runs its replays (its executor's describe()), for /health and metrics. */
   describe(): ExecutorDescription {
     return this.executor.describe();
