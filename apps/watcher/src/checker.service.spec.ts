@@ -47,7 +47,7 @@ function servedClaim(n: number) {
 
 /**
  * A replayer that says what the claim's true output is (the claim's own, or another for the ones
- * listed as lies) after a few turns of the event loop, and counts the replays running at once.
+ * listed as lies) after 60 ms, and counts the replays running at once.
  * (The real replayer runs models on worker threads: claim-replayer.service.spec and the watcher
  * e2e; here only the checker's scheduling is under test.)
  */
@@ -68,7 +68,8 @@ class CountingReplayer {
     this.most = Math.max(this.most, this.running);
     this.replayed.push(claimId);
     try {
-      for (let i = 0; i < 3; i++) await new Promise((r) => setTimeout(r, 2));
+      // Long enough that the lanes overlap even on a loaded machine (their database reads come first).
+      for (let i = 0; i < 3; i++) await new Promise((r) => setTimeout(r, 20));
       if (this.fails.has(claimId)) throw new Error('SQLITE_BUSY: database is locked');
       const outputCommitment = this.lies.has(claimId) ? LIE : claim.outputCommitment;
       return { ok: true, result: { outputCommitment }, input: [1], salt: 0n } as unknown as Replay;

@@ -238,7 +238,7 @@ describe(`${ClaimReplayer.name} with checks in flight together`, () => {
       this.running += 1;
       this.most = Math.max(this.most, this.running);
       try {
-        await new Promise((r) => setTimeout(r, 20));
+        await new Promise((r) => setTimeout(r, 100));
         return await inline.execute(job);
       } finally {
         this.running -= 1;
