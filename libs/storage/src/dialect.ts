@@ -40,6 +40,16 @@ export function isUniqueViolation(e: unknown): boolean {
 }
 
 /**
+ * A transaction Postgres aborted to break a deadlock or a serialization conflict with another
+ * one: nothing of it was written, and running it again is the documented answer.
+ */
+export function isTransientConflict(e: unknown): boolean {
+  const code = (e as { code?: string; driverError?: { code?: string } } | undefined)?.code;
+  const driver = (e as { driverError?: { code?: string } } | undefined)?.driverError?.code;
+  return [code, driver].some((c) => c === '40P01' || c === '40001');
+}
+
+/**
  * Transaction-scoped advisory locks (Postgres), one key per rule that needs writers in line.
  * sqlite needs none: it has one writer at a time, and serial.ts runs one transaction at a time.
  */

@@ -7,6 +7,7 @@ import { DuplicateClaimError } from './errors';
 import { ModelRepository } from './model.repository';
 import { hex, newClaim } from './new-claim.spec-helper';
 import { rawQuery } from './dialect';
+import { GroupCommit } from './group-commit';
 
 describeEachDatabase('ClaimRepository group commit', (kind) => {
   let database: TestDatabase;
@@ -117,6 +118,44 @@ describeEachDatabase('ClaimRepository group commit', (kind) => {
     // The first call, the held one, then the group of five: its fast write fails on the foreign
     // key and rolls back, and the careful one (a savepoint per call) commits.
     expect(transactions).toBe(2 + 2);
+  });
+
+  it('writes a group in claim-id order whatever the order of its calls and claims (no lock-order deadlock between replicas)', async () => {
+    // The first call commits alone; the three behind it form one group.
+    await Promise.all([
+      sut.insertSubmissions([newClaim(300)], 5),
+      sut.insertSubmissions([newClaim(305), newClaim(302)], 5),
+      sut.insertSubmissions([newClaim(304)], 5),
+      sut.insertSubmissions([newClaim(303), newClaim(301)], 5),
+    ]);
+    const order = await rawQuery<{ claimId: string }>(
+      reader,
+      `SELECT "claimId" FROM claim_transitions WHERE "claimId" IN (${[301, 302, 303, 304, 305].map(() => '?').join(',')}) ORDER BY id`,
+      [301, 302, 303, 304, 305].map(hex),
+    );
+    expect(order.map((r) => r.claimId)).toEqual([...order.map((r) => r.claimId)].sort());
+    expect(order).toHaveLength(5);
+  });
+
+  it('runs a careful group again when Postgres aborts it to break a deadlock, and only then', async () => {
+    let calls = 0;
+    const deadlock = Object.assign(new Error('deadlock detected'), { code: '40P01' });
+    const flaky = new GroupCommit<number, number>(db, async (_m, items, careful) => {
+      calls++;
+      if (!careful) throw new Error('a constraint the checks did not foresee');
+      if (calls < 4) throw deadlock;
+      return items.map((n) => n * 2);
+    });
+    await expect(flaky.submit(21)).resolves.toBe(42);
+    expect(calls).toBe(4); // the fast path, two deadlocks, the careful run that committed
+    const unique = Object.assign(new Error('duplicate key'), { code: '23505' });
+    let failing = 0;
+    const refused = new GroupCommit<number, number>(db, async () => {
+      failing++;
+      throw unique;
+    });
+    await expect(refused.submit(1)).rejects.toBe(unique);
+    expect(failing).toBe(2); // the fast path and one careful run: not a conflict, not run again
   });
 
   // Replicas on one Postgres database: each has its own group commit, and their transactions run

@@ -1,5 +1,9 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import { isTransientConflict } from './dialect';
 import { inTransaction } from './serial';
+
+/** Runs of a careful group that Postgres aborts as a deadlock or conflict before its error stands. */
+const CONFLICT_ATTEMPTS = 5;
 
 /** One caller's part of a group: its items and how its promise settles. */
 interface Waiting<T, R> {
@@ -56,10 +60,18 @@ export class GroupCommit<T, R> {
         const group = this.queue.splice(0, n);
         const items = group.map((w) => w.item);
         let results: (R | GroupItemError)[];
+        const attempt = (careful: boolean) => inTransaction(this.db, (m) => this.write(m, items, careful));
         try {
-          results = await inTransaction(this.db, (m) => this.write(m, items, false)).catch(() =>
-            inTransaction(this.db, (m) => this.write(m, items, true)),
-          );
+          results = await attempt(false).catch(async () => {
+            // Replicas' groups run at once on Postgres: one aborted to break a deadlock wrote
+            // nothing, and is run again.
+            for (let tries = 1; ; tries++)
+              try {
+                return await attempt(true);
+              } catch (error) {
+                if (!isTransientConflict(error) || tries >= CONFLICT_ATTEMPTS) throw error;
+              }
+          });
         } catch (error) {
           for (const w of group) w.reject(error);
           continue;

@@ -51,7 +51,13 @@ export async function writeSubmissions(
     await insertRows(m, good);
     return results;
   }
-  for (const [i, s] of submissions.entries()) {
+  // In claim-id order, as insertRows writes rows: replicas writing the same claims at once take
+  // their locks in one order, so they do not deadlock.
+  const order = [...submissions.keys()].sort((a, b) =>
+    compare(firstId(submissions[a]), firstId(submissions[b])),
+  );
+  for (const i of order) {
+    const s = submissions[i];
     if (results[i] instanceof GroupItemError) continue;
     try {
       await underSavepoint(m, 'one', () => insertRows(m, [s]));
@@ -76,8 +82,15 @@ async function underSavepoint(m: EntityManager, name: string, work: () => Promis
   await m.query(`RELEASE SAVEPOINT ${name}`);
 }
 
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const firstId = (s: Submission) => s.claims.map((c) => c.claim.claimId).sort(compare)[0];
+
 async function insertRows(m: EntityManager, submissions: readonly Submission[]): Promise<void> {
-  const rows = submissions.flatMap((s) => s.claims.map((c) => ({ ...c, now: s.now })));
+  // SAFETY: in claim-id order. Two replicas inserting the same claims in other orders would each
+  // hold a row the other waits for (a unique-index wait): Postgres aborts one as a deadlock.
+  const rows = submissions
+    .flatMap((s) => s.claims.map((c) => ({ ...c, now: s.now })))
+    .sort((a, b) => compare(a.claim.claimId, b.claim.claimId));
   // Chunked: sqlite limits the number of bound variables per statement; Postgres takes 65535, and
   // each statement there is a round trip to the server.
   const size = dialectOf(m) === 'postgres' ? 500 : 50;

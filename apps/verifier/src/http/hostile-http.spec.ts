@@ -177,11 +177,12 @@ describe('verifier under hostile HTTP (finding 10)', () => {
     const status = answer.status!;
     expect(status).toBeLessThan(500);
     // Open reads: the probes, the document, and the lists (`/v1/claims`, `/v1/models`, `/v1/batches`);
-    // Express matches paths regardless of case.
+    // Express matches paths regardless of case. A request target in absolute form
+    // (`http://evil.example/v1/claims`, which HTTP/1.1 servers must accept) names the same path.
+    const path = r.path.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '');
     const readable =
       (r.method === 'GET' || r.method === 'HEAD') &&
-      (/^\/(health|metrics|docs)/i.test(r.path) ||
-        /^\/v1\/(claims|models|batches)\/?([?#].*)?$/i.test(r.path));
+      (/^\/(health|metrics|docs)/i.test(path) || /^\/v1\/(claims|models|batches)\/?([?#].*)?$/i.test(path));
     if (!readable) expect(status).toBeGreaterThanOrEqual(400);
     if (status >= 400 && r.method !== 'HEAD') {
       expect(answer.headers['content-type']).toMatch(/^application\/json/);
