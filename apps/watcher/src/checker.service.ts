@@ -97,18 +97,16 @@ export class CheckerService {
     // record its verdict).
     // Claims of one model next to each other: a model the cache cannot hold with another is
     // fetched once per run of its claims, not once per claim.
+    const model = (c: (typeof claims)[number]) => c.modelId.toLowerCase();
     const unique = [...new Map(claims.map((c) => [c.claimId.toLowerCase(), c])).values()].sort((a, b) =>
-      a.modelId.toLowerCase() < b.modelId.toLowerCase()
-        ? -1
-        : a.modelId.toLowerCase() > b.modelId.toLowerCase()
-          ? 1
-          : 0,
+      model(a) < model(b) ? -1 : model(a) > model(b) ? 1 : 0,
     );
-    const done = await mapBounded(unique, this.replayer.checkConcurrency(), (claim) =>
+    const verdicts = await mapBounded(unique, this.replayer.checkConcurrency(), (claim) =>
       this.checkClaim(batch, tree, claim),
     );
-    if (done.every(Boolean)) await this.repository.setBatchStatus(batch.batchIndex, 'checked');
-    return done.every(Boolean);
+    const done = verdicts.every(Boolean);
+    if (done) await this.repository.setBatchStatus(batch.batchIndex, 'checked');
+    return done;
   }
 
   /** Checks one claim of a batch; returns whether it has its final verdict. */

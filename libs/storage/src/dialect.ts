@@ -44,9 +44,8 @@ export function isUniqueViolation(e: unknown): boolean {
  * one: nothing of it was written, and running it again is the documented answer.
  */
 export function isTransientConflict(e: unknown): boolean {
-  const code = (e as { code?: string; driverError?: { code?: string } } | undefined)?.code;
-  const driver = (e as { driverError?: { code?: string } } | undefined)?.driverError?.code;
-  return [code, driver].some((c) => c === '40P01' || c === '40001');
+  const error = e as { code?: string; driverError?: { code?: string } } | undefined;
+  return [error?.code, error?.driverError?.code].some((c) => c === '40P01' || c === '40001');
 }
 
 /**

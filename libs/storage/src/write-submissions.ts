@@ -53,9 +53,8 @@ export async function writeSubmissions(
   }
   // In claim-id order, as insertRows writes rows: replicas writing the same claims at once take
   // their locks in one order, so they do not deadlock.
-  const order = [...submissions.keys()].sort((a, b) =>
-    compare(firstId(submissions[a]), firstId(submissions[b])),
-  );
+  const first = submissions.map(firstId);
+  const order = [...submissions.keys()].sort((a, b) => compare(first[a], first[b]));
   for (const i of order) {
     const s = submissions[i];
     if (results[i] instanceof GroupItemError) continue;
@@ -83,7 +82,9 @@ async function underSavepoint(m: EntityManager, name: string, work: () => Promis
 }
 
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-const firstId = (s: Submission) => s.claims.map((c) => c.claim.claimId).sort(compare)[0];
+/** A submission's smallest claim id. */
+const firstId = (s: Submission) =>
+  s.claims.reduce((min, c) => (c.claim.claimId < min ? c.claim.claimId : min), s.claims[0].claim.claimId);
 
 async function insertRows(m: EntityManager, submissions: readonly Submission[]): Promise<void> {
   // SAFETY: in claim-id order. Two replicas inserting the same claims in other orders would each

@@ -27,9 +27,11 @@ export class ByteBudget {
 
   async run<T>(bytes: number | (() => number), work: () => Promise<T>): Promise<T> {
     const size = typeof bytes === 'number' ? () => bytes : bytes;
+    // With nobody waiting, the size is asked now; otherwise when the job reaches the head.
+    const now = this.waiting.length === 0 ? checked(size()) : undefined;
     const taken =
-      this.waiting.length === 0 && this.fits(checked(size()))
-        ? this.take(checked(size()))
+      now !== undefined && this.fits(now)
+        ? this.take(now)
         : await new Promise<number>((start, fail) => {
             this.waiting.push({ size, start, fail });
             this.wake();
